@@ -1,0 +1,62 @@
+"""Extension routes under ``/v2/ext``: what a standalone job server needs beyond Camunda's API.
+
+A real cluster answers 404 here; clients discover support through ``GET /v2/ext/capabilities``.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import __version__
+from ..models import (
+    Capabilities,
+    JobCreationRequest,
+    JobCreationResult,
+    JobSearchRequest,
+    JobSearchResult,
+)
+from ._http import job_key_param, read_model
+from ._store import JobStore
+
+EXTENSIONS = ["jobs.create", "jobs.get", "jobs.search"]
+
+
+def _store(request: Request) -> JobStore:
+    store: JobStore = request.app.state.store
+    return store
+
+
+async def capabilities(request: Request) -> Response:
+    body = Capabilities(server="sdk-broker", version=__version__, extensions=EXTENSIONS)
+    return Response(body.to_wire(), media_type="application/json")
+
+
+async def create_jobs(request: Request) -> Response:
+    body = await read_model(request, JobCreationRequest)
+    keys = await _store(request).create(body.jobs)
+    return Response(
+        JobCreationResult(job_keys=keys).to_wire(), status_code=201, media_type="application/json"
+    )
+
+
+async def get_job(request: Request) -> Response:
+    job = await _store(request).get(job_key_param(request))
+    return Response(job.to_wire(), media_type="application/json")
+
+
+async def search_jobs(request: Request) -> Response:
+    body = await read_model(request, JobSearchRequest, required=False)
+    after = int(body.after) if body.after is not None else None
+    jobs, next_key = await _store(request).search(body.type, body.state, body.limit, after)
+    result = JobSearchResult(items=jobs, next_cursor=None if next_key is None else str(next_key))
+    return Response(result.to_wire(), media_type="application/json")
+
+
+ROUTES = [
+    Route("/v2/ext/capabilities", capabilities, methods=["GET"]),
+    Route("/v2/ext/jobs", create_jobs, methods=["POST"]),
+    Route("/v2/ext/jobs/search", search_jobs, methods=["POST"]),
+    Route("/v2/ext/jobs/{job_key}", get_job, methods=["GET"]),
+]

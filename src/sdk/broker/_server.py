@@ -1,0 +1,87 @@
+"""Serving the broker over HTTP with uvicorn, inside the caller's event loop and task group."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import uvicorn
+from anyio.abc import TaskStatus
+from loguru import logger
+
+from ._app import create_app
+from ._store import JobStore
+
+SHUTDOWN_GRACE_S = 2
+
+
+class BrokerStartError(RuntimeError):
+    """The broker could not start (e.g. the port is taken); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class RunningBroker:
+    """A broker being served: ``url`` is the REST base (ending in ``/v2``) clients use."""
+
+    url: str
+    store: JobStore
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves so a taken port is a clear error, not an exit."""
+    try:
+        return socket.create_server((host, port), reuse_port=False)
+    except OSError as exc:
+        raise BrokerStartError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; is another broker running there?"
+            " Pick another port (--port / SDK_BROKER_PORT) or stop the other process."
+        ) from None
+
+
+def rest_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/v2"
+
+
+async def serve(
+    db: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    synchronous: str = "FULL",
+    task_status: TaskStatus[RunningBroker] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve a broker on ``db`` until cancelled; ``task_status`` receives the running broker.
+
+    Signals are left to the caller: this never installs a handler, so a worker process that
+    embeds the broker keeps control of its own shutdown.
+    """
+    sock = bind(host, port)
+    store = JobStore(db, synchronous=synchronous)
+    config = uvicorn.Config(
+        create_app(store),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    try:
+        await server.startup(sockets=[sock])
+        url = rest_url(sock)
+        logger.info("broker: serving {} (store {})", url, store.path)
+        task_status.started(RunningBroker(url=url, store=store))
+        await server.main_loop()
+    finally:
+        with anyio.CancelScope(shield=True):
+            store.release_waiters()
+            if server.started:
+                await server.shutdown(sockets=[sock])
+            sock.close()
+            store.close()
+            logger.info("broker: stopped")

@@ -1,0 +1,416 @@
+"""The job table and its rules (Zeebe's job life cycle), in SQLite.
+
+Synchronous on purpose: one connection, used by one thread at a time (see ``_store.py``), so
+every method runs inside one short transaction that is committed before it returns.
+
+A job's ``available_at`` is the moment it may next be handed out: after its back-off while
+``ACTIVATABLE``, at its deadline while ``ACTIVATED``. An activation therefore finds both new
+jobs and expired activations with one indexed range scan, and no timer has to run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..models import (
+    ActivatedJob,
+    Job,
+    JobEvent,
+    JobKey,
+    JobSpec,
+    JobState,
+    TenantId,
+)
+from ._problems import JobInWrongState, JobNotFound
+
+FIRST_KEY = 2251799813685249
+"""Zeebe's first key on partition 1: our keys look like a real cluster's."""
+
+_LIVE = ("ACTIVATABLE", "ACTIVATED")
+_ENDED = ("COMPLETED", "ERROR_THROWN", "CANCELED")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    retries INTEGER NOT NULL,
+    available_at INTEGER NOT NULL,
+    deadline INTEGER,
+    worker TEXT,
+    lease INTEGER NOT NULL DEFAULT 0,
+    variables TEXT NOT NULL,
+    custom_headers TEXT NOT NULL,
+    error_code TEXT,
+    error_message TEXT,
+    tenant_id TEXT NOT NULL,
+    process_definition_id TEXT NOT NULL,
+    element_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_live ON jobs (type, available_at)
+    WHERE state IN ('ACTIVATABLE', 'ACTIVATED');
+CREATE INDEX IF NOT EXISTS jobs_type_state ON jobs (type, state);
+CREATE TABLE IF NOT EXISTS job_events (
+    id INTEGER PRIMARY KEY,
+    job_key INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    worker TEXT,
+    retries INTEGER,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
+"""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What one activation query asks for. ``timeout_ms`` is the lease length."""
+
+    job_type: str
+    worker: str
+    timeout_ms: int
+    max_jobs: int
+    fetch_variables: Sequence[str] | None = None
+    tenant_ids: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    retries: int
+    message: str | None
+    backoff_ms: int
+    variables: dict[str, Any] | None
+
+
+class SqliteJobs:
+    """The job store proper. ``path`` ``":memory:"`` gives a throwaway store for tests."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={_checked_sync(synchronous)}")
+        self._db.executescript(_SCHEMA)
+        (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
+        self._next_key = FIRST_KEY if max_key is None else max_key + 1
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _event(self, key: int, at: int, event: str, **fields: Any) -> None:
+        self._db.execute(
+            "INSERT INTO job_events (job_key, at, event, worker, retries, message)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (key, at, event, fields.get("worker"), fields.get("retries"), fields.get("message")),
+        )
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
+        keys: list[JobKey] = []
+        with self._tx() as db:
+            for spec in specs:
+                key = self._next_key
+                db.execute(
+                    "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
+                    " custom_headers, tenant_id, process_definition_id, element_id,"
+                    " created_at, updated_at)"
+                    " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        key,
+                        spec.type,
+                        spec.retries,
+                        now,
+                        json.dumps(spec.variables),
+                        json.dumps(spec.custom_headers),
+                        spec.tenant_id,
+                        spec.process_definition_id,
+                        spec.element_id,
+                        now,
+                        now,
+                    ),
+                )
+                self._event(key, now, "CREATED", retries=spec.retries)
+                self._next_key += 1
+                keys.append(JobKey(str(key)))
+        return keys
+
+    def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
+        """Hand out up to ``max_jobs`` jobs; also return when the next one becomes available."""
+        tenant_sql, tenant_args = "", tuple[str, ...]()
+        if query.tenant_ids:
+            tenant_sql = f" AND tenant_id IN ({', '.join('?' * len(query.tenant_ids))})"
+            tenant_args = tuple(query.tenant_ids)
+        deadline = now + query.timeout_ms
+        jobs: list[ActivatedJob] = []
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT * FROM jobs WHERE type = ? AND state IN ('ACTIVATABLE', 'ACTIVATED')"
+                f" AND available_at <= ?{tenant_sql} ORDER BY available_at, key LIMIT ?",
+                (query.job_type, now, *tenant_args, query.max_jobs),
+            ).fetchall()
+            for row in rows:
+                if row["state"] == "ACTIVATED":
+                    self._event(row["key"], now, "TIMED_OUT", worker=row["worker"])
+                lease = row["lease"] + 1
+                db.execute(
+                    "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
+                    " available_at = ?, lease = ?, updated_at = ? WHERE key = ?",
+                    (query.worker, deadline, deadline, lease, now, row["key"]),
+                )
+                self._event(row["key"], now, "ACTIVATED", worker=query.worker)
+                jobs.append(_activated(row, query, deadline, lease))
+            next_at = self._next_available_at(query.job_type) if not rows else None
+        return jobs, next_at
+
+    def _next_available_at(self, job_type: str) -> int | None:
+        (at,) = self._db.execute(
+            "SELECT MIN(available_at) FROM jobs WHERE type = ?"
+            " AND state IN ('ACTIVATABLE', 'ACTIVATED')",
+            (job_type,),
+        ).fetchone()
+        return int(at) if at is not None else None
+
+    def complete(
+        self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
+    ) -> None:
+        with self._tx() as db:
+            row = self._activated_row(key, lease, now, "complete")
+            db.execute(
+                "UPDATE jobs SET state = 'COMPLETED', variables = ?, deadline = NULL,"
+                " updated_at = ? WHERE key = ?",
+                (_merged(row, variables), now, key),
+            )
+            self._event(key, now, "COMPLETED", worker=row["worker"])
+
+    def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
+        """Fail an activated job; return its type when it is activatable again at once."""
+        with self._tx() as db:
+            row = self._activated_row(key, lease, now, "fail")
+            state = "ACTIVATABLE" if failure.retries > 0 else "INCIDENT"
+            db.execute(
+                "UPDATE jobs SET state = ?, retries = ?, error_message = ?, variables = ?,"
+                " available_at = ?, deadline = NULL, updated_at = ? WHERE key = ?",
+                (
+                    state,
+                    failure.retries,
+                    failure.message,
+                    _merged(row, failure.variables),
+                    now + failure.backoff_ms,
+                    now,
+                    key,
+                ),
+            )
+            event = "FAILED" if failure.retries > 0 else "INCIDENT"
+            self._event(
+                key,
+                now,
+                event,
+                worker=row["worker"],
+                retries=failure.retries,
+                message=failure.message,
+            )
+        return str(row["type"])
+
+    def throw_error(
+        self,
+        key: int,
+        code: str,
+        message: str | None,
+        variables: dict[str, Any] | None,
+        lease: str | None,
+        now: int,
+    ) -> None:
+        with self._tx() as db:
+            row = self._activated_row(key, lease, now, "throw an error for")
+            db.execute(
+                "UPDATE jobs SET state = 'ERROR_THROWN', error_code = ?, error_message = ?,"
+                " variables = ?, deadline = NULL, updated_at = ? WHERE key = ?",
+                (code, message, _merged(row, variables), now, key),
+            )
+            self._event(key, now, "ERROR_THROWN", worker=row["worker"], message=message)
+
+    def update(self, key: int, retries: int | None, timeout_ms: int | None, now: int) -> str:
+        """Change retries and/or the lease; return the job's type (to wake pollers)."""
+        with self._tx() as db:
+            row = self._row(key)
+            if row["state"] in _ENDED:
+                raise JobNotFound(f"job {key} has ended ({row['state']}) and cannot be updated")
+            expired = row["state"] == "ACTIVATED" and row["available_at"] <= now
+            if timeout_ms is not None and (row["state"] != "ACTIVATED" or expired):
+                raise JobInWrongState(
+                    f"job {key} is not activated, so its timeout cannot be changed"
+                )
+            if retries is not None:
+                state = row["state"]
+                if state == "INCIDENT" and retries > 0:
+                    state = "ACTIVATABLE"  # resolving the incident: run it again now
+                    db.execute("UPDATE jobs SET available_at = ? WHERE key = ?", (now, key))
+                db.execute(
+                    "UPDATE jobs SET retries = ?, state = ?, updated_at = ? WHERE key = ?",
+                    (retries, state, now, key),
+                )
+                self._event(key, now, "RETRIES_UPDATED", retries=retries)
+            if timeout_ms is not None:
+                db.execute(
+                    "UPDATE jobs SET deadline = ?, available_at = ?, updated_at = ? WHERE key = ?",
+                    (now + timeout_ms, now + timeout_ms, now, key),
+                )
+                self._event(key, now, "TIMEOUT_UPDATED", worker=row["worker"])
+        return str(row["type"])
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, key: int, now: int) -> Job:
+        row = self._row(key)
+        events = self._db.execute(
+            "SELECT at, event, worker, retries, message FROM job_events"
+            " WHERE job_key = ? ORDER BY id",
+            (key,),
+        ).fetchall()
+        history = [JobEvent(**dict(e)) for e in events]
+        return _job(row, now, history)
+
+    def search(
+        self, job_type: str | None, state: JobState | None, limit: int, after: int | None, now: int
+    ) -> tuple[list[Job], int | None]:
+        """Newest first, ``limit`` per page; also return the cursor of the next page."""
+        where: list[str] = ["1 = 1"]
+        args: list[Any] = []
+        if job_type is not None:
+            where.append("type = ?")
+            args.append(job_type)
+        if state is not None:
+            clause, state_args = _state_filter(state, now)
+            where.append(clause)
+            args.extend(state_args)
+        if after is not None:
+            where.append("key < ?")
+            args.append(after)
+        rows = self._db.execute(
+            f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY key DESC LIMIT ?",
+            (*args, limit + 1),
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [_job(r, now) for r in rows], (rows[-1]["key"] if more else None)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _row(self, key: int) -> sqlite3.Row:
+        row: sqlite3.Row | None = self._db.execute(
+            "SELECT * FROM jobs WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise JobNotFound(f"job {key} does not exist")
+        return row
+
+    def _activated_row(self, key: int, lease: str | None, now: int, verb: str) -> sqlite3.Row:
+        row = self._row(key)
+        state = row["state"]
+        if state in _ENDED:
+            raise JobNotFound(f"cannot {verb} job {key}: it has already ended ({state})")
+        if state != "ACTIVATED":
+            raise JobInWrongState(f"cannot {verb} job {key}: it is {state}, not ACTIVATED")
+        if row["available_at"] <= now:
+            raise JobInWrongState(
+                f"cannot {verb} job {key}: its activation timed out and it may be handed to"
+                " another worker"
+            )
+        if lease is not None and lease != str(row["lease"]):
+            raise JobInWrongState(
+                f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
+            )
+        return row
+
+
+def _checked_sync(mode: str) -> str:
+    value = mode.upper()
+    if value not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"invalid SQLite synchronous mode {mode!r}: use NORMAL, FULL or EXTRA")
+    return value
+
+
+def _merged(row: sqlite3.Row, variables: dict[str, Any] | None) -> str:
+    if not variables:
+        return str(row["variables"])
+    merged = json.loads(row["variables"])
+    merged.update(variables)
+    return json.dumps(merged)
+
+
+def _view_state(row: sqlite3.Row, now: int) -> JobState:
+    if row["state"] == "ACTIVATED" and row["available_at"] <= now:
+        return JobState.ACTIVATABLE  # timed out; the next activation takes it
+    return JobState(row["state"])
+
+
+def _state_filter(state: JobState, now: int) -> tuple[str, list[Any]]:
+    if state is JobState.ACTIVATABLE:
+        return "(state = 'ACTIVATABLE' OR (state = 'ACTIVATED' AND available_at <= ?))", [now]
+    if state is JobState.ACTIVATED:
+        return "(state = 'ACTIVATED' AND available_at > ?)", [now]
+    return "state = ?", [state.value]
+
+
+def _job(row: sqlite3.Row, now: int, history: list[JobEvent] | None = None) -> Job:
+    state = _view_state(row, now)
+    return Job(
+        job_key=JobKey(str(row["key"])),
+        type=row["type"],
+        state=state,
+        retries=row["retries"],
+        worker=row["worker"],
+        deadline=row["deadline"] if state is JobState.ACTIVATED else None,
+        variables=json.loads(row["variables"]),
+        custom_headers=json.loads(row["custom_headers"]),
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        tenant_id=row["tenant_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        history=history,
+    )
+
+
+def _activated(row: sqlite3.Row, query: Activation, deadline: int, lease: int) -> ActivatedJob:
+    variables: dict[str, Any] = json.loads(row["variables"])
+    if query.fetch_variables is not None:
+        wanted = set(query.fetch_variables)
+        variables = {k: v for k, v in variables.items() if k in wanted}
+    return ActivatedJob(
+        job_key=JobKey(str(row["key"])),
+        type=row["type"],
+        retries=row["retries"],
+        deadline=deadline,
+        worker=query.worker,
+        variables=variables,
+        custom_headers=json.loads(row["custom_headers"]),
+        process_definition_id=row["process_definition_id"],
+        element_id=row["element_id"],
+        tenant_id=TenantId(row["tenant_id"]),
+        lease_token=str(lease),
+    )

@@ -1,0 +1,119 @@
+"""The asynchronous face of the job store: owns the SQLite connection and the wake-ups.
+
+Every operation runs in a worker thread, one at a time (a capacity limiter of one), so the
+event loop never waits on disk and the connection is never shared by two threads at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from ..models import ActivatedJob, Job, JobKey, JobSpec, JobState
+from ._notifier import Notifier
+from ._sqlite import Activation, Failure, SqliteJobs
+
+T = TypeVar("T")
+
+Clock = Callable[[], int]
+"""Returns the current time in epoch milliseconds; tests inject a controllable one."""
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class JobStore:
+    """Durable job storage with long-poll support.
+
+    Args:
+        path: SQLite database file, or ``":memory:"`` for a throwaway store.
+        clock: Source of the current time in epoch ms (default: the wall clock).
+        synchronous: SQLite ``synchronous`` pragma; ``FULL`` (default) fsyncs every commit.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        clock: Clock = wall_clock_ms,
+        synchronous: str = "FULL",
+    ) -> None:
+        self._jobs = SqliteJobs(path, synchronous=synchronous)
+        self._clock = clock
+        self._limiter = anyio.CapacityLimiter(1)
+        self.notifier = Notifier()
+        self._closing = False
+
+    @property
+    def path(self) -> str:
+        return self._jobs.path
+
+    def now(self) -> int:
+        return self._clock()
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
+
+    def release_waiters(self) -> None:
+        """Answer every long poll now (with what it has) and take no new waits: shutting down."""
+        self._closing = True
+        self.notifier.notify_all()
+
+    def close(self) -> None:
+        self.release_waiters()
+        self._jobs.close()
+
+    async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
+        keys = await self._run(self._jobs.create, specs, self.now())
+        for job_type in {spec.type for spec in specs}:
+            self.notifier.notify(job_type)
+        return keys
+
+    async def activate(self, query: Activation, request_timeout_ms: int) -> list[ActivatedJob]:
+        """Activate jobs, waiting up to ``request_timeout_ms`` for one to become available."""
+        give_up_at = self.now() + request_timeout_ms
+        while True:
+            woken = self.notifier.event_for(query.job_type)
+            jobs, next_at = await self._run(self._jobs.activate, query, self.now())
+            now = self.now()
+            if jobs or now >= give_up_at or self._closing:
+                return jobs
+            wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
+            with anyio.move_on_after((wake_at - now) / 1000):
+                await woken.wait()
+
+    async def complete(self, key: int, variables: dict[str, Any] | None, lease: str | None) -> None:
+        await self._run(self._jobs.complete, key, variables, lease, self.now())
+
+    async def fail(self, key: int, failure: Failure, lease: str | None) -> None:
+        job_type = await self._run(self._jobs.fail, key, failure, lease, self.now())
+        if failure.retries > 0:
+            self.notifier.notify(job_type)  # waiters recompute when the job comes back
+
+    async def throw_error(
+        self,
+        key: int,
+        code: str,
+        message: str | None,
+        variables: dict[str, Any] | None,
+        lease: str | None,
+    ) -> None:
+        await self._run(self._jobs.throw_error, key, code, message, variables, lease, self.now())
+
+    async def update(self, key: int, retries: int | None, timeout_ms: int | None) -> None:
+        job_type = await self._run(self._jobs.update, key, retries, timeout_ms, self.now())
+        self.notifier.notify(job_type)
+
+    async def get(self, key: int) -> Job:
+        return await self._run(self._jobs.get, key, self.now())
+
+    async def search(
+        self, job_type: str | None, state: JobState | None, limit: int, after: int | None
+    ) -> tuple[list[Job], int | None]:
+        return await self._run(self._jobs.search, job_type, state, limit, after, self.now())

@@ -1,0 +1,118 @@
+"""Zero-config settings: ``.env`` < environment < an explicit ``configuration`` mapping.
+
+Variable names follow the official Camunda SDKs (``CAMUNDA_REST_ADDRESS``, ...), so one
+environment configures both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ..errors import ConfigurationError
+
+DEFAULT_REST_ADDRESS = "http://localhost:8080/v2"
+
+
+class AuthStrategy(str, Enum):
+    NONE = "NONE"
+    BASIC = "BASIC"
+    OAUTH = "OAUTH"
+
+
+class Settings(BaseSettings):
+    """Connection settings of a client. Every field is read from the variable in its alias."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    rest_address: str | None = Field(
+        default=None,
+        validation_alias="CAMUNDA_REST_ADDRESS",
+        description="REST base URL; `/v2` is appended when missing. Unset: "
+        f"{DEFAULT_REST_ADDRESS} for clients, the embedded broker for `python -m sdk.worker`.",
+    )
+    auth_strategy: AuthStrategy | None = Field(
+        default=None,
+        validation_alias="CAMUNDA_AUTH_STRATEGY",
+        description="NONE, BASIC or OAUTH; inferred from the credentials given when unset.",
+    )
+    basic_auth_username: str | None = Field(
+        default=None,
+        validation_alias="CAMUNDA_BASIC_AUTH_USERNAME",
+        description="User name for BASIC auth.",
+    )
+    basic_auth_password: SecretStr | None = Field(
+        default=None,
+        validation_alias="CAMUNDA_BASIC_AUTH_PASSWORD",
+        description="Password for BASIC auth.",
+    )
+    client_id: str | None = Field(
+        default=None, validation_alias="CAMUNDA_CLIENT_ID", description="OAuth client id."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, validation_alias="CAMUNDA_CLIENT_SECRET", description="OAuth client secret."
+    )
+    http_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias="SDK_HTTP_TIMEOUT_S",
+        description="Timeout of one request in seconds (long polls add their own wait).",
+    )
+
+    @field_validator("auth_strategy", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def load(cls, configuration: Mapping[str, Any] | None = None) -> Settings:
+        """Read ``.env`` and the environment, then apply ``configuration`` on top.
+
+        Raises:
+            ConfigurationError: an unknown key in ``configuration`` or an invalid value.
+        """
+        explicit = dict(configuration or {})
+        known = {f.validation_alias for f in cls.model_fields.values()} | set(cls.model_fields)
+        unknown = sorted(k for k in explicit if k not in known)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown setting(s) {', '.join(unknown)};"
+                f" known: {', '.join(sorted(map(str, known)))}"
+            )
+        try:
+            return cls(**explicit)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
+            raise ConfigurationError(f"invalid settings: {problems}") from None
+
+    @property
+    def base_url(self) -> str:
+        """The REST base URL, always ending in ``/v2`` (as the official SDK normalises it)."""
+        address = (self.rest_address or DEFAULT_REST_ADDRESS).rstrip("/")
+        return address if address.endswith("/v2") else f"{address}/v2"
+
+    def resolved_auth(self) -> AuthStrategy:
+        """The auth strategy, inferred from the credentials when not set explicitly."""
+        basic = self.basic_auth_username is not None or self.basic_auth_password is not None
+        oauth = self.client_id is not None or self.client_secret is not None
+        if self.auth_strategy is not None:
+            return self.auth_strategy
+        if basic and oauth:
+            raise ConfigurationError(
+                "both BASIC and OAUTH credentials are set; set CAMUNDA_AUTH_STRATEGY to choose"
+            )
+        if basic:
+            return AuthStrategy.BASIC
+        return AuthStrategy.OAUTH if oauth else AuthStrategy.NONE

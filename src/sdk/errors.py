@@ -1,0 +1,155 @@
+"""Every exception the SDK raises on purpose.
+
+SdkError
+├── ConfigurationError          bad settings, found before any request is sent
+├── ApiError                    the server answered with a non-2xx status
+│   ├── BadRequestError         400: the request was malformed
+│   ├── UnauthorizedError       401
+│   ├── ForbiddenError          403
+│   ├── NotFoundError           404: e.g. the job no longer exists
+│   ├── ConflictError           409: the job is in another state (e.g. handed to someone else)
+│   ├── BackpressureError       429 / 503: the server asks us to slow down
+│   └── ServerError             other 5xx
+└── ConnectionError             the server could not be reached (no HTTP answer at all)
+
+JobError                        raised by a handler to throw a BPMN business error
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import ProblemDetail
+
+
+class SdkError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class ConfigurationError(SdkError, ValueError):
+    """The settings are invalid; the message names the setting and what to do."""
+
+
+class ApiError(SdkError):
+    """The server answered with a non-2xx status.
+
+    Attributes:
+        status: The HTTP status code.
+        problem: The server's RFC 7807 problem detail (synthesised when the body was not one).
+        trace_id: The W3C trace id from the ``traceparent`` response header, if any.
+        method: The HTTP method of the failed request.
+        url: The URL of the failed request (never carries credentials).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        problem: ProblemDetail,
+        *,
+        trace_id: str | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.status = status
+        self.problem = problem
+        self.trace_id = trace_id
+        self.method = method
+        self.url = url
+        super().__init__(str(self))
+
+    @property
+    def title(self) -> str:
+        return self.problem.title
+
+    @property
+    def detail(self) -> str:
+        return self.problem.detail
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method else ""
+        trace = f" [trace {self.trace_id}]" if self.trace_id else ""
+        detail = f": {self.problem.detail}" if self.problem.detail else ""
+        return f"{self.status} {self.problem.title}{detail}{where}{trace}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"trace_id": self.trace_id, "method": self.method, "url": self.url}
+        return (_rebuild_api_error, (type(self), self.status, self.problem, kwargs))
+
+
+def _rebuild_api_error(
+    cls: type[ApiError], status: int, problem: ProblemDetail, kwargs: dict[str, Any]
+) -> ApiError:
+    return cls(status, problem, **kwargs)
+
+
+class BadRequestError(ApiError):
+    """400: the server rejected the request as malformed; retrying will not help."""
+
+
+class UnauthorizedError(ApiError):
+    """401: missing or invalid credentials."""
+
+
+class ForbiddenError(ApiError):
+    """403: the credentials are valid but lack a permission."""
+
+
+class NotFoundError(ApiError):
+    """404: the resource (e.g. the job) does not exist, or no longer does."""
+
+
+class ConflictError(ApiError):
+    """409: the job is in a state that does not allow this call."""
+
+
+class BackpressureError(ApiError):
+    """429 / 503: the server is overloaded; back off and retry."""
+
+
+class ServerError(ApiError):
+    """A 5xx other than 503: a fault on the server side."""
+
+
+class ConnectionError(SdkError):
+    """The server could not be reached or the connection broke before an answer."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: BackpressureError,
+    503: BackpressureError,
+}
+
+
+def error_class_for(status: int) -> type[ApiError]:
+    """The most specific ``ApiError`` subclass for an HTTP status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else ApiError
+
+
+class JobError(SdkError):
+    """Raise from a handler to throw a BPMN business error instead of failing the job.
+
+    Args:
+        code: The BPMN error code that a boundary event can catch.
+        message: A human-readable message stored with the error.
+        variables: Variables to set on the job's scope with the error.
+    """
+
+    def __init__(
+        self, code: str, message: str = "", variables: dict[str, Any] | None = None
+    ) -> None:
+        if not code:
+            raise ValueError("JobError needs a non-empty error code")
+        self.code = code
+        self.message = message
+        self.variables = dict(variables or {})
+        super().__init__(f"{code}: {message}" if message else code)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.message, self.variables))

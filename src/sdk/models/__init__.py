@@ -1,0 +1,77 @@
+"""Wire models: camelCase JSON on the wire, snake_case attributes in Python.
+
+The Camunda job API models mirror the upstream v2 spec; the ``/v2/ext`` extension models are
+this project's own and are kept apart in their own module.
+"""
+
+from ._base import RequestModel as RequestModel
+from ._base import ResponseModel as ResponseModel
+from ._extensions import MAX_CREATE_BATCH as MAX_CREATE_BATCH
+from ._extensions import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
+from ._extensions import Capabilities as Capabilities
+from ._extensions import Job as Job
+from ._extensions import JobCreationRequest as JobCreationRequest
+from ._extensions import JobCreationResult as JobCreationResult
+from ._extensions import JobEvent as JobEvent
+from ._extensions import JobSearchRequest as JobSearchRequest
+from ._extensions import JobSearchResult as JobSearchResult
+from ._extensions import JobSpec as JobSpec
+from ._extensions import JobState as JobState
+from ._jobs import ActivatedJob as ActivatedJob
+from ._jobs import JobActivationRequest as JobActivationRequest
+from ._jobs import JobActivationResult as JobActivationResult
+from ._jobs import JobChangeset as JobChangeset
+from ._jobs import JobCompletionRequest as JobCompletionRequest
+from ._jobs import JobErrorRequest as JobErrorRequest
+from ._jobs import JobFailRequest as JobFailRequest
+from ._jobs import JobKind as JobKind
+from ._jobs import JobListenerEventType as JobListenerEventType
+from ._jobs import JobUpdateRequest as JobUpdateRequest
+from ._keys import DEFAULT_TENANT as DEFAULT_TENANT
+from ._keys import ElementInstanceKey as ElementInstanceKey
+from ._keys import JobKey as JobKey
+from ._keys import ProcessDefinitionKey as ProcessDefinitionKey
+from ._keys import ProcessInstanceKey as ProcessInstanceKey
+from ._keys import TenantId as TenantId
+from ._keys import parse_job_key as parse_job_key
+from ._problem import ProblemDetail as ProblemDetail
+from ._topology import BrokerInfo as BrokerInfo
+from ._topology import Partition as Partition
+from ._topology import TopologyResponse as TopologyResponse
+
+__all__ = [
+    "DEFAULT_TENANT",
+    "MAX_CREATE_BATCH",
+    "MAX_SEARCH_LIMIT",
+    "ActivatedJob",
+    "BrokerInfo",
+    "Capabilities",
+    "ElementInstanceKey",
+    "Job",
+    "JobActivationRequest",
+    "JobActivationResult",
+    "JobChangeset",
+    "JobCompletionRequest",
+    "JobCreationRequest",
+    "JobCreationResult",
+    "JobErrorRequest",
+    "JobEvent",
+    "JobFailRequest",
+    "JobKey",
+    "JobKind",
+    "JobListenerEventType",
+    "JobSearchRequest",
+    "JobSearchResult",
+    "JobSpec",
+    "JobState",
+    "JobUpdateRequest",
+    "Partition",
+    "ProblemDetail",
+    "ProcessDefinitionKey",
+    "ProcessInstanceKey",
+    "RequestModel",
+    "ResponseModel",
+    "TenantId",
+    "TopologyResponse",
+    "parse_job_key",
+]

@@ -1,0 +1,107 @@
+"""Models of the embedded broker's extension routes (under ``/v2/ext``), which Camunda lacks.
+
+They let a standalone job server be useful on its own: create jobs, read one, search them,
+and discover which extensions the server speaks. A real Camunda cluster answers 404 to all of
+them, which is how a client tells the two apart.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import Field
+
+from ._base import RequestModel, ResponseModel
+from ._jobs import INT32_MAX
+from ._keys import DEFAULT_TENANT, JobKey
+
+MAX_CREATE_BATCH = 10_000
+MAX_SEARCH_LIMIT = 1_000
+STANDALONE_PROCESS = "standalone"
+"""The process id reported for jobs created outside a process (Camunda requires one)."""
+
+
+class JobState(str, Enum):
+    """Where a job stands. ``INCIDENT`` is a job that failed with no retries left."""
+
+    ACTIVATABLE = "ACTIVATABLE"
+    ACTIVATED = "ACTIVATED"
+    COMPLETED = "COMPLETED"
+    INCIDENT = "INCIDENT"
+    ERROR_THROWN = "ERROR_THROWN"
+    CANCELED = "CANCELED"
+
+
+class Capabilities(ResponseModel):
+    """GET /v2/ext/capabilities: what this server speaks beyond the Camunda job API."""
+
+    server: str = "sdk-broker"
+    version: str = ""
+    extensions: list[str] = Field(default_factory=list)
+
+
+class JobSpec(RequestModel):
+    """One job to create. ``retries`` is how many times it may fail before an incident."""
+
+    type: str = Field(min_length=1, max_length=255)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    custom_headers: dict[str, str] = Field(default_factory=dict)
+    retries: int = Field(default=3, ge=1, le=INT32_MAX)
+    tenant_id: str = Field(default=DEFAULT_TENANT, pattern=r"^(<default>|[\w.\-]{1,31})$")
+    process_definition_id: str = Field(
+        default=STANDALONE_PROCESS, max_length=255, pattern=r"^[^\W\d][\w\-.]*$"
+    )
+    element_id: str = Field(default="", max_length=255)
+
+
+class JobCreationRequest(RequestModel):
+    jobs: list[JobSpec] = Field(min_length=1, max_length=MAX_CREATE_BATCH)
+
+
+class JobCreationResult(ResponseModel):
+    job_keys: list[JobKey]
+
+
+class JobEvent(ResponseModel):
+    """One line of a job's history. Times are epoch milliseconds."""
+
+    at: int
+    event: str
+    worker: str | None = None
+    retries: int | None = None
+    message: str | None = None
+
+
+class Job(ResponseModel):
+    """A job as the broker stores it. Times are epoch milliseconds."""
+
+    job_key: JobKey
+    type: str
+    state: JobState
+    retries: int
+    worker: str | None = None
+    deadline: int | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+    custom_headers: dict[str, str] = Field(default_factory=dict)
+    error_code: str | None = None
+    error_message: str | None = None
+    tenant_id: str = DEFAULT_TENANT
+    created_at: int
+    updated_at: int
+    history: list[JobEvent] | None = None
+    """Filled by ``get_job`` only; searches leave it out to stay cheap."""
+
+
+class JobSearchRequest(RequestModel):
+    """POST /v2/ext/jobs/search. Newest first; ``after`` is the previous page's ``next_cursor``."""
+
+    type: str | None = None
+    state: JobState | None = None
+    limit: int = Field(default=100, ge=1, le=MAX_SEARCH_LIMIT)
+    after: str | None = Field(default=None, pattern=r"^[0-9]{1,24}$")
+
+
+class JobSearchResult(ResponseModel):
+    items: list[Job]
+    next_cursor: str | None = None

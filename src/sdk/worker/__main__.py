@@ -1,0 +1,6 @@
+import sys
+
+from sdk.worker._cli import main  # absolute: child processes run this file outside its package
+
+if __name__ == "__main__":  # child processes re-run __main__ under another name
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""``python -m sdk.worker``: load handler modules and work jobs until SIGINT/SIGTERM.
+
+With no ``CAMUNDA_REST_ADDRESS`` configured, it starts the embedded broker in-process and
+serves it on a loopback port, so other processes can create jobs for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+import anyio
+from loguru import logger
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .. import _logging
+from ..broker import BrokerStartError, RunningBroker, serve
+from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
+from ..client import AsyncClient, Settings
+from ..errors import ConfigurationError
+from ._loader import DEFAULT_MODULE, load_handlers
+from ._worker import DEFAULT_GRACE_PERIOD_S, Worker
+
+EXIT_CONFIG = 2
+
+
+class WorkerSettings(BaseSettings):
+    """Settings of the worker process; the connection itself is ``sdk.client.Settings``."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    workers: str = Field(
+        default=DEFAULT_MODULE,
+        validation_alias="SDK_WORKERS",
+        description="Comma-separated handler modules to load.",
+    )
+    worker_name: str | None = Field(
+        default=None,
+        validation_alias="SDK_WORKER_NAME",
+        description="Name recorded on activated jobs (default: host-pid).",
+    )
+    grace_period_s: float = Field(
+        default=DEFAULT_GRACE_PERIOD_S,
+        ge=0,
+        validation_alias="SDK_GRACE_PERIOD_S",
+        description="Seconds running jobs may finish after SIGTERM before they are handed back.",
+    )
+    broker_host: str = Field(
+        default=DEFAULT_HOST,
+        validation_alias="SDK_BROKER_HOST",
+        description="Address the embedded broker binds.",
+    )
+    broker_port: int = Field(
+        default=DEFAULT_PORT,
+        ge=0,
+        le=65535,
+        validation_alias="SDK_BROKER_PORT",
+        description="Port of the embedded broker (0: any free port).",
+    )
+    broker_db: Path | None = Field(
+        default=None,
+        validation_alias="SDK_BROKER_DB",
+        description="SQLite file of the embedded broker (default: under SDK_DATA_DIR).",
+    )
+    log_level: str = Field(
+        default="INFO", validation_alias="SDK_LOG_LEVEL", description="Log level."
+    )
+
+
+def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m sdk.worker", description=__doc__)
+    p.add_argument(
+        "modules",
+        nargs="*",
+        help=f"handler modules to load (default: SDK_WORKERS or {DEFAULT_MODULE!r})",
+    )
+    p.add_argument("--name", default=defaults.worker_name, help="worker name (default: host-pid)")
+    p.add_argument(
+        "--grace-period",
+        type=float,
+        default=defaults.grace_period_s,
+        help=f"seconds to drain on shutdown (default: {defaults.grace_period_s:g})",
+    )
+    p.add_argument("--broker-host", default=defaults.broker_host, help="embedded broker address")
+    p.add_argument(
+        "--broker-port",
+        type=int,
+        default=defaults.broker_port,
+        help=f"embedded broker port (default: {defaults.broker_port})",
+    )
+    p.add_argument(
+        "--db",
+        type=Path,
+        default=defaults.broker_db or default_db_path(),
+        help="embedded broker SQLite file",
+    )
+    p.add_argument("--log-level", default=defaults.log_level, help="log level (default: INFO)")
+    return p
+
+
+async def _serve_until_signalled(
+    worker: Worker, settings: Settings, args: argparse.Namespace
+) -> None:
+    async with anyio.create_task_group() as tg:
+        if settings.rest_address is None:
+            broker: RunningBroker = await tg.start(
+                serve, args.db, args.broker_host, args.broker_port
+            )
+            settings = settings.model_copy(update={"rest_address": broker.url})
+            logger.info(
+                "no CAMUNDA_REST_ADDRESS set: using the embedded broker at {}; create a job with"
+                " `python -m sdk jobs create TYPE --variables '{{}}'`",
+                broker.url,
+            )
+        with anyio.CancelScope() as worker_scope:
+            tg.start_soon(_handle_signals, worker, worker_scope)
+            async with AsyncClient(settings) as client:
+                await worker.run(client)
+        tg.cancel_scope.cancel()  # the worker is done: stop the broker and the signal watcher
+
+
+async def _handle_signals(worker: Worker, worker_scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            name = signal.Signals(signum).name
+            if not worker.stop_requested:
+                logger.info("{} received: finishing running jobs (again to exit now)", name)
+                worker.stop()
+            else:
+                logger.warning("{} received again: handing back running jobs and exiting", name)
+                worker_scope.cancel()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        worker_settings = WorkerSettings()
+        args = parser(worker_settings).parse_args(argv)
+        _logging.configure(args.log_level)
+        settings = Settings.load()
+        worker = Worker(args.name, grace_period_s=args.grace_period)
+        modules = args.modules or worker_settings.workers.split(",")
+        loaded = load_handlers(modules, worker)
+        logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
+        anyio.run(_serve_until_signalled, worker, settings, args)
+    except (ConfigurationError, BrokerStartError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0

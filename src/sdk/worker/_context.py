@@ -1,0 +1,60 @@
+"""``JobContext``: what a handler may ask for about the job it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger as _root_logger
+
+from ..models import ActivatedJob, JobKey
+
+if TYPE_CHECKING:
+    from loguru import Logger
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """The job a handler runs, as plain data (it crosses into child processes).
+
+    Attributes:
+        job_key: The job's key.
+        job_type: The job's type.
+        retries: Retries left; failing now leaves ``retries - 1``.
+        deadline_ms: Epoch ms at which the server hands the job to another worker.
+        variables: The job's variables (as fetched).
+        custom_headers: Static headers from the task definition (or the creating call).
+        worker: This worker's name.
+        process_instance_key: The process instance, or ``"-1"`` outside a process.
+        element_id: The BPMN element id, if any.
+    """
+
+    job_key: JobKey
+    job_type: str
+    retries: int
+    deadline_ms: int
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    custom_headers: Mapping[str, Any] = field(default_factory=dict)
+    worker: str = ""
+    process_instance_key: str = "-1"
+    element_id: str = ""
+
+    @classmethod
+    def of(cls, job: ActivatedJob, worker: str) -> JobContext:
+        return cls(
+            job_key=job.job_key,
+            job_type=job.type,
+            retries=job.retries,
+            deadline_ms=job.deadline,
+            variables=job.variables,
+            custom_headers=job.custom_headers,
+            worker=worker,
+            process_instance_key=job.process_instance_key,
+            element_id=job.element_id,
+        )
+
+    @property
+    def logger(self) -> Logger:
+        """A loguru logger bound to this job (``job_key``, ``job_type``, ``worker``)."""
+        return _root_logger.bind(job_key=self.job_key, job_type=self.job_type, worker=self.worker)

@@ -1,0 +1,111 @@
+"""Telling the server how a job came out, surviving passing faults.
+
+A report is retried on connection errors and 5xx/429 until shortly before the job's lease
+ends. A 404/409 answer means the job is no longer ours (completed elsewhere, timed out and
+handed on): logged, never answered with a compensating failure.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import anyio
+
+from ..client import AsyncClient
+from ..errors import (
+    BackpressureError,
+    BadRequestError,
+    ConflictError,
+    ConnectionError,
+    NotFoundError,
+    ServerError,
+)
+from ..models import ActivatedJob
+from ._backoff import Backoff
+from ._outcome import Complete, Fail, Outcome, ThrowError
+from ._task import TaskSpec
+
+if TYPE_CHECKING:
+    from loguru import Logger
+
+TRANSIENT = (ConnectionError, BackpressureError, ServerError)
+MAX_REPORT_ATTEMPTS = 8
+HANDED_BACK = "worker shutting down; job handed back"
+
+
+class Reporter:
+    def __init__(self, client: AsyncClient, task: TaskSpec) -> None:
+        self._client = client
+        self._task = task
+
+    async def report(self, job: ActivatedJob, outcome: Outcome, log: Logger) -> bool:
+        """Send ``outcome``; ``True`` when the server took it."""
+        try:
+            await self._with_retries(job, outcome, log)
+        except (NotFoundError, ConflictError) as exc:
+            log.warning("job {} is no longer ours ({}); result dropped", job.job_key, exc.detail)
+            return False
+        except BadRequestError as exc:
+            if isinstance(outcome, Fail):
+                log.error("job {}: the server rejected the failure report: {}", job.job_key, exc)
+                return False
+            log.error(
+                "job {}: the server rejected the result ({}); failing the job", job.job_key, exc
+            )
+            return await self.report(job, Fail(f"the server rejected the result: {exc}"), log)
+        except TRANSIENT as exc:
+            log.error("job {}: could not report the result, giving up: {}", job.job_key, exc)
+            return False
+        return True
+
+    async def hand_back(self, job: ActivatedJob, log: Logger) -> None:
+        """Return an unfinished job at once (retries unchanged, no back-off)."""
+        try:
+            await self._client.fail_job(
+                job.job_key,
+                retries=job.retries,
+                error_message=HANDED_BACK,
+                retry_backoff_ms=0,
+                lease_token=job.lease_token,
+            )
+        except Exception as exc:  # the lease timeout will return it instead
+            log.warning(
+                "job {}: could not hand back ({}); it returns after its timeout", job.job_key, exc
+            )
+
+    async def _with_retries(self, job: ActivatedJob, outcome: Outcome, log: Logger) -> None:
+        backoff = Backoff(base_s=0.05, cap_s=2.0)
+        for attempt in range(1, MAX_REPORT_ATTEMPTS + 1):
+            try:
+                await self._send(job, outcome)
+                return
+            except TRANSIENT as exc:
+                delay = backoff.next_delay_s()
+                lease_left_s = job.deadline / 1000 - time.time()
+                if attempt == MAX_REPORT_ATTEMPTS or delay >= lease_left_s:
+                    raise
+                log.warning("job {}: report failed ({}), retrying", job.job_key, exc)
+                await anyio.sleep(delay)
+
+    async def _send(self, job: ActivatedJob, outcome: Outcome) -> None:
+        lease = job.lease_token
+        if isinstance(outcome, Complete):
+            await self._client.complete_job(job.job_key, outcome.variables, lease_token=lease)
+        elif isinstance(outcome, ThrowError):
+            await self._client.throw_job_error(
+                job.job_key,
+                outcome.code,
+                error_message=outcome.message or None,
+                variables=outcome.variables or None,
+                lease_token=lease,
+            )
+        else:
+            retries = max(job.retries - 1, 0)
+            await self._client.fail_job(
+                job.job_key,
+                retries=retries,
+                error_message=outcome.message,
+                retry_backoff_ms=self._task.retry.backoff_ms(retries) if retries else 0,
+                lease_token=lease,
+            )

@@ -1,0 +1,252 @@
+"""A registered handler: how to call it for a job, and with which settings it runs.
+
+A handler's parameters say what it wants: one annotated ``JobContext`` gets the job, a
+``**kwargs`` gets all variables, any other named parameter gets the variable of that name.
+Everything is checked here, at registration, so a bad handler fails at start-up and not at
+its first job.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import pickle
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ..errors import ConfigurationError
+from ._context import JobContext
+from ._outcome import Fail, Outcome, from_exception, from_result
+
+DEFAULT_MAX_JOBS = 32
+DEFAULT_TIMEOUT_MS = 300_000
+"""Lease of an activated job: 5 minutes, the Camunda Java client's default."""
+DEFAULT_REQUEST_TIMEOUT_MS = 20_000
+"""How long one activation long-polls for new jobs."""
+
+
+class Strategy(str, Enum):
+    """Where a handler runs. ``AUTO``: ``async def`` on the event loop, plain ``def`` in threads."""
+
+    AUTO = "auto"
+    ASYNC = "async"
+    THREAD = "thread"
+    PROCESS = "process"
+    INLINE = "inline"
+    """Sync handlers on the event loop itself; only for tests of tiny handlers."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Back-off before a failed job is retried: ``initial_ms * multiplier ** n``, capped.
+
+    ``n`` counts the retries already used, judged from the retries left against
+    ``expected_retries`` (a job's usual starting budget; Camunda's default is 3).
+    """
+
+    initial_ms: int = 1_000
+    multiplier: float = 2.0
+    max_ms: int = 60_000
+    expected_retries: int = 3
+
+    def backoff_ms(self, retries_left: int) -> int:
+        used = max(0, self.expected_retries - retries_left)
+        return int(min(self.max_ms, self.initial_ms * self.multiplier**used))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How to call one handler for a job. Plain data, so it pickles into child processes."""
+
+    func: Callable[..., Any]
+    context_param: str | None
+    variable_params: tuple[tuple[str, bool], ...]
+    """(name, required) of each parameter filled from a variable."""
+    takes_all_variables: bool
+
+    def arguments(self, ctx: JobContext) -> dict[str, Any]:
+        kwargs: dict[str, Any] = dict(ctx.variables) if self.takes_all_variables else {}
+        for name, required in self.variable_params:
+            if name in ctx.variables:
+                kwargs[name] = ctx.variables[name]
+            elif required:
+                raise MissingVariable(name)
+        if self.context_param is not None:
+            kwargs[self.context_param] = ctx
+        return kwargs
+
+    def run_sync(self, ctx: JobContext) -> Outcome:
+        """Run a plain ``def`` handler and map what it did to an ``Outcome``."""
+        try:
+            return from_result(self.func(**self.arguments(ctx)))
+        except MissingVariable as exc:
+            return Fail(str(exc))
+        except Exception as exc:
+            return from_exception(exc)
+
+    async def run_async(self, ctx: JobContext) -> Outcome:
+        """Run an ``async def`` handler and map what it did to an ``Outcome``."""
+        try:
+            return from_result(await self.func(**self.arguments(ctx)))
+        except MissingVariable as exc:
+            return Fail(str(exc))
+        except Exception as exc:
+            return from_exception(exc)
+
+
+class MissingVariable(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"variable {name!r} is missing from the job; give the parameter a default"
+            " or create the job with it"
+        )
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One job type and the handler that works it.
+
+    Attributes:
+        job_type: The job type to activate.
+        invocation: How the handler is called.
+        strategy: Where it runs (resolved: never ``AUTO``).
+        max_jobs: Jobs of this type run at once (the activation never asks for more).
+        timeout_ms: Lease asked for on activation; the handler is stopped after it.
+        request_timeout_ms: Long-poll wait of one activation.
+        fetch_variables: Variables to fetch; ``None``: all.
+        retry: Back-off policy of failures.
+    """
+
+    job_type: str
+    invocation: Invocation
+    strategy: Strategy
+    max_jobs: int = DEFAULT_MAX_JOBS
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+    request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS
+    fetch_variables: Sequence[str] | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def name(self) -> str:
+        return getattr(self.invocation.func, "__qualname__", repr(self.invocation.func))
+
+
+def make_task(
+    job_type: str,
+    func: Callable[..., Any],
+    *,
+    strategy: Strategy | str = Strategy.AUTO,
+    max_jobs: int | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS,
+    fetch_variables: Sequence[str] | None = None,
+    retry: RetryPolicy | None = None,
+) -> TaskSpec:
+    """Check a handler and its settings; raise ``ConfigurationError`` saying what is wrong."""
+    where = f"handler {getattr(func, '__qualname__', func)!r} for job type {job_type!r}"
+    if not job_type:
+        raise ConfigurationError(f"{where}: the job type must not be empty")
+    if not callable(func):
+        raise ConfigurationError(f"{where}: {func!r} is not callable")
+    chosen = _strategy(where, strategy, inspect.iscoroutinefunction(func))
+    if max_jobs is None:  # a process per job: as many as there are cores
+        max_jobs = (os.cpu_count() or 1) if chosen is Strategy.PROCESS else DEFAULT_MAX_JOBS
+    if max_jobs < 1 or timeout_ms < 1 or request_timeout_ms < 0:
+        raise ConfigurationError(
+            f"{where}: max_jobs and timeout_ms must be >= 1 and request_timeout_ms >= 0"
+        )
+    invocation = _invocation(where, func)
+    if chosen is Strategy.PROCESS:
+        _check_importable(where, func)
+    return TaskSpec(
+        job_type=job_type,
+        invocation=invocation,
+        strategy=chosen,
+        max_jobs=max_jobs,
+        timeout_ms=timeout_ms,
+        request_timeout_ms=request_timeout_ms,
+        fetch_variables=tuple(fetch_variables) if fetch_variables is not None else None,
+        retry=retry or RetryPolicy(),
+    )
+
+
+def _strategy(where: str, name: Strategy | str, is_async: bool) -> Strategy:
+    try:
+        strategy = Strategy(name)
+    except ValueError:
+        options = ", ".join(s.value for s in Strategy)
+        raise ConfigurationError(
+            f"{where}: unknown strategy {name!r}; use one of {options}"
+        ) from None
+    if strategy is Strategy.AUTO:
+        return Strategy.ASYNC if is_async else Strategy.THREAD
+    if strategy is Strategy.ASYNC and not is_async:
+        raise ConfigurationError(f"{where}: strategy 'async' needs an 'async def' handler")
+    if strategy is not Strategy.ASYNC and is_async:
+        raise ConfigurationError(
+            f"{where}: an 'async def' handler runs on the event loop; use strategy 'async'"
+            " (or 'auto'), or make it a plain 'def' for the thread/process strategies"
+        )
+    return strategy
+
+
+def _invocation(where: str, func: Callable[..., Any]) -> Invocation:
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{where}: cannot read its signature ({exc})") from None
+    hints = _type_hints(func)
+    context_param: str | None = None
+    variables: list[tuple[str, bool]] = []
+    all_variables = False
+    for name, param in signature.parameters.items():
+        if param.kind is param.VAR_KEYWORD:
+            all_variables = True
+        elif param.kind in (param.VAR_POSITIONAL, param.POSITIONAL_ONLY):
+            raise ConfigurationError(
+                f"{where}: parameter {name!r} must be passable by name (no *args or '/')"
+            )
+        elif hints.get(name) is JobContext:
+            context_param = name
+        else:
+            variables.append((name, param.default is param.empty))
+    return Invocation(func, context_param, tuple(variables), all_variables)
+
+
+def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    target = func.__call__ if not inspect.isroutine(func) else func  # type: ignore[operator]
+    try:
+        return typing.get_type_hints(target)
+    except Exception:  # unresolvable forward references: fall back to raw annotations
+        annotations: dict[str, Any] = getattr(target, "__annotations__", {})
+        return {
+            k: JobContext if v in ("JobContext", JobContext) else v for k, v in annotations.items()
+        }
+
+
+def _check_importable(where: str, func: Callable[..., Any]) -> None:
+    """At decoration time the function is not yet bound to its module name, so pickling it
+    would fail; check that it will be importable by name instead (``check_picklable`` runs
+    the real test when the worker starts)."""
+    target = getattr(func, "__func__", func)
+    qualname = getattr(target, "__qualname__", "")
+    if "<locals>" in qualname or "<lambda>" in qualname or not qualname:
+        raise ConfigurationError(
+            f"{where}: the process strategy needs a handler that child processes can import"
+            " by name: a module-level function or a method of a module-level class,"
+            " not a lambda or a nested function"
+        )
+
+
+def check_picklable(task: TaskSpec) -> None:
+    """Raise ``ConfigurationError`` unless ``task``'s handler pickles into a child process."""
+    try:
+        pickle.dumps(task.invocation)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"handler {task.name!r} for job type {task.job_type!r} cannot be sent to a child"
+            f" process (process strategy): {exc}"
+        ) from None
