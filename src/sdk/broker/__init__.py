@@ -3,8 +3,17 @@
 from ._app import create_app as create_app
 from ._server import BrokerStartError as BrokerStartError
 from ._server import RunningBroker as RunningBroker
+from ._server import bind as bind
 from ._server import serve as serve
 from ._store import JobStore as JobStore
 from ._store import wall_clock_ms as wall_clock_ms
 
-__all__ = ["BrokerStartError", "JobStore", "RunningBroker", "create_app", "serve", "wall_clock_ms"]
+__all__ = [
+    "BrokerStartError",
+    "JobStore",
+    "RunningBroker",
+    "bind",
+    "create_app",
+    "serve",
+    "wall_clock_ms",
+]

@@ -6,12 +6,13 @@ import argparse
 import os
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 import anyio
 from loguru import logger
 
-from ._server import BrokerStartError, serve
+from ._server import BrokerStartError, bind, serve
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
@@ -49,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace) -> None:
     async with anyio.create_task_group() as tg:
-        await tg.start(serve, args.db, args.host, args.port)
+        await tg.start(partial(serve, args.db, sock=args.sock, synchronous=args.synchronous))
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:
                 logger.info("broker: {} received, stopping", signal.Signals(signum).name)
@@ -60,6 +61,7 @@ async def _run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        args.sock = bind(args.host, args.port)
         anyio.run(_run, args)
     except BrokerStartError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -36,7 +36,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         raise BrokerStartError(
             f"cannot listen on {host}:{port}: {exc.strerror}; is another broker running there?"
-            " Pick another port (--port / SDK_BROKER_PORT) or stop the other process."
+            " Pick another port or stop the other process."
         ) from None
 
 
@@ -52,14 +52,17 @@ async def serve(
     port: int = 8080,
     *,
     synchronous: str = "FULL",
+    sock: socket.socket | None = None,
     task_status: TaskStatus[RunningBroker] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve a broker on ``db`` until cancelled; ``task_status`` receives the running broker.
 
     Signals are left to the caller: this never installs a handler, so a worker process that
-    embeds the broker keeps control of its own shutdown.
+    embeds the broker keeps control of its own shutdown. Pass ``sock`` (from ``bind``) to
+    learn of a taken port before any task group wraps the error.
     """
-    sock = bind(host, port)
+    if sock is None:
+        sock = bind(host, port)
     store = JobStore(db, synchronous=synchronous)
     config = uvicorn.Config(
         create_app(store),

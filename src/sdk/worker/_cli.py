@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -17,7 +18,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging
-from ..broker import BrokerStartError, RunningBroker, serve
+from ..broker import BrokerStartError, RunningBroker, bind, serve
 from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
@@ -106,9 +107,7 @@ async def _serve_until_signalled(
 ) -> None:
     async with anyio.create_task_group() as tg:
         if settings.rest_address is None:
-            broker: RunningBroker = await tg.start(
-                serve, args.db, args.broker_host, args.broker_port
-            )
+            broker: RunningBroker = await tg.start(partial(serve, args.db, sock=args.sock))
             settings = settings.model_copy(update={"rest_address": broker.url})
             logger.info(
                 "no CAMUNDA_REST_ADDRESS set: using the embedded broker at {}; create a job with"
@@ -144,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         modules = args.modules or worker_settings.workers.split(",")
         loaded = load_handlers(modules, worker)
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
+        worker.check()
+        args.sock = None if settings.rest_address else bind(args.broker_host, args.broker_port)
         anyio.run(_serve_until_signalled, worker, settings, args)
     except (ConfigurationError, BrokerStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)

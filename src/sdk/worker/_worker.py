@@ -196,12 +196,8 @@ class Worker:
         if self._stop is not None:
             self._stop.set()
 
-    async def run(self, client: AsyncClient) -> None:
-        """Work jobs with ``client`` until ``stop()``, then drain and return.
-
-        Raises:
-            ConfigurationError: no handler is registered.
-        """
+    def check(self) -> None:
+        """Raise ``ConfigurationError`` unless the worker can start (``run`` calls it too)."""
         if not self._tasks:
             raise ConfigurationError(
                 'no handlers registered; decorate a function with @worker.task("type")'
@@ -209,6 +205,14 @@ class Worker:
         for task in self._tasks.values():
             if task.strategy is Strategy.PROCESS:
                 check_picklable(task)
+
+    async def run(self, client: AsyncClient) -> None:
+        """Work jobs with ``client`` until ``stop()``, then drain and return.
+
+        Raises:
+            ConfigurationError: no handler is registered, or one cannot run (see ``check``).
+        """
+        self.check()
         self._pollers = [JobPoller(t, client, self.name) for t in self._tasks.values()]
         self._stop = anyio.Event()
         if self._stop_requested:
@@ -248,4 +252,5 @@ class Worker:
                     self.in_flight,
                 )
             tg.cancel_scope.cancel()
+        self._stop_requested = False  # the worker may run again
         logger.info("worker {} stopped", self.name)

@@ -1,0 +1,48 @@
+"""Fixtures of the broker suite: a real broker on loopback over both kinds of store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+
+from sdk.broker import RunningBroker, serve
+from sdk.client import AsyncClient
+from sdk.testing import client_for
+
+HTTP_TIMEOUT_S = 30.0
+"""Longer than every long poll the suite makes, shorter than the per-test timeout."""
+
+
+@pytest.fixture(params=["memory", "sqlite-file"])
+def store_path(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the broker keeps its jobs: in memory, or in a SQLite file (WAL, fsync)."""
+    if request.param == "memory":
+        return ":memory:"
+    return str(tmp_path / "jobs.sqlite3")
+
+
+@pytest.fixture
+async def broker(store_path: str) -> AsyncIterator[RunningBroker]:
+    """An embedded broker over ``store_path``, served on a free loopback port."""
+    async with anyio.create_task_group() as tg:
+        running: RunningBroker = await tg.start(serve, store_path, "127.0.0.1", 0)
+        yield running
+        tg.cancel_scope.cancel()
+
+
+@pytest.fixture
+async def http(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
+    """Raw HTTP to ``broker``; paths are relative to its ``/v2`` base, e.g. ``/jobs/activation``."""
+    async with httpx.AsyncClient(base_url=broker.url, timeout=HTTP_TIMEOUT_S) as client:
+        yield client
+
+
+@pytest.fixture
+async def api(broker: RunningBroker) -> AsyncIterator[AsyncClient]:
+    """The project's own client of ``broker`` (for set-up steps that need no raw HTTP)."""
+    async with client_for(broker) as client:
+        yield client

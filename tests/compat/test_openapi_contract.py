@@ -1,0 +1,395 @@
+"""Our broker and client against the upstream Camunda v2 OpenAPI spec, field by field.
+
+The spec is upstream reference data under the Camunda License: it is read from the ``shared/``
+folder beside the repository (where CI has it too) and never copied into the project.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from sdk.broker import RunningBroker
+from sdk.broker._camunda_routes import ROUTES
+from sdk.client import AsyncClient
+
+pytestmark = pytest.mark.anyio
+
+SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "camunda-v2-jobs.openapi.yaml"
+API_PREFIX = "/v2"
+JOB_TYPE = "contract"
+SAMPLE_KEY = "2251799813685249"
+UNKNOWN_KEY = "2251799813999999"
+
+Schema = Mapping[str, Any]
+Spec = Mapping[str, Any]
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    if not SPEC_PATH.is_file():
+        pytest.skip(f"Camunda v2 OpenAPI spec not found at {SPEC_PATH} (a sibling shared/ folder)")
+    with SPEC_PATH.open(encoding="utf-8") as fh:
+        loaded: Spec = yaml.safe_load(fh)
+    return loaded
+
+
+# -- reading the spec ------------------------------------------------------------------------
+
+
+def _resolve(spec: Spec, schema: Schema) -> Schema:
+    """Follow ``$ref`` chains (all local: ``#/components/...``)."""
+    while "$ref" in schema:
+        node: Any = spec
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def _schema(spec: Spec, name: str) -> Schema:
+    return _resolve(spec, spec["components"]["schemas"][name])
+
+
+def _properties(spec: Spec, schema: Schema) -> dict[str, Schema]:
+    """Declared properties, including those of ``allOf`` parts."""
+    schema = _resolve(spec, schema)
+    props: dict[str, Schema] = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        props.update(_properties(spec, part))
+    return props
+
+
+def _required(spec: Spec, schema: Schema) -> set[str]:
+    schema = _resolve(spec, schema)
+    names = set(schema.get("required", []))
+    for part in schema.get("allOf", []):
+        names |= _required(spec, part)
+    return names
+
+
+def _json_type(spec: Spec, schema: Schema) -> tuple[str | None, bool]:
+    """The JSON type a property declares (through ``$ref`` / ``allOf``) and its nullability."""
+    schema = _resolve(spec, schema)
+    nullable = bool(schema.get("nullable", False))
+    if "type" in schema:
+        return str(schema["type"]), nullable
+    for part in schema.get("allOf", []):
+        kind, part_nullable = _json_type(spec, part)
+        if kind is not None:
+            return kind, nullable or part_nullable
+    return None, nullable
+
+
+def _operation(spec: Spec, method: str, path: str) -> tuple[str, Schema]:
+    """The spec's operation serving ``method path`` (a concrete path relative to /v2)."""
+    templates = sorted(spec["paths"], key=lambda t: (t.count("{"), t))
+    for template in templates:
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        operation = spec["paths"][template].get(method.lower())
+        if re.fullmatch(pattern, path) and operation is not None:
+            return template, operation
+    raise AssertionError(f"the spec has no operation {method.upper()} {path}")
+
+
+def _request_schema_name(operation: Schema) -> str:
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return str(ref).rsplit("/", 1)[-1]
+
+
+# -- checking a JSON object against a schema -------------------------------------------------
+
+
+def _enum(spec: Spec, schema: Schema) -> list[Any] | None:
+    """The allowed values of an enum property (through ``$ref`` / ``allOf``), else ``None``."""
+    schema = _resolve(spec, schema)
+    if "enum" in schema:
+        return list(schema["enum"])
+    for part in schema.get("allOf", []):
+        values = _enum(spec, part)
+        if values is not None:
+            return values
+    return None
+
+
+def _type_problems(spec: Spec, where: str, prop: Schema, value: Any) -> list[str]:
+    kind, nullable = _json_type(spec, prop)
+    if value is None:
+        return [] if nullable or kind is None else [f"{where}: null, but not nullable"]
+    if kind is None:
+        return []
+    ok = isinstance(value, _JSON_TYPES[kind])
+    if kind in {"integer", "number"} and isinstance(value, bool):
+        ok = False
+    if not ok:
+        return [f"{where}: {type(value).__name__} where the spec says {kind}"]
+    allowed = _enum(spec, prop)
+    if allowed is not None and value not in allowed:
+        return [f"{where}: {value!r} is not one of {allowed}"]
+    return []
+
+
+def _object_problems(
+    spec: Spec, schema: Schema, body: Mapping[str, Any], where: str, nested: tuple[str, ...]
+) -> list[str]:
+    """Missing required fields, undeclared fields and wrong JSON types, one line each."""
+    props = _properties(spec, schema)
+    missing = sorted(_required(spec, schema) - set(body))
+    problems = [f"{where}.{name}: required but missing" for name in missing]
+    for name, value in body.items():
+        if name not in props:
+            problems.append(f"{where}.{name}: not declared in the spec")
+            continue
+        problems += _type_problems(spec, f"{where}.{name}", props[name], value)
+    for name in nested:
+        value = body.get(name)
+        if isinstance(value, dict):
+            problems += _object_problems(spec, props[name], value, f"{where}.{name}", ())
+    return problems
+
+
+def check_object(
+    spec: Spec, schema_name: str, body: Any, where: str = "", nested: tuple[str, ...] = ()
+) -> None:
+    assert isinstance(body, dict), f"{schema_name}: expected a JSON object, got {body!r}"
+    problems = _object_problems(
+        spec, _schema(spec, schema_name), body, where or schema_name, nested
+    )
+    assert not problems, "\n".join(problems)
+
+
+# -- the routes we serve exist in the spec ---------------------------------------------------
+
+
+def test_every_camunda_route_we_serve_is_in_the_spec(spec: Spec) -> None:
+    served: list[tuple[str, str]] = []
+    for route in ROUTES:
+        path = route.path
+        methods = route.methods or set()
+        assert path.startswith(API_PREFIX + "/"), path
+        concrete = re.sub(r"\{[^}]+\}", SAMPLE_KEY, path.removeprefix(API_PREFIX))
+        for method in sorted(methods - {"HEAD"}):
+            template, _ = _operation(spec, method, concrete)
+            served.append((method, template))
+    assert sorted(served) == sorted(
+        [
+            ("POST", "/jobs/activation"),
+            ("POST", "/jobs/{jobKey}/completion"),
+            ("POST", "/jobs/{jobKey}/failure"),
+            ("POST", "/jobs/{jobKey}/error"),
+            ("PATCH", "/jobs/{jobKey}"),
+            ("GET", "/topology"),
+        ]
+    )
+
+
+# -- our broker's responses carry every required field ---------------------------------------
+
+
+def _check_status(spec: Spec, response: httpx.Response) -> None:
+    path = response.request.url.path.removeprefix(API_PREFIX)
+    template, operation = _operation(spec, response.request.method, path)
+    declared = set(operation["responses"])
+    assert str(response.status_code) in declared, (
+        f"{response.request.method} {template} answered {response.status_code};"
+        f" the spec declares {sorted(declared)}"
+    )
+
+
+async def test_activation_result_has_every_spec_field(
+    spec: Spec, sdk_broker: RunningBroker, sdk_client: AsyncClient
+) -> None:
+    await sdk_client.create_job(JOB_TYPE, {"n": 1}, custom_headers={"h": "v"})
+    async with httpx.AsyncClient(base_url=sdk_broker.url) as http:
+        response = await http.post(
+            "/jobs/activation",
+            json={"type": JOB_TYPE, "timeout": 10_000, "maxJobsToActivate": 1, "worker": "w"},
+        )
+    _check_status(spec, response)
+    body = response.json()
+
+    check_object(spec, "JobActivationResult", body)
+    (job,) = body["jobs"]
+    check_object(spec, "ActivatedJobResult", job, "jobs[0]")
+    # the spec names the lease field `leaseToken` (the 10.0.1 SDK says `jobLeaseToken`)
+    assert isinstance(job["leaseToken"], str)
+
+
+async def test_topology_has_every_spec_field(spec: Spec, sdk_broker: RunningBroker) -> None:
+    async with httpx.AsyncClient(base_url=sdk_broker.url) as http:
+        response = await http.get("/topology")
+    _check_status(spec, response)
+    body = response.json()
+
+    check_object(spec, "TopologyResponse", body)
+    assert body["brokers"], "a topology with no broker"
+    for i, broker in enumerate(body["brokers"]):
+        check_object(spec, "BrokerInfo", broker, f"brokers[{i}]")
+        for j, partition in enumerate(broker["partitions"]):
+            check_object(spec, "Partition", partition, f"brokers[{i}].partitions[{j}]")
+
+
+@dataclass(frozen=True)
+class RawCall:
+    method: str
+    path: str
+    body: dict[str, Any]
+    status: int
+
+
+PROBLEM_CALLS = {
+    "unknown-job-404": RawCall("POST", f"/jobs/{UNKNOWN_KEY}/completion", {}, 404),
+    "unknown-job-update-404": RawCall(
+        "PATCH", f"/jobs/{UNKNOWN_KEY}", {"changeset": {"retries": 1}}, 404
+    ),
+    "bad-activation-400": RawCall("POST", "/jobs/activation", {"type": JOB_TYPE}, 400),
+    "unknown-field-400": RawCall(
+        "POST", f"/jobs/{UNKNOWN_KEY}/failure", {"retries": 1, "nope": True}, 400
+    ),
+    "error-without-code-400": RawCall("POST", f"/jobs/{UNKNOWN_KEY}/error", {}, 400),
+}
+
+
+@pytest.mark.parametrize("call", PROBLEM_CALLS.values(), ids=PROBLEM_CALLS.keys())
+async def test_problem_detail_has_every_spec_field(
+    spec: Spec, sdk_broker: RunningBroker, call: RawCall
+) -> None:
+    async with httpx.AsyncClient(base_url=sdk_broker.url) as http:
+        response = await http.request(call.method, call.path.lstrip("/"), json=call.body)
+    assert response.status_code == call.status, response.text
+    _check_status(spec, response)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+
+    check_object(spec, "ProblemDetail", body)
+    assert body["status"] == call.status
+    assert body["instance"] == API_PREFIX + call.path
+
+
+async def test_not_activated_job_is_a_spec_409(
+    spec: Spec, sdk_broker: RunningBroker, sdk_client: AsyncClient
+) -> None:
+    key = await sdk_client.create_job(JOB_TYPE)
+    async with httpx.AsyncClient(base_url=sdk_broker.url) as http:
+        response = await http.post(f"/jobs/{key}/completion", json={})
+    assert response.status_code == 409, response.text
+    _check_status(spec, response)
+    check_object(spec, "ProblemDetail", response.json())
+
+
+async def test_job_commands_answer_statuses_the_spec_declares(
+    spec: Spec, sdk_broker: RunningBroker, sdk_client: AsyncClient
+) -> None:
+    keys = [await sdk_client.create_job(JOB_TYPE, retries=3) for _ in range(3)]
+    async with httpx.AsyncClient(base_url=sdk_broker.url) as http:
+        activated = await http.post(
+            "/jobs/activation",
+            json={"type": JOB_TYPE, "timeout": 10_000, "maxJobsToActivate": 3},
+        )
+        assert [j["jobKey"] for j in activated.json()["jobs"]] == keys
+        responses = [
+            await http.patch(f"/jobs/{keys[0]}", json={"changeset": {"timeout": 20_000}}),
+            await http.post(f"/jobs/{keys[0]}/completion", json={"variables": {"a": 1}}),
+            await http.post(f"/jobs/{keys[1]}/failure", json={"retries": 2}),
+            await http.post(f"/jobs/{keys[2]}/error", json={"errorCode": "E"}),
+        ]
+    for response in responses:
+        assert response.status_code == 204, response.text
+        assert response.content == b""
+        _check_status(spec, response)
+
+
+# -- our client sends only fields the spec declares ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientCall:
+    schema: str
+    invoke: Callable[[AsyncClient], Awaitable[object]]
+    nested: tuple[str, ...] = ()
+
+
+CLIENT_CALLS: dict[str, ClientCall] = {
+    "activation": ClientCall(
+        "JobActivationRequest",
+        lambda c: c.activate_jobs(
+            JOB_TYPE,
+            max_jobs=5,
+            timeout_ms=30_000,
+            worker="contract-worker",
+            request_timeout_ms=2_000,
+            fetch_variables=["a", "b"],
+            tenant_ids=["<default>"],
+        ),
+    ),
+    "completion": ClientCall(
+        "JobCompletionRequest",
+        lambda c: c.complete_job(SAMPLE_KEY, {"a": 1}, lease_token="7"),
+    ),
+    "failure": ClientCall(
+        "JobFailRequest",
+        lambda c: c.fail_job(
+            SAMPLE_KEY,
+            retries=2,
+            error_message="boom",
+            retry_backoff_ms=1_000,
+            variables={"a": 1},
+            lease_token="7",
+        ),
+    ),
+    "error": ClientCall(
+        "JobErrorRequest",
+        lambda c: c.throw_job_error(
+            SAMPLE_KEY, "E_CODE", error_message="business", variables={"a": 1}, lease_token="7"
+        ),
+    ),
+    "update": ClientCall(
+        "JobUpdateRequest",
+        lambda c: c.update_job(SAMPLE_KEY, retries=4, timeout_ms=60_000),
+        nested=("changeset",),
+    ),
+}
+
+
+@pytest.mark.parametrize("call", CLIENT_CALLS.values(), ids=CLIENT_CALLS.keys())
+async def test_client_request_fields_are_declared(spec: Spec, call: ClientCall) -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if request.url.path.endswith("/jobs/activation"):
+            return httpx.Response(200, json={"jobs": []})
+        return httpx.Response(204)
+
+    client = AsyncClient(
+        configuration={"CAMUNDA_REST_ADDRESS": "http://test/v2", "CAMUNDA_AUTH_STRATEGY": "NONE"},
+        transport=httpx.MockTransport(answer),
+    )
+    async with client:
+        await call.invoke(client)
+
+    (request,) = sent
+    path = request.url.path
+    assert path.startswith(API_PREFIX + "/"), path
+    template, operation = _operation(spec, request.method, path.removeprefix(API_PREFIX))
+    assert _request_schema_name(operation) == call.schema, template
+    assert request.headers["content-type"] == "application/json"
+    body = json.loads(request.content)
+    check_object(spec, call.schema, body, nested=call.nested)

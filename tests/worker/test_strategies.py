@@ -1,0 +1,147 @@
+"""The worker contract, run once per execution strategy against a real broker on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from functools import partial
+
+import anyio
+import pytest
+
+from sdk.broker import RunningBroker
+from sdk.client import AsyncClient
+from sdk.models import JobKey, JobState
+from sdk.testing import client_for, running, wait_until
+from sdk.worker import RetryPolicy, Worker
+
+from .handlers import handler, stamp
+
+pytestmark = pytest.mark.anyio
+
+STRATEGIES = ["async", "thread", "process", "inline"]
+NO_BACKOFF = RetryPolicy(initial_ms=0)
+
+
+@pytest.fixture(params=STRATEGIES)
+def strategy(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make_worker(
+    name: str, job_type: str, func_name: str, strategy: str, timeout_ms: int | None = None
+) -> Worker:
+    worker = Worker(name, request_timeout_ms=2_000, retry=NO_BACKOFF, grace_period_s=5)
+    worker.task(job_type, strategy=strategy, timeout_ms=timeout_ms)(handler(func_name, strategy))
+    return worker
+
+
+async def ended(client: AsyncClient, key: JobKey, state: JobState) -> bool:
+    return (await client.get_job(key)).state is state
+
+
+class TestOutcomes:
+    async def test_returned_variables_complete_the_job(
+        self, sdk_client: AsyncClient, strategy: str
+    ) -> None:
+        keys = [await sdk_client.create_job("double", {"x": n}) for n in range(5)]
+        async with running(make_worker("w", "double", "double", strategy), sdk_client):
+            for key in keys:
+                await wait_until(partial(ended, sdk_client, key, JobState.COMPLETED))
+        for n, key in enumerate(keys):
+            job = await sdk_client.get_job(key)
+            assert job.variables == {"x": n, "doubled": 2 * n}
+
+    async def test_exception_fails_with_retries_decremented_then_incident(
+        self, sdk_client: AsyncClient, strategy: str
+    ) -> None:
+        key = await sdk_client.create_job("explode", retries=2)
+        async with running(make_worker("w", "explode", "explode", strategy), sdk_client):
+            await wait_until(lambda: ended(sdk_client, key, JobState.INCIDENT))
+        job = await sdk_client.get_job(key)
+        assert job.retries == 0
+        assert job.error_message is not None
+        assert job.error_message.startswith("ValueError: boom")
+        events = [e.event for e in job.history or []]
+        assert events == ["CREATED", "ACTIVATED", "FAILED", "ACTIVATED", "INCIDENT"]
+        assert [e.retries for e in job.history or [] if e.event in {"FAILED", "INCIDENT"}] == [1, 0]
+
+    async def test_job_error_throws_its_code(self, sdk_client: AsyncClient, strategy: str) -> None:
+        key = await sdk_client.create_job("reject")
+        async with running(make_worker("w", "reject", "reject", strategy), sdk_client):
+            await wait_until(lambda: ended(sdk_client, key, JobState.ERROR_THROWN))
+        job = await sdk_client.get_job(key)
+        assert (job.error_code, job.error_message) == ("REJECTED", "not today")
+        assert job.variables == {"why": "test"}
+
+    async def test_unsupported_return_value_fails_with_a_clear_message(
+        self, sdk_client: AsyncClient, strategy: str
+    ) -> None:
+        key = await sdk_client.create_job("wrong", retries=1)
+        async with running(make_worker("w", "wrong", "wrong_return", strategy), sdk_client):
+            await wait_until(lambda: ended(sdk_client, key, JobState.INCIDENT))
+        message = (await sdk_client.get_job(key)).error_message or ""
+        assert message.startswith("handler returned int; return a dict")
+
+    async def test_missing_variable_fails_with_its_name(
+        self, sdk_client: AsyncClient, strategy: str
+    ) -> None:
+        key = await sdk_client.create_job("double", {"y": 1}, retries=1)
+        async with running(make_worker("w", "double", "double", strategy), sdk_client):
+            await wait_until(lambda: ended(sdk_client, key, JobState.INCIDENT))
+        assert "variable 'x' is missing" in ((await sdk_client.get_job(key)).error_message or "")
+
+
+class TestTimeout:
+    @pytest.mark.parametrize("slow_strategy", ["async", "thread", "process"])
+    async def test_handler_past_its_timeout_does_not_complete_the_reassigned_job(
+        self, sdk_broker: RunningBroker, sdk_client: AsyncClient, slow_strategy: str
+    ) -> None:
+        slow = make_worker("slow", "sleepy", "sleepy", slow_strategy, timeout_ms=300)
+        fast = Worker("fast", request_timeout_ms=2_000)
+        fast.task("sleepy")(stamp)
+        key = await sdk_client.create_job("sleepy", {"delay_s": 1.5})
+
+        async def holder() -> str | None:
+            return (await sdk_client.get_job(key)).worker
+
+        async with client_for(sdk_broker) as slow_client, running(slow, slow_client):
+            await wait_until(lambda: _is(holder(), "slow"), timeout_s=10)
+            # it lets go at its 300 ms timeout, not when the 1.5 s handler returns
+            await wait_until(lambda: slow.in_flight == 0, timeout_s=1.1)
+        async with running(fast, sdk_client):
+            await wait_until(lambda: ended(sdk_client, key, JobState.COMPLETED))
+        job = await sdk_client.get_job(key)
+        assert job.variables["by"] == "fast"
+        events = [(e.event, e.worker) for e in job.history or []]
+        assert ("TIMED_OUT", "slow") in events
+        assert [e for e in events if e[0] == "COMPLETED"] == [("COMPLETED", "fast")]
+
+
+async def _is(value: Awaitable[str | None], expected: str) -> bool:
+    return await value == expected
+
+
+class TestCapacity:
+    async def test_never_holds_more_jobs_than_max_jobs(self, sdk_client: AsyncClient) -> None:
+        release = anyio.Event()
+        running_now = 0
+        peak = 0
+        worker = Worker("cap", request_timeout_ms=2_000)
+
+        @worker.task("gate", max_jobs=2)
+        async def gate() -> None:
+            nonlocal running_now, peak
+            running_now += 1
+            peak = max(peak, running_now)
+            await release.wait()
+            running_now -= 1
+
+        keys = [await sdk_client.create_job("gate") for _ in range(5)]
+        async with running(worker, sdk_client):
+            await wait_until(lambda: worker.in_flight == 2)
+            activated = await sdk_client.search_jobs(job_type="gate", state=JobState.ACTIVATED)
+            assert len(activated.items) == 2
+            release.set()
+            for key in keys:
+                await wait_until(partial(ended, sdk_client, key, JobState.COMPLETED))
+        assert peak == 2
