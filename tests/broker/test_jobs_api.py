@@ -157,7 +157,9 @@ class TestActivation:
         handed_out: list[str] = []
 
         async def one_activation() -> None:
-            handed_out.extend(job["jobKey"] for job in await activate(http, "charge-card", max_jobs=3))
+            handed_out.extend(
+                job["jobKey"] for job in await activate(http, "charge-card", max_jobs=3)
+            )
 
         async with anyio.create_task_group() as tg:
             for _ in range(6):

@@ -48,6 +48,7 @@ from camunda_orchestration_sdk.models.topology_response import TopologyResponse
 from camunda_orchestration_sdk.runtime.job_worker import JobWorker
 from camunda_orchestration_sdk.semantic_types import JobKey as CamundaJobKey
 from camunda_orchestration_sdk.semantic_types import JobLeaseToken
+from camunda_orchestration_sdk.types import UNSET
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
@@ -227,7 +228,7 @@ async def test_worker_with_lease_completes_jobs(
 
 
 async def _activate_one(
-    camunda: CamundaAsyncClient, job_type: str = JOB_TYPE
+    camunda: CamundaAsyncClient, job_type: str = JOB_TYPE, *, with_lease: bool = False
 ) -> ActivatedJobResult:
     result = await camunda.activate_jobs(
         data=CamundaActivationRequest(
@@ -236,6 +237,7 @@ async def _activate_one(
             max_jobs_to_activate=1,
             worker="official-client",
             request_timeout=-1,
+            with_lease=True if with_lease else UNSET,
         )
     )
     assert len(result.jobs) == 1, result
@@ -382,7 +384,7 @@ async def test_client_lease_token_fences_commands(
 ) -> None:
     """The official request models send the token as ``jobLeaseToken``; we honour it."""
     key = await sdk_client.create_job(JOB_TYPE)
-    job = await _activate_one(camunda)
+    job = await _activate_one(camunda, with_lease=True)
     # 10.0.1 does not know the spec's `leaseToken` field, so it lands in additional_properties
     token = job.job_lease_token or job.additional_properties.get("leaseToken")
     assert isinstance(token, str) and token

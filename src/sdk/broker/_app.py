@@ -28,7 +28,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         if exc.status_code in _HTTP_TITLES
         else str(exc.detail)
     )
-    return problem_response(request, exc.status_code, title, detail)
+    response = problem_response(request, exc.status_code, title, detail)
+    response.headers.update(exc.headers or {})  # e.g. the Allow header of a 405
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

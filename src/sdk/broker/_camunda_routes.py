@@ -58,9 +58,11 @@ async def activate_jobs(request: Request) -> Response:
         max_jobs=min(body.max_jobs_to_activate, MAX_JOBS_PER_ACTIVATION),
         fetch_variables=body.fetch_variable,
         tenant_ids=body.tenant_ids,
+        with_lease=bool(body.with_lease),
     )
     jobs = await _store(request).activate(query, max(timeout_ms, 0))
-    return _json(JobActivationResult(jobs=jobs).to_wire())
+    result = JobActivationResult(jobs=jobs)  # leased jobs carry one more field: serialise as any
+    return _json(result.model_dump_json(by_alias=True, serialize_as_any=True).encode())
 
 
 async def complete_job(request: Request) -> Response:

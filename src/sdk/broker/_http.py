@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +13,7 @@ from ._problems import InvalidRequest, PayloadTooLarge
 M = TypeVar("M", bound=BaseModel)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
+_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts e.g. "²"
 INT64_MAX = 2**63 - 1
 
 
@@ -52,6 +54,6 @@ def describe(exc: ValidationError) -> str:
 def job_key_param(request: Request) -> int:
     """The ``{jobKey}`` path parameter as an integer, or a 400 saying why it is not one."""
     raw = request.path_params["job_key"]
-    if not raw.isdigit() or len(raw) > 19 or int(raw) > INT64_MAX:
+    if not _DIGITS.fullmatch(raw) or int(raw) > INT64_MAX:
         raise InvalidRequest(f"jobKey {raw!r} is not a valid job key (a positive 64-bit integer)")
     return int(raw)

@@ -25,6 +25,7 @@ from ..models import (
     JobKey,
     JobSpec,
     JobState,
+    LeasedJob,
     TenantId,
 )
 from ._problems import JobInWrongState, JobNotFound
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     deadline INTEGER,
     worker TEXT,
     lease INTEGER NOT NULL DEFAULT 0,
+    leased INTEGER NOT NULL DEFAULT 0,
     variables TEXT NOT NULL,
     custom_headers TEXT NOT NULL,
     error_code TEXT,
@@ -81,6 +83,8 @@ class Activation:
     max_jobs: int
     fetch_variables: Sequence[str] | None = None
     tenant_ids: Sequence[str] | None = None
+    with_lease: bool = False
+    """Fence the activation with a lease token (Camunda 8.10's ``withLease``)."""
 
 
 @dataclass(frozen=True)
@@ -164,12 +168,15 @@ class SqliteJobs:
         if query.tenant_ids:
             tenant_sql = f" AND tenant_id IN ({', '.join('?' * len(query.tenant_ids))})"
             tenant_args = tuple(query.tenant_ids)
+        # once leased, a job is served only to leasing workers (as on Camunda 8.10)
+        lease_sql = "" if query.with_lease else " AND leased = 0"
         deadline = now + query.timeout_ms
         jobs: list[ActivatedJob] = []
         with self._tx() as db:
             rows = db.execute(
                 "SELECT * FROM jobs WHERE type = ? AND state IN ('ACTIVATABLE', 'ACTIVATED')"
-                f" AND available_at <= ?{tenant_sql} ORDER BY available_at, key LIMIT ?",
+                f" AND available_at <= ?{tenant_sql}{lease_sql}"
+                " ORDER BY available_at, key LIMIT ?",
                 (query.job_type, now, *tenant_args, query.max_jobs),
             ).fetchall()
             for row in rows:
@@ -178,8 +185,16 @@ class SqliteJobs:
                 lease = row["lease"] + 1
                 db.execute(
                     "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
-                    " available_at = ?, lease = ?, updated_at = ? WHERE key = ?",
-                    (query.worker, deadline, deadline, lease, now, row["key"]),
+                    " available_at = ?, lease = ?, leased = ?, updated_at = ? WHERE key = ?",
+                    (
+                        query.worker,
+                        deadline,
+                        deadline,
+                        lease,
+                        int(query.with_lease),
+                        now,
+                        row["key"],
+                    ),
                 )
                 self._event(row["key"], now, "ACTIVATED", worker=query.worker)
                 jobs.append(_activated(row, query, deadline, lease))
@@ -340,10 +355,15 @@ class SqliteJobs:
                 f"cannot {verb} job {key}: its activation timed out and it may be handed to"
                 " another worker"
             )
-        if lease is not None and lease != str(row["lease"]):
-            raise JobInWrongState(
-                f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
-            )
+        if row["leased"]:
+            if lease is None:
+                raise JobInWrongState(
+                    f"cannot {verb} job {key}: it was activated with a lease; send its leaseToken"
+                )
+            if lease != _lease_token(row["key"], row["lease"]):
+                raise JobInWrongState(
+                    f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
+                )
         return row
 
 
@@ -396,12 +416,26 @@ def _job(row: sqlite3.Row, now: int, history: list[JobEvent] | None = None) -> J
     )
 
 
+def _lease_token(key: int, lease: int) -> str:
+    """Opaque to clients; distinct per activation of a job."""
+    return f"{key}.{lease}"
+
+
 def _activated(row: sqlite3.Row, query: Activation, deadline: int, lease: int) -> ActivatedJob:
+    fields = _activated_fields(row, query, deadline)
+    if query.with_lease:
+        token = _lease_token(row["key"], lease)
+        return LeasedJob(**fields, lease_token=token, job_lease_token=token)
+    return ActivatedJob(**fields)
+
+
+def _activated_fields(row: sqlite3.Row, query: Activation, deadline: int) -> dict[str, Any]:
+    """The columns every activated job shows (a non-leased job's ``leaseToken`` is null)."""
     variables: dict[str, Any] = json.loads(row["variables"])
-    if query.fetch_variables is not None:
+    if query.fetch_variables:  # absent or empty: every variable, as on Camunda
         wanted = set(query.fetch_variables)
         variables = {k: v for k, v in variables.items() if k in wanted}
-    return ActivatedJob(
+    return dict(
         job_key=JobKey(str(row["key"])),
         type=row["type"],
         retries=row["retries"],
@@ -412,5 +446,4 @@ def _activated(row: sqlite3.Row, query: Activation, deadline: int, lease: int) -
         process_definition_id=row["process_definition_id"],
         element_id=row["element_id"],
         tenant_id=TenantId(row["tenant_id"]),
-        lease_token=str(lease),
     )

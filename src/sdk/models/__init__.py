@@ -27,6 +27,7 @@ from ._jobs import JobFailRequest as JobFailRequest
 from ._jobs import JobKind as JobKind
 from ._jobs import JobListenerEventType as JobListenerEventType
 from ._jobs import JobUpdateRequest as JobUpdateRequest
+from ._jobs import LeasedJob as LeasedJob
 from ._keys import DEFAULT_TENANT as DEFAULT_TENANT
 from ._keys import ElementInstanceKey as ElementInstanceKey
 from ._keys import JobKey as JobKey
@@ -65,6 +66,7 @@ __all__ = [
     "JobSpec",
     "JobState",
     "JobUpdateRequest",
+    "LeasedJob",
     "Partition",
     "ProblemDetail",
     "ProcessDefinitionKey",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._base import RequestModel, ResponseModel
-from ._jobs import INT32_MAX
+from ._jobs import INT32_MAX, INT64_MAX
 from ._keys import DEFAULT_TENANT, JobKey
 
 MAX_CREATE_BATCH = 10_000
@@ -99,7 +99,14 @@ class JobSearchRequest(RequestModel):
     type: str | None = None
     state: JobState | None = None
     limit: int = Field(default=100, ge=1, le=MAX_SEARCH_LIMIT)
-    after: str | None = Field(default=None, pattern=r"^[0-9]{1,24}$")
+    after: str | None = Field(default=None, pattern=r"^[0-9]{1,19}$")
+
+    @field_validator("after")
+    @classmethod
+    def _within_int64(cls, value: str | None) -> str | None:
+        if value is not None and int(value) > INT64_MAX:
+            raise ValueError("cursor out of range")
+        return value
 
 
 class JobSearchResult(ResponseModel):

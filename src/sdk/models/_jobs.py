@@ -83,6 +83,13 @@ class ActivatedJob(ResponseModel):
     physical_tenant_id: str = ""
 
 
+class LeasedJob(ActivatedJob):
+    """A job activated with ``withLease``: the token is also sent as ``jobLeaseToken``, the
+    name used by the official Python SDK 10.0.1 (generated from a later spec revision)."""
+
+    job_lease_token: str | None = Field(default=None, serialization_alias="jobLeaseToken")
+
+
 class JobActivationResult(ResponseModel):
     jobs: list[ActivatedJob] = Field(default_factory=list)
 

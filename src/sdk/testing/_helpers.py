@@ -19,7 +19,7 @@ DEFAULT_WAIT_S = 15.0
 
 @overload
 async def wait_until(
-    condition: Callable[[], Awaitable[T]],
+    condition: Callable[[], Awaitable[T | None]],
     *,
     timeout_s: float = ...,
     interval_s: float = ...,
@@ -29,7 +29,7 @@ async def wait_until(
 
 @overload
 async def wait_until(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     *,
     timeout_s: float = ...,
     interval_s: float = ...,

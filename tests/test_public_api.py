@@ -1,0 +1,43 @@
+"""The public names of each package are pinned, so a helper cannot leak out by accident."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "sdk": ["__version__"],
+    "sdk.client": ["DEFAULT_REST_ADDRESS", "AsyncClient", "AuthStrategy", "Client", "Settings"],
+    "sdk.worker": [
+        "JobContext",
+        "JobError",
+        "JobHandler",
+        "RetryPolicy",
+        "Strategy",
+        "TaskSpec",
+        "Worker",
+    ],
+    "sdk.broker": [
+        "BrokerStartError",
+        "JobStore",
+        "RunningBroker",
+        "bind",
+        "create_app",
+        "serve",
+        "wall_clock_ms",
+    ],
+    "sdk.testing": ["client_for", "run_worker_until", "running", "wait_until"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_public_names_are_pinned(module: str) -> None:
+    exported = importlib.import_module(module).__all__
+    assert sorted(exported) == sorted(PUBLIC[module])
+
+
+def test_models_export_every_model_they_define() -> None:
+    models = importlib.import_module("sdk.models")
+    for name in models.__all__:
+        assert getattr(models, name) is not None
