@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from sdk.broker import JobStore, serve
+from sdk.broker._problems import JobInWrongState
 from sdk.broker._sqlite import Activation, Failure
 from sdk.client import AsyncClient
 from sdk.models import JobSpec, JobState
@@ -42,8 +43,14 @@ async def broker_client(path: Path) -> AsyncIterator[AsyncClient]:
         tg.cancel_scope.cancel()
 
 
-def activation(job_type: str, max_jobs: int = 1) -> Activation:
-    return Activation(job_type=job_type, worker="w", timeout_ms=60_000, max_jobs=max_jobs)
+def activation(job_type: str, max_jobs: int = 1, *, with_lease: bool = False) -> Activation:
+    return Activation(
+        job_type=job_type,
+        worker="w",
+        timeout_ms=60_000,
+        max_jobs=max_jobs,
+        with_lease=with_lease,
+    )
 
 
 class TestReopeningTheStore:
@@ -73,12 +80,14 @@ class TestReopeningTheStore:
         assert history is not None
         assert [entry.event for entry in history] == ["CREATED", "ACTIVATED", "COMPLETED"]
 
-    async def test_an_activation_can_be_completed_after_reopening(self, db_path: Path) -> None:
+    async def test_a_leased_activation_survives_reopening(self, db_path: Path) -> None:
         with opened(db_path) as store:
             (key,) = await store.create([JobSpec(type="t")])
-            (job,) = await store.activate(activation("t"), request_timeout_ms=0)
+            (job,) = await store.activate(activation("t", with_lease=True), request_timeout_ms=0)
 
         with opened(db_path) as store:
+            with pytest.raises(JobInWrongState):
+                await store.complete(int(key), None, None)  # still leased: the token is needed
             await store.complete(int(key), None, job.lease_token)
             assert (await store.get(int(key))).state is JobState.COMPLETED
 

@@ -203,11 +203,6 @@ async def test_worker_exception_fails_the_job_with_one_retry_less(
     assert job.error_message is not None and job.error_message.startswith("boom with")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="broker sends the lease as `leaseToken` (spec 8.10 name) only; the official SDK "
-    "10.0.1 reads `jobLeaseToken`, so its with_lease worker stops with LeaseNotHonoredError",
-)
 async def test_worker_with_lease_completes_jobs(
     sdk_client: AsyncClient, camunda: CamundaAsyncClient
 ) -> None:

@@ -249,11 +249,6 @@ async def test_leased_activation_has_a_lease_token(
     assert isinstance(job["leaseToken"], str) and job["leaseToken"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec: leaseToken 'is null when the job was activated without a lease'; the broker"
-    " hands out a token on every activation, withLease or not",
-)
 async def test_activation_without_lease_has_a_null_lease_token(
     sdk_broker: RunningBroker, sdk_client: AsyncClient
 ) -> None:

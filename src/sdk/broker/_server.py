@@ -32,7 +32,20 @@ class RunningBroker:
 def bind(host: str, port: int) -> socket.socket:
     """Bind the listening socket ourselves so a taken port is a clear error, not an exit."""
     try:
-        return socket.create_server((host, port), reuse_port=False)
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )[0]
+        # An explicit IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets
+        # whose protocol says TCP, and without it keep-alive answers wait ~40 ms (Nagle).
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+            sock.listen(1024)
+        except OSError:
+            sock.close()
+            raise
+        return sock
     except OSError as exc:
         raise BrokerStartError(
             f"cannot listen on {host}:{port}: {exc.strerror}; is another broker running there?"

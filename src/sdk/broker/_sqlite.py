@@ -164,20 +164,14 @@ class SqliteJobs:
 
     def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
         """Hand out up to ``max_jobs`` jobs; also return when the next one becomes available."""
-        tenant_sql, tenant_args = "", tuple[str, ...]()
-        if query.tenant_ids:
-            tenant_sql = f" AND tenant_id IN ({', '.join('?' * len(query.tenant_ids))})"
-            tenant_args = tuple(query.tenant_ids)
-        # once leased, a job is served only to leasing workers (as on Camunda 8.10)
-        lease_sql = "" if query.with_lease else " AND leased = 0"
+        where, args = _candidates(query)
         deadline = now + query.timeout_ms
         jobs: list[ActivatedJob] = []
         with self._tx() as db:
             rows = db.execute(
-                "SELECT * FROM jobs WHERE type = ? AND state IN ('ACTIVATABLE', 'ACTIVATED')"
-                f" AND available_at <= ?{tenant_sql}{lease_sql}"
+                f"SELECT * FROM jobs WHERE {where} AND available_at <= ?"
                 " ORDER BY available_at, key LIMIT ?",
-                (query.job_type, now, *tenant_args, query.max_jobs),
+                (*args, now, query.max_jobs),
             ).fetchall()
             for row in rows:
                 if row["state"] == "ACTIVATED":
@@ -198,16 +192,12 @@ class SqliteJobs:
                 )
                 self._event(row["key"], now, "ACTIVATED", worker=query.worker)
                 jobs.append(_activated(row, query, deadline, lease))
-            next_at = self._next_available_at(query.job_type) if not rows else None
+            next_at = None
+            if not rows:  # the same filter, so a poll only wakes for a job it could take
+                (next_at,) = db.execute(
+                    f"SELECT MIN(available_at) FROM jobs WHERE {where}", args
+                ).fetchone()
         return jobs, next_at
-
-    def _next_available_at(self, job_type: str) -> int | None:
-        (at,) = self._db.execute(
-            "SELECT MIN(available_at) FROM jobs WHERE type = ?"
-            " AND state IN ('ACTIVATABLE', 'ACTIVATED')",
-            (job_type,),
-        ).fetchone()
-        return int(at) if at is not None else None
 
     def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
@@ -365,6 +355,18 @@ class SqliteJobs:
                     f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
                 )
         return row
+
+
+def _candidates(query: Activation) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause (without the time bound) of jobs ``query`` may take."""
+    where = "type = ? AND state IN ('ACTIVATABLE', 'ACTIVATED')"
+    args: tuple[Any, ...] = (query.job_type,)
+    if query.tenant_ids:
+        where += f" AND tenant_id IN ({', '.join('?' * len(query.tenant_ids))})"
+        args += tuple(query.tenant_ids)
+    if not query.with_lease:  # once leased, a job is served only to leasing workers
+        where += " AND leased = 0"
+    return where, args
 
 
 def _checked_sync(mode: str) -> str:

@@ -107,7 +107,8 @@ class AsyncClient:
             request_timeout_ms: Long-poll wait in ms; ``None`` or 0: the server's default
                 (10 s on Camunda); negative: answer at once.
             fetch_variables: Variable names to fetch; ``None``: all of them.
-            tenant_ids: Tenants to activate jobs of; ``None``: the default tenant.
+            tenant_ids: Tenants to activate jobs of; ``None``: the server's default (the
+                embedded broker: every tenant; Camunda: the default tenant).
         """
         return await self._send(
             _calls.activate_jobs(

@@ -10,7 +10,7 @@ class RequestModel(BaseModel):
     """A body the server validates strictly: unknown fields are a client error (HTTP 400)."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, strict=True
     )
 
     def to_wire(self) -> bytes:
