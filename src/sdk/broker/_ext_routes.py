@@ -20,7 +20,7 @@ from ..models import (
 from ._http import job_key_param, read_model
 from ._store import JobStore
 
-EXTENSIONS = ["jobs.create", "jobs.get", "jobs.search"]
+EXTENSIONS = ["jobs.create", "jobs.get", "jobs.search", "jobs.cancel"]
 
 
 def _store(request: Request) -> JobStore:
@@ -46,6 +46,11 @@ async def get_job(request: Request) -> Response:
     return Response(job.to_wire(), media_type="application/json")
 
 
+async def cancel_job(request: Request) -> Response:
+    await _store(request).cancel(job_key_param(request))
+    return Response(status_code=204)
+
+
 async def search_jobs(request: Request) -> Response:
     body = await read_model(request, JobSearchRequest, required=False)
     after = int(body.after) if body.after is not None else None
@@ -59,4 +64,5 @@ ROUTES = [
     Route("/v2/ext/jobs", create_jobs, methods=["POST"]),
     Route("/v2/ext/jobs/search", search_jobs, methods=["POST"]),
     Route("/v2/ext/jobs/{job_key}", get_job, methods=["GET"]),
+    Route("/v2/ext/jobs/{job_key}/cancellation", cancel_job, methods=["POST"]),
 ]

@@ -22,6 +22,7 @@ from ..models import (
     ActivatedJob,
     Job,
     JobEvent,
+    JobEventRecord,
     JobKey,
     JobSpec,
     JobState,
@@ -33,7 +34,12 @@ from ._problems import JobInWrongState, JobNotFound
 FIRST_KEY = 2251799813685249
 """Zeebe's first key on partition 1: our keys look like a real cluster's."""
 
-_LIVE = ("ACTIVATABLE", "ACTIVATED")
+SCHEMA_VERSION = 1
+
+
+class StoreVersionError(RuntimeError):
+    """The database file was written by an incompatible version of the store."""
+
 _ENDED = ("COMPLETED", "ERROR_THROWN", "CANCELED")
 
 _SCHEMA = """
@@ -63,6 +69,7 @@ CREATE INDEX IF NOT EXISTS jobs_type_state ON jobs (type, state);
 CREATE TABLE IF NOT EXISTS job_events (
     id INTEGER PRIMARY KEY,
     job_key INTEGER NOT NULL,
+    job_type TEXT NOT NULL,
     at INTEGER NOT NULL,
     event TEXT NOT NULL,
     worker TEXT,
@@ -107,12 +114,24 @@ class SqliteJobs:
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={_checked_sync(synchronous)}")
+        self._check_schema_version()
         self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
         self._next_key = FIRST_KEY if max_key is None else max_key + 1
 
     def close(self) -> None:
         self._db.close()
+
+    def _check_schema_version(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        (tables,) = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        if tables and version != SCHEMA_VERSION:
+            self._db.close()
+            raise StoreVersionError(
+                f"{self.path} holds store schema version {version}, this broker needs"
+                f" {SCHEMA_VERSION}; move the file aside (or point --db elsewhere) to start afresh"
+            )
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -124,11 +143,20 @@ class SqliteJobs:
             raise
         self._db.execute("COMMIT")
 
-    def _event(self, key: int, at: int, event: str, **fields: Any) -> None:
+    def _event(self, key: int, job_type: str, at: int, event: str, **fields: Any) -> None:
+        """Append to the job's history; the row id doubles as the event stream's event id."""
         self._db.execute(
-            "INSERT INTO job_events (job_key, at, event, worker, retries, message)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (key, at, event, fields.get("worker"), fields.get("retries"), fields.get("message")),
+            "INSERT INTO job_events (job_key, job_type, at, event, worker, retries, message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                job_type,
+                at,
+                event,
+                fields.get("worker"),
+                fields.get("retries"),
+                fields.get("message"),
+            ),
         )
 
     # -- writes ------------------------------------------------------------------------------
@@ -157,7 +185,7 @@ class SqliteJobs:
                         now,
                     ),
                 )
-                self._event(key, now, "CREATED", retries=spec.retries)
+                self._event(key, spec.type, now, "CREATED", retries=spec.retries)
                 self._next_key += 1
                 keys.append(JobKey(str(key)))
         return keys
@@ -175,7 +203,7 @@ class SqliteJobs:
             ).fetchall()
             for row in rows:
                 if row["state"] == "ACTIVATED":
-                    self._event(row["key"], now, "TIMED_OUT", worker=row["worker"])
+                    self._event(row["key"], row["type"], now, "TIMED_OUT", worker=row["worker"])
                 lease = row["lease"] + 1
                 db.execute(
                     "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
@@ -190,7 +218,7 @@ class SqliteJobs:
                         row["key"],
                     ),
                 )
-                self._event(row["key"], now, "ACTIVATED", worker=query.worker)
+                self._event(row["key"], row["type"], now, "ACTIVATED", worker=query.worker)
                 jobs.append(_activated(row, query, deadline, lease))
             next_at = None
             if not rows:  # the same filter, so a poll only wakes for a job it could take
@@ -209,7 +237,7 @@ class SqliteJobs:
                 " updated_at = ? WHERE key = ?",
                 (_merged(row, variables), now, key),
             )
-            self._event(key, now, "COMPLETED", worker=row["worker"])
+            self._event(key, row["type"], now, "COMPLETED", worker=row["worker"])
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type when it is activatable again at once."""
@@ -232,6 +260,7 @@ class SqliteJobs:
             event = "FAILED" if failure.retries > 0 else "INCIDENT"
             self._event(
                 key,
+                row["type"],
                 now,
                 event,
                 worker=row["worker"],
@@ -256,7 +285,9 @@ class SqliteJobs:
                 " variables = ?, deadline = NULL, updated_at = ? WHERE key = ?",
                 (code, message, _merged(row, variables), now, key),
             )
-            self._event(key, now, "ERROR_THROWN", worker=row["worker"], message=message)
+            self._event(
+                key, row["type"], now, "ERROR_THROWN", worker=row["worker"], message=message
+            )
 
     def update(self, key: int, retries: int | None, timeout_ms: int | None, now: int) -> str:
         """Change retries and/or the lease; return the job's type (to wake pollers)."""
@@ -278,14 +309,29 @@ class SqliteJobs:
                     "UPDATE jobs SET retries = ?, state = ?, updated_at = ? WHERE key = ?",
                     (retries, state, now, key),
                 )
-                self._event(key, now, "RETRIES_UPDATED", retries=retries)
+                self._event(key, row["type"], now, "RETRIES_UPDATED", retries=retries)
             if timeout_ms is not None:
                 db.execute(
                     "UPDATE jobs SET deadline = ?, available_at = ?, updated_at = ? WHERE key = ?",
                     (now + timeout_ms, now + timeout_ms, now, key),
                 )
-                self._event(key, now, "TIMEOUT_UPDATED", worker=row["worker"])
+                self._event(key, row["type"], now, "TIMEOUT_UPDATED", worker=row["worker"])
         return str(row["type"])
+
+    def cancel(self, key: int, now: int) -> None:
+        """Cancel a job that has not ended (an operator's action; Camunda cancels with the
+        process instance)."""
+        with self._tx() as db:
+            row = self._row(key)
+            if row["state"] in _ENDED:
+                raise JobInWrongState(
+                    f"cannot cancel job {key}: it has already ended ({row['state']})"
+                )
+            db.execute(
+                "UPDATE jobs SET state = 'CANCELED', deadline = NULL, updated_at = ? WHERE key = ?",
+                (now, key),
+            )
+            self._event(key, row["type"], now, "CANCELED")
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -298,6 +344,31 @@ class SqliteJobs:
         ).fetchall()
         history = [JobEvent(**dict(e)) for e in events]
         return _job(row, now, history)
+
+    def events_after(self, after_id: int, limit: int) -> list[JobEventRecord]:
+        """History rows of every job in order, after event id ``after_id`` (for streaming)."""
+        rows = self._db.execute(
+            "SELECT id, job_key, job_type, at, event, worker, retries, message FROM job_events"
+            " WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ).fetchall()
+        return [
+            JobEventRecord(
+                id=r["id"],
+                job_key=JobKey(str(r["job_key"])),
+                job_type=r["job_type"],
+                at=r["at"],
+                event=r["event"],
+                worker=r["worker"],
+                retries=r["retries"],
+                message=r["message"],
+            )
+            for r in rows
+        ]
+
+    def last_event_id(self) -> int:
+        (last,) = self._db.execute("SELECT MAX(id) FROM job_events").fetchone()
+        return int(last or 0)
 
     def search(
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None, now: int

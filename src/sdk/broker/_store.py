@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from ..models import ActivatedJob, Job, JobKey, JobSpec, JobState
+from ..models import ActivatedJob, Job, JobEventRecord, JobKey, JobSpec, JobState
 from ._notifier import Notifier
 from ._sqlite import Activation, Failure, SqliteJobs
 
@@ -48,6 +48,7 @@ class JobStore:
         self._clock = clock
         self._limiter = anyio.CapacityLimiter(1)
         self.notifier = Notifier()
+        self._changed = anyio.Event()
         self._closing = False
 
     @property
@@ -60,17 +61,44 @@ class JobStore:
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
 
+    async def _write(self, func: Callable[..., T], *args: Any) -> T:
+        """Run a write, then wake whoever follows the event stream."""
+        try:
+            return await self._run(func, *args)
+        finally:
+            self._changed.set()
+            self._changed = anyio.Event()
+
+    async def wait_for_change(self, timeout_s: float) -> None:
+        """Return after the next write (or after ``timeout_s``, or at shutdown)."""
+        changed = self._changed
+        if self._closing:
+            return
+        with anyio.move_on_after(timeout_s):
+            await changed.wait()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    async def events_after(self, after_id: int, limit: int = 1000) -> list[JobEventRecord]:
+        return await self._run(self._jobs.events_after, after_id, limit)
+
+    async def last_event_id(self) -> int:
+        return await self._run(self._jobs.last_event_id)
+
     def release_waiters(self) -> None:
         """Answer every long poll now (with what it has) and take no new waits: shutting down."""
         self._closing = True
         self.notifier.notify_all()
+        self._changed.set()
 
     def close(self) -> None:
         self.release_waiters()
         self._jobs.close()
 
     async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
-        keys = await self._run(self._jobs.create, specs, self.now())
+        keys = await self._write(self._jobs.create, specs, self.now())
         for job_type in {spec.type for spec in specs}:
             self.notifier.notify(job_type)
         return keys
@@ -80,7 +108,7 @@ class JobStore:
         give_up_at = self.now() + request_timeout_ms
         while True:
             woken = self.notifier.event_for(query.job_type)
-            jobs, next_at = await self._run(self._jobs.activate, query, self.now())
+            jobs, next_at = await self._write(self._jobs.activate, query, self.now())
             now = self.now()
             if jobs or now >= give_up_at or self._closing:
                 return jobs
@@ -89,10 +117,10 @@ class JobStore:
                 await woken.wait()
 
     async def complete(self, key: int, variables: dict[str, Any] | None, lease: str | None) -> None:
-        await self._run(self._jobs.complete, key, variables, lease, self.now())
+        await self._write(self._jobs.complete, key, variables, lease, self.now())
 
     async def fail(self, key: int, failure: Failure, lease: str | None) -> None:
-        job_type = await self._run(self._jobs.fail, key, failure, lease, self.now())
+        job_type = await self._write(self._jobs.fail, key, failure, lease, self.now())
         if failure.retries > 0:
             self.notifier.notify(job_type)  # waiters recompute when the job comes back
 
@@ -104,11 +132,14 @@ class JobStore:
         variables: dict[str, Any] | None,
         lease: str | None,
     ) -> None:
-        await self._run(self._jobs.throw_error, key, code, message, variables, lease, self.now())
+        await self._write(self._jobs.throw_error, key, code, message, variables, lease, self.now())
 
     async def update(self, key: int, retries: int | None, timeout_ms: int | None) -> None:
-        job_type = await self._run(self._jobs.update, key, retries, timeout_ms, self.now())
+        job_type = await self._write(self._jobs.update, key, retries, timeout_ms, self.now())
         self.notifier.notify(job_type)
+
+    async def cancel(self, key: int) -> None:
+        await self._write(self._jobs.cancel, key, self.now())
 
     async def get(self, key: int) -> Job:
         return await self._run(self._jobs.get, key, self.now())

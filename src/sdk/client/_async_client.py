@@ -220,6 +220,10 @@ class AsyncClient:
         """One job with its history."""
         return await self._send(_calls.get_job(job_key))
 
+    async def cancel_job(self, job_key: JobKey | str | int) -> None:
+        """Cancel a job that has not ended; it is never handed out again."""
+        await self._send(_calls.cancel_job(job_key))
+
     async def search_jobs(
         self,
         *,

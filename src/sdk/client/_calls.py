@@ -174,6 +174,10 @@ def get_job(job_key: JobKey | str | int) -> Call[Job]:
     return Call("GET", f"/ext/jobs/{_key(job_key)}", _model(Job))
 
 
+def cancel_job(job_key: JobKey | str | int) -> Call[None]:
+    return Call("POST", f"/ext/jobs/{_key(job_key)}/cancellation", _nothing)
+
+
 def search_jobs(
     *, job_type: str | None, state: JobState | str | None, limit: int, after: str | None
 ) -> Call[JobSearchResult]:

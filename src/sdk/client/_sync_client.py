@@ -220,6 +220,10 @@ class Client:
         """One job with its history."""
         return self._send(_calls.get_job(job_key))
 
+    def cancel_job(self, job_key: JobKey | str | int) -> None:
+        """Cancel a job that has not ended; it is never handed out again."""
+        self._send(_calls.cancel_job(job_key))
+
     def search_jobs(
         self,
         *,

@@ -13,6 +13,7 @@ from ._extensions import Job as Job
 from ._extensions import JobCreationRequest as JobCreationRequest
 from ._extensions import JobCreationResult as JobCreationResult
 from ._extensions import JobEvent as JobEvent
+from ._extensions import JobEventRecord as JobEventRecord
 from ._extensions import JobSearchRequest as JobSearchRequest
 from ._extensions import JobSearchResult as JobSearchResult
 from ._extensions import JobSpec as JobSpec
@@ -57,6 +58,7 @@ __all__ = [
     "JobCreationResult",
     "JobErrorRequest",
     "JobEvent",
+    "JobEventRecord",
     "JobFailRequest",
     "JobKey",
     "JobKind",

@@ -73,6 +73,14 @@ class JobEvent(ResponseModel):
     message: str | None = None
 
 
+class JobEventRecord(JobEvent):
+    """A history line of any job, as streamed by ``GET /v2/ext/events`` (``id`` orders them)."""
+
+    id: int
+    job_key: JobKey
+    job_type: str
+
+
 class Job(ResponseModel):
     """A job as the broker stores it. Times are epoch milliseconds."""
 
