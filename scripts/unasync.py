@@ -1,13 +1,15 @@
 """Generate ``sdk/client/_sync_client.py`` from ``_async_client.py`` (the unasync pattern).
 
-The blocking client is the async one with ``async``/``await`` removed, so the two surfaces can
-never drift apart. Run ``python scripts/unasync.py`` after editing the async client; a test
-fails when the generated file is stale (``python scripts/unasync.py --check``).
+The blocking client is the async one with ``async``/``await`` removed (and the few async-only
+names in ``REPLACEMENTS`` swapped for their blocking twins), then ``ruff format``-ed, so the
+two surfaces can never drift apart. Run ``python scripts/unasync.py`` after editing the async
+client; a test fails when the generated file is stale (``python scripts/unasync.py --check``).
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,6 +31,18 @@ REPLACEMENTS = [
     ("await self.aclose()", "self.close()"),
     ("def aclose(self)", "def close(self)"),
     ("await self._http.aclose()", "self._http.close()"),
+    ("from collections.abc import AsyncIterator,", "from collections.abc import Iterator,"),
+    ("AsyncIterator[", "Iterator["),
+    ("from ._retry import async_sleep as _sleep", "from ._retry import sync_sleep as _sleep"),
+    ("_cluster.aread_resources(", "_cluster.read_resources("),
+    ("response.aread()", "response.read()"),
+    ("response.aclose()", "response.close()"),
+    (".aiter_sse()", ".iter_sse()"),
+    ("for job in page.items:\n                yield job", "yield from page.items"),
+    (
+        "``async with contextlib.aclosing(client.follow_job_events()) as events: ...``",
+        "``with contextlib.closing(client.follow_job_events()) as events: ...``",
+    ),
 ]
 
 
@@ -38,8 +52,22 @@ def generate() -> str:
         if old not in text:
             raise SystemExit(f"unasync: pattern not found in {SOURCE.name}: {old!r}")
         text = text.replace(old, new)
-    text = re.sub(r"\basync def\b", "def", text)
-    return re.sub(r"\bawait\s+", "", text)
+    text = re.sub(r"\basync (def|for|with)\b", r"\1", text)
+    return _formatted(re.sub(r"\bawait\s+", "", text))
+
+
+def _formatted(text: str) -> str:
+    """Run ``ruff format`` over the result: dropping ``await`` leaves lines that fit joined."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"unasync: ruff format failed: {result.stderr.strip()}")
+    return result.stdout
 
 
 def main() -> int:

@@ -8,18 +8,30 @@ import pytest
 
 PUBLIC = {
     "sdk": ["__version__"],
-    "sdk.client": ["DEFAULT_REST_ADDRESS", "AsyncClient", "AuthStrategy", "Client", "Settings"],
+    "sdk.client": [
+        "DEFAULT_REST_ADDRESS",
+        "AsyncClient",
+        "AuthStrategy",
+        "Client",
+        "EventMode",
+        "HttpRetryPolicy",
+        "Settings",
+    ],
     "sdk.worker": [
         "JobContext",
         "JobError",
         "JobHandler",
+        "LeaseExtension",
         "RetryPolicy",
         "Strategy",
         "TaskSpec",
         "Worker",
     ],
     "sdk.broker": [
+        "BrokerAuth",
+        "BrokerAuthSettings",
         "BrokerStartError",
+        "BrokerUser",
         "JobStore",
         "RunningBroker",
         "bind",
@@ -27,7 +39,7 @@ PUBLIC = {
         "serve",
         "wall_clock_ms",
     ],
-    "sdk.testing": ["client_for", "run_worker_until", "running", "wait_until"],
+    "sdk.testing": ["client_for", "run_job", "run_worker_until", "running", "wait_until"],
 }
 
 

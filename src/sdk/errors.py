@@ -8,8 +8,9 @@ SdkError
 │   ├── ForbiddenError          403
 │   ├── NotFoundError           404: e.g. the job no longer exists
 │   ├── ConflictError           409: the job is in another state (e.g. handed to someone else)
-│   ├── BackpressureError       429 / 503: the server asks us to slow down
+│   ├── BackpressureError       429 / 503: the server asks us to slow down (``retry_after_s``)
 │   └── ServerError             other 5xx
+├── ProtocolError               the server answered, but not as a Camunda v2 job API
 └── ConnectionError             the server could not be reached (no HTTP answer at all)
 
 JobError                        raised by a handler to throw a BPMN business error
@@ -17,9 +18,17 @@ JobError                        raised by a handler to throw a BPMN business err
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .models import ProblemDetail
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) collapsed to one space."""
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 class SdkError(Exception):
@@ -66,14 +75,17 @@ class ApiError(SdkError):
         return self.problem.detail
 
     def __str__(self) -> str:
+        """One line: ``404 NOT_FOUND: job 1 does not exist (POST http://…) [trace …]``."""
         where = f" ({self.method} {self.url})" if self.method else ""
         trace = f" [trace {self.trace_id}]" if self.trace_id else ""
         detail = f": {self.problem.detail}" if self.problem.detail else ""
-        return f"{self.status} {self.problem.title}{detail}{where}{trace}"
+        return one_line(f"{self.status} {self.problem.title}{detail}{where}{trace}")
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"trace_id": self.trace_id, "method": self.method, "url": self.url}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        kwargs = {"trace_id": self.trace_id, "method": self.method, "url": self.url}
-        return (_rebuild_api_error, (type(self), self.status, self.problem, kwargs))
+        return (_rebuild_api_error, (type(self), self.status, self.problem, self._kwargs()))
 
 
 def _rebuild_api_error(
@@ -103,15 +115,61 @@ class ConflictError(ApiError):
 
 
 class BackpressureError(ApiError):
-    """429 / 503: the server is overloaded; back off and retry."""
+    """429 / 503: the server is overloaded; back off and retry.
+
+    Attributes:
+        retry_after_s: The server's ``Retry-After`` in seconds, when it sent one.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        problem: ProblemDetail,
+        *,
+        retry_after_s: float | None = None,
+        trace_id: str | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(status, problem, trace_id=trace_id, method=method, url=url)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if self.retry_after_s is None else f"{text} (retry after {self.retry_after_s:g} s)"
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {**super()._kwargs(), "retry_after_s": self.retry_after_s}
 
 
 class ServerError(ApiError):
     """A 5xx other than 503: a fault on the server side."""
 
 
+class ProtocolError(SdkError):
+    """The server answered, but not as a Camunda 8 REST v2 job API would.
+
+    Usually a wrong ``CAMUNDA_REST_ADDRESS`` (a web page, another service), a server too old
+    for the v2 job API, or a proxy in the way. ``status`` is the HTTP status of the answer.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(one_line(message))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_protocol_error, (str(self), self.status))
+
+
+def _rebuild_protocol_error(message: str, status: int | None) -> ProtocolError:
+    return ProtocolError(message, status=status)
+
+
 class ConnectionError(SdkError):
     """The server could not be reached or the connection broke before an answer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

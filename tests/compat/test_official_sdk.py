@@ -6,10 +6,13 @@ Its worker, its client calls and its response models are the reference for "spea
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from camunda_orchestration_sdk import (
@@ -22,6 +25,10 @@ from camunda_orchestration_sdk import (
 )
 from camunda_orchestration_sdk import errors as camunda_errors
 from camunda_orchestration_sdk.models.activated_job_result import ActivatedJobResult
+from camunda_orchestration_sdk.models.create_process_instance_result import (
+    CreateProcessInstanceResult as CamundaStarted,
+)
+from camunda_orchestration_sdk.models.deployment_result import DeploymentResult as CamundaDeployed
 from camunda_orchestration_sdk.models.job_activation_request import (
     JobActivationRequest as CamundaActivationRequest,
 )
@@ -44,16 +51,21 @@ from camunda_orchestration_sdk.models.job_update_request import (
     JobUpdateRequest as CamundaUpdateRequest,
 )
 from camunda_orchestration_sdk.models.problem_detail import ProblemDetail as CamundaProblem
+from camunda_orchestration_sdk.models.process_creation_by_id import ProcessCreationById
+from camunda_orchestration_sdk.models.process_creation_by_key import ProcessCreationByKey
 from camunda_orchestration_sdk.models.topology_response import TopologyResponse
 from camunda_orchestration_sdk.runtime.job_worker import JobWorker
 from camunda_orchestration_sdk.semantic_types import JobKey as CamundaJobKey
 from camunda_orchestration_sdk.semantic_types import JobLeaseToken
 from camunda_orchestration_sdk.types import UNSET
+from pydantic import SecretStr
 
-from sdk.broker import RunningBroker
+from sdk.broker import BrokerAuth, BrokerUser, RunningBroker, serve
 from sdk.client import AsyncClient
-from sdk.models import Job, JobKey, JobState
+from sdk.models import CreateProcessInstanceResult, DeploymentResult, Job, JobKey, JobState
 from sdk.testing import wait_until
+
+from .test_openapi_contract import CLIENT_CALLS, answering
 
 pytestmark = pytest.mark.anyio
 
@@ -483,3 +495,151 @@ async def test_raw_bad_request_problem_parses(sdk_broker: RunningBroker) -> None
 
     assert problem.status == 400
     assert "maxJobsToActivate" in problem.detail
+
+
+# -- our client's requests read back by the official request models --------------------------
+
+OFFICIAL_REQUEST_MODELS: dict[str, Any] = {
+    "activation": CamundaActivationRequest,
+    "completion": CamundaCompletionRequest,
+    "failure": CamundaFailRequest,
+    "error": CamundaErrorRequest,
+    "update": CamundaUpdateRequest,
+    "process-instance-by-id": ProcessCreationById,
+    "process-instance-by-key": ProcessCreationByKey,
+}
+LEASE_DRIFT = "leaseToken"
+"""The spec's name of the lease field; 10.0.1 (a later spec) calls it ``jobLeaseToken``."""
+
+
+@pytest.mark.parametrize("name", sorted(OFFICIAL_REQUEST_MODELS))
+async def test_our_requests_read_back_unchanged_by_the_official_models(name: str) -> None:
+    sent: list[httpx.Request] = []
+    client = AsyncClient(
+        configuration={"CAMUNDA_REST_ADDRESS": "http://test/v2", "CAMUNDA_AUTH_STRATEGY": "NONE"},
+        transport=httpx.MockTransport(answering(sent)),
+    )
+    async with client:
+        await CLIENT_CALLS[name].invoke(client)
+
+    body = json.loads(sent[0].content)
+    official = OFFICIAL_REQUEST_MODELS[name].from_dict(body)
+
+    assert official.to_dict() == {k: v for k, v in body.items() if k != LEASE_DRIFT}
+    assert getattr(official, "additional_properties", {}) in ({}, {LEASE_DRIFT: "7"})
+
+
+def test_our_models_read_the_official_pass_through_answers() -> None:
+    started = CamundaStarted.from_dict(
+        {
+            "processDefinitionId": "order",
+            "processDefinitionVersion": 2,
+            "tenantId": "<default>",
+            "variables": {"a": 1},
+            "processDefinitionKey": "2251799813685251",
+            "processInstanceKey": "2251799813685260",
+            "tags": ["web"],
+            "businessId": None,
+        }
+    ).to_dict()
+    ours = CreateProcessInstanceResult.model_validate(started)
+    assert json.loads(ours.to_wire()) == started
+
+    deployed = CamundaDeployed.from_dict(
+        {
+            "deploymentKey": "1",
+            "tenantId": "<default>",
+            "deployments": [
+                {
+                    "processDefinition": {
+                        "processDefinitionId": "order",
+                        "processDefinitionVersion": 1,
+                        "resourceName": "order.bpmn",
+                        "tenantId": "<default>",
+                        "processDefinitionKey": "2",
+                    },
+                    "decisionDefinition": None,
+                    "decisionRequirements": None,
+                    "form": None,
+                    "resource": None,
+                }
+            ],
+        }
+    ).to_dict()
+    parsed = DeploymentResult.model_validate(deployed)
+    assert json.loads(parsed.to_wire()) == deployed
+    assert parsed.processes[0].process_definition_key == "2"
+
+
+# -- the official client against our broker with auth on -------------------------------------
+
+USER, PASSWORD = "official", "pw-official-31"
+CLIENT_ID, CLIENT_SECRET = "official-app", "secret-official-42"
+
+
+@pytest.fixture
+async def secured_broker() -> AsyncIterator[tuple[RunningBroker, BrokerAuth]]:
+    auth = BrokerAuth(
+        users=[BrokerUser(USER, SecretStr(PASSWORD))],
+        oauth_clients={CLIENT_ID: SecretStr(CLIENT_SECRET)},
+    )
+    async with anyio.create_task_group() as tg:
+        broker: RunningBroker = await tg.start(
+            partial(serve, ":memory:", "127.0.0.1", 0, auth=auth)
+        )
+        yield broker, auth
+        tg.cancel_scope.cancel()
+
+
+def _official(configuration: dict[str, str]) -> CamundaAsyncClient:
+    return CamundaAsyncClient(configuration=configuration, logger=NullLogger())
+
+
+@pytest.mark.parametrize("strategy", ["BASIC", "OAUTH"])
+async def test_official_client_authenticates_with_our_broker(
+    secured_broker: tuple[RunningBroker, BrokerAuth], strategy: str
+) -> None:
+    broker, auth = secured_broker
+    configuration = {"CAMUNDA_REST_ADDRESS": broker.url, "CAMUNDA_AUTH_STRATEGY": strategy}
+    if strategy == "BASIC":
+        configuration |= {
+            "CAMUNDA_BASIC_AUTH_USERNAME": USER,
+            "CAMUNDA_BASIC_AUTH_PASSWORD": PASSWORD,
+        }
+    else:
+        configuration |= {
+            "CAMUNDA_CLIENT_ID": CLIENT_ID,
+            "CAMUNDA_CLIENT_SECRET": CLIENT_SECRET,
+            "CAMUNDA_OAUTH_URL": broker.url.removesuffix("/v2") + "/oauth/token",
+            "CAMUNDA_TOKEN_AUDIENCE": "sdk-broker",
+        }
+    ours = {k: v for k, v in configuration.items() if k != "CAMUNDA_TOKEN_AUDIENCE"}
+    async with AsyncClient(configuration=ours) as sdk_client:
+        key = await sdk_client.create_job(JOB_TYPE, {"n": 1})
+    issued_before = auth.tokens.issued
+    camunda = _official(configuration)
+    try:
+        job = await _activate_one(camunda)
+        await camunda.complete_job(job.job_key, data=CamundaCompletionRequest())
+        assert (await camunda.get_topology()).cluster_size == 1
+    finally:
+        await camunda.aclose()
+    # the official client fetched one token from our endpoint and used it for all three calls
+    assert auth.tokens.issued - issued_before == (1 if strategy == "OAUTH" else 0)
+    async with AsyncClient(configuration=ours) as sdk_client:
+        assert (await sdk_client.get_job(key)).state is JobState.COMPLETED
+
+
+async def test_official_client_reads_our_refusal_as_a_typed_401(
+    secured_broker: tuple[RunningBroker, BrokerAuth],
+) -> None:
+    broker, _ = secured_broker
+    camunda = _official({"CAMUNDA_REST_ADDRESS": broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"})
+    try:
+        with pytest.raises(camunda_errors.UnauthorizedError) as caught:
+            await camunda.get_topology()
+    finally:
+        await camunda.aclose()
+    assert isinstance(caught.value.parsed, CamundaProblem)
+    assert caught.value.parsed.status == 401
+    assert caught.value.parsed.instance == "/v2/topology"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -56,6 +60,33 @@ def wrong_return() -> int:
 
 async def wrong_return_async() -> int:
     return 42
+
+
+def exit_abruptly() -> None:
+    os._exit(3)
+
+
+def segfault() -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def whoami() -> dict[str, int]:
+    return {"pid": os.getpid()}
+
+
+def write_pid_then_sleep(pid_file: str, delay_s: float) -> None:
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(delay_s)
+
+
+class Unpicklable:
+    """A handler whose instance holds a lock: it cannot be sent to a child process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def handle(self) -> None:
+        return None
 
 
 SYNC = {

@@ -34,11 +34,16 @@ def make_worker(
     strategy: str,
     timeout_ms: int | None = None,
     max_jobs: int | None = None,
+    lease_extension: bool = True,
 ) -> Worker:
     worker = Worker(name, request_timeout_ms=2_000, retry=NO_BACKOFF, grace_period_s=5)
-    worker.task(job_type, strategy=strategy, timeout_ms=timeout_ms, max_jobs=max_jobs)(
-        handler(func_name, strategy)
-    )
+    worker.task(
+        job_type,
+        strategy=strategy,
+        timeout_ms=timeout_ms,
+        max_jobs=max_jobs,
+        lease_extension=lease_extension,
+    )(handler(func_name, strategy))
     return worker
 
 
@@ -103,7 +108,9 @@ class TestTimeout:
     async def test_handler_past_its_timeout_does_not_complete_the_reassigned_job(
         self, sdk_broker: RunningBroker, sdk_client: AsyncClient, slow_strategy: str
     ) -> None:
-        slow = make_worker("slow", "sleepy", "sleepy", slow_strategy, timeout_ms=300, max_jobs=1)
+        slow = make_worker(
+            "slow", "sleepy", "sleepy", slow_strategy, 300, max_jobs=1, lease_extension=False
+        )
         fast = Worker("fast", request_timeout_ms=2_000)
         fast.task("sleepy")(stamp)
         key = await sdk_client.create_job("sleepy", {"delay_s": 1.5})

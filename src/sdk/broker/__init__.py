@@ -1,6 +1,9 @@
 """The embedded job server: Camunda's v2 job API (plus a few extensions) over a SQLite store."""
 
 from ._app import create_app as create_app
+from ._auth import BrokerAuth as BrokerAuth
+from ._auth import BrokerAuthSettings as BrokerAuthSettings
+from ._auth import BrokerUser as BrokerUser
 from ._server import BrokerStartError as BrokerStartError
 from ._server import RunningBroker as RunningBroker
 from ._server import bind as bind
@@ -9,7 +12,10 @@ from ._store import JobStore as JobStore
 from ._store import wall_clock_ms as wall_clock_ms
 
 __all__ = [
+    "BrokerAuth",
+    "BrokerAuthSettings",
     "BrokerStartError",
+    "BrokerUser",
     "JobStore",
     "RunningBroker",
     "bind",

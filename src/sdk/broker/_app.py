@@ -8,7 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import _camunda_routes, _ext_routes
+from . import _camunda_routes, _ext_routes, _stats_routes, _ui
+from ._auth import AuthMiddleware, BrokerAuth
 from ._problems import BrokerError, problem_response
 from ._store import JobStore
 
@@ -42,10 +43,13 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
-def create_app(store: JobStore) -> Starlette:
-    """The broker as an ASGI app over ``store``; the caller owns (and closes) the store."""
+def create_app(store: JobStore, *, auth: BrokerAuth | None = None) -> Starlette:
+    """The broker as an ASGI app over ``store``; the caller owns (and closes) the store.
+
+    With ``auth``, every route (also ones added later) needs credentials (``_auth.py``).
+    """
     app = Starlette(
-        routes=[*_camunda_routes.ROUTES, *_ext_routes.ROUTES],
+        routes=[*_camunda_routes.ROUTES, *_ext_routes.ROUTES, *_stats_routes.ROUTES, *_ui.ROUTES],
         exception_handlers={
             BrokerError: _broker_error,
             HTTPException: _http_error,
@@ -53,4 +57,8 @@ def create_app(store: JobStore) -> Starlette:
         },
     )
     app.state.store = store
+    if auth is not None:
+        app.router.routes.extend(auth.routes())
+        app.add_middleware(AuthMiddleware, auth=auth)
+    app.add_middleware(_ui.CrossSiteGuard)  # browsers' cross-site state changes: 403
     return app

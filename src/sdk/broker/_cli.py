@@ -12,7 +12,9 @@ from pathlib import Path
 import anyio
 from loguru import logger
 
-from ._server import BrokerStartError, bind, serve
+from ..errors import ConfigurationError
+from ._auth import BrokerAuthSettings
+from ._server import BrokerStartError, bind, rest_url, serve
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
@@ -45,12 +47,41 @@ def parser() -> argparse.ArgumentParser:
         choices=["NORMAL", "FULL", "EXTRA"],
         help="SQLite synchronous mode: FULL survives power loss (default: FULL)",
     )
+    auth = p.add_argument_group(
+        "authentication",
+        "Without any of these the broker is open (fine on 127.0.0.1). Flags add to the"
+        " variables SDK_BROKER_USERS, SDK_BROKER_VIEWERS, SDK_BROKER_API_KEYS and"
+        " SDK_BROKER_OAUTH_CLIENTS, which keep secrets out of the process list.",
+    )
+    auth.add_argument(
+        "--user", action="append", default=[], metavar="NAME:PASSWORD", help="a BASIC user"
+    )
+    auth.add_argument(
+        "--viewer",
+        action="append",
+        default=[],
+        metavar="NAME:PASSWORD",
+        help="a BASIC user who may only read",
+    )
+    auth.add_argument(
+        "--api-key", action="append", default=[], metavar="KEY", help="an accepted bearer key"
+    )
+    auth.add_argument(
+        "--oauth-client",
+        action="append",
+        default=[],
+        metavar="ID:SECRET",
+        help="a client of the /oauth/token endpoint (for testing OAUTH clients)",
+    )
     return p
 
 
 async def _run(args: argparse.Namespace) -> None:
     async with anyio.create_task_group() as tg:
-        await tg.start(partial(serve, args.db, sock=args.sock, synchronous=args.synchronous))
+        await tg.start(
+            partial(serve, args.db, sock=args.sock, synchronous=args.synchronous, auth=args.auth)
+        )
+        logger.info("broker: dashboard at {}/ui", rest_url(args.sock).removesuffix("/v2"))
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:
                 logger.info("broker: {} received, stopping", signal.Signals(signum).name)
@@ -61,9 +92,15 @@ async def _run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        args.auth = BrokerAuthSettings().to_auth(
+            users=args.user,
+            viewers=args.viewer,
+            api_keys=args.api_key,
+            oauth_clients=args.oauth_client,
+        )
         args.sock = bind(args.host, args.port)
         anyio.run(_run, args)
-    except BrokerStartError as exc:
+    except (BrokerStartError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -17,10 +17,12 @@ from ..models import (
     JobSearchRequest,
     JobSearchResult,
 )
+from . import _events
 from ._http import job_key_param, read_model
+from ._openapi import OPENAPI_PATH, openapi_document
 from ._store import JobStore
 
-EXTENSIONS = ["jobs.create", "jobs.get", "jobs.search", "jobs.cancel"]
+EXTENSIONS = ["jobs.create", "jobs.get", "jobs.search", "jobs.cancel", "events"]
 
 
 def _store(request: Request) -> JobStore:
@@ -65,4 +67,6 @@ ROUTES = [
     Route("/v2/ext/jobs/search", search_jobs, methods=["POST"]),
     Route("/v2/ext/jobs/{job_key}", get_job, methods=["GET"]),
     Route("/v2/ext/jobs/{job_key}/cancellation", cancel_job, methods=["POST"]),
+    *_events.ROUTES,
+    Route(OPENAPI_PATH, openapi_document, methods=["GET"]),
 ]

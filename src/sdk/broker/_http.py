@@ -1,4 +1,4 @@
-"""Request parsing shared by the broker's routes: size limits, JSON, strict models."""
+"""Request parsing shared by the broker's routes: size and nesting limits, JSON, strict models."""
 
 from __future__ import annotations
 
@@ -13,8 +13,17 @@ from ._problems import InvalidRequest, PayloadTooLarge
 M = TypeVar("M", bound=BaseModel)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays/objects a body may have. The parsers on both sides stop near 200
+levels, and an activation answer wraps a job's variables in 4 more: a job stored any deeper
+could never be read by a worker again (it would time out and come back forever)."""
 _DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts e.g. "²"
 INT64_MAX = 2**63 - 1
+
+_ESCAPED = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')  # linear: escapes are gone, so a string ends at its next quote
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_ONE_KIND = bytes.maketrans(b"{}", b"[]")  # depth does not care which kind; the parser does
 
 
 async def read_model(request: Request, model: type[M], *, required: bool = True) -> M:
@@ -31,10 +40,32 @@ async def read_model(request: Request, model: type[M], *, required: bool = True)
         if required:
             raise InvalidRequest("the request body is missing; send a JSON object")
         body = b"{}"
+    if nested_deeper_than(body, MAX_JSON_DEPTH):
+        raise InvalidRequest(
+            f"the body nests arrays/objects deeper than {MAX_JSON_DEPTH} levels; flatten it"
+        )
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidRequest(describe(exc)) from None
+
+
+def nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether the JSON text ``body`` nests arrays/objects more than ``limit`` deep.
+
+    Byte operations only (no parse, no recursion), linear in the body for the common cases; a
+    body with no more than ``limit`` openers at all is accepted without looking further.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    brackets = _STRING.sub(b"", _ESCAPED.sub(b"", body)).translate(_ONE_KIND, _NOT_BRACKET)
+    if b"[" * (limit + 1) in brackets:
+        return True
+    for _ in range(limit):  # each pass removes the innermost level
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
 
 
 def describe(exc: ValidationError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from anyio.abc import TaskStatus
 from loguru import logger
 
 from ._app import create_app
+from ._auth import BrokerAuth
 from ._store import JobStore
 
 SHUTDOWN_GRACE_S = 2
@@ -53,6 +55,26 @@ def bind(host: str, port: int) -> socket.socket:
         ) from None
 
 
+def is_loopback(sock: socket.socket) -> bool:
+    """Whether ``sock`` only accepts connections from this machine."""
+    host = str(sock.getsockname()[0]).split("%")[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_open(sock: socket.socket, auth: BrokerAuth | None) -> None:
+    """A loud warning when a broker without auth listens beyond this machine."""
+    if auth is None and not is_loopback(sock):
+        logger.warning(
+            "broker: !!! listening on {} WITHOUT AUTHENTICATION: anyone who can reach this"
+            " address can read, create and complete every job. Configure users or API keys"
+            " (SDK_BROKER_USERS, SDK_BROKER_API_KEYS; --user, --api-key) or bind 127.0.0.1 !!!",
+            rest_url(sock),
+        )
+
+
 def rest_url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -66,19 +88,21 @@ async def serve(
     *,
     synchronous: str = "FULL",
     sock: socket.socket | None = None,
+    auth: BrokerAuth | None = None,
     task_status: TaskStatus[RunningBroker] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve a broker on ``db`` until cancelled; ``task_status`` receives the running broker.
 
     Signals are left to the caller: this never installs a handler, so a worker process that
     embeds the broker keeps control of its own shutdown. Pass ``sock`` (from ``bind``) to
-    learn of a taken port before any task group wraps the error.
+    learn of a taken port before any task group wraps the error. Pass ``auth`` to require
+    credentials; without it the broker is open (a loud warning when not on loopback).
     """
     if sock is None:
         sock = bind(host, port)
     store = JobStore(db, synchronous=synchronous)
     config = uvicorn.Config(
-        create_app(store),
+        create_app(store, auth=auth),
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -90,6 +114,7 @@ async def serve(
     try:
         await server.startup(sockets=[sock])
         url = rest_url(sock)
+        warn_if_open(sock, auth)
         logger.info("broker: serving {} (store {})", url, store.path)
         task_status.started(RunningBroker(url=url, store=store))
         await server.main_loop()

@@ -40,7 +40,10 @@ SCHEMA_VERSION = 1
 class StoreVersionError(RuntimeError):
     """The database file was written by an incompatible version of the store."""
 
+
 _ENDED = ("COMPLETED", "ERROR_THROWN", "CANCELED")
+_TYPES_PER_QUERY = 500
+"""Bound on the ``?`` parameters of one statement (SQLite's limit is at least 999)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -393,6 +396,120 @@ class SqliteJobs:
         more = len(rows) > limit
         rows = rows[:limit]
         return [_job(r, now) for r in rows], (rows[-1]["key"] if more else None)
+
+    # -- statistics (the dashboard's, through ``_stats.py``) ------------------------------------
+
+    def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]:
+        """The last event id and ``(type, state, count)`` of every stored state, read together.
+
+        One scan of the ``(type, state)`` index: the statistics read it once, then follow
+        the event log (jobs that have ended never change state again).
+        """
+        last = self.last_event_id()
+        rows = self._db.execute("SELECT type, state, COUNT(*) FROM jobs GROUP BY type, state")
+        return last, [(str(t), str(s), int(n)) for t, s, n in rows]
+
+    def live_counts(
+        self, job_types: Sequence[str], now: int
+    ) -> tuple[int, list[tuple[str, str, int]]]:
+        """The last event id and ``(type, category, count)`` of the jobs that have not ended.
+
+        Categories: ``ACTIVATABLE`` (with activations whose deadline passed), ``ACTIVATED``,
+        ``FAILED`` (activatable after a failure with retries left: it carries an error message
+        or still waits out its back-off) and ``INCIDENT``. Naming the types lets SQLite seek
+        ``(type, state)`` in the index, so jobs that have ended are never read.
+        """
+        last = self.last_event_id()
+        counts: list[tuple[str, str, int]] = []
+        for start in range(0, len(job_types), _TYPES_PER_QUERY):
+            chunk = job_types[start : start + _TYPES_PER_QUERY]
+            rows = self._db.execute(
+                "SELECT type, state, COUNT(*),"
+                " SUM(state = 'ACTIVATED' AND available_at <= ?),"
+                " SUM(state = 'ACTIVATABLE' AND (error_message IS NOT NULL OR available_at > ?))"
+                f" FROM jobs WHERE type IN ({', '.join('?' * len(chunk))})"
+                " AND state IN ('ACTIVATABLE', 'ACTIVATED', 'INCIDENT') GROUP BY type, state",
+                (now, now, *chunk),
+            )
+            for job_type, state, n, expired, failed in rows:
+                if state == "ACTIVATED":
+                    counts += [
+                        (job_type, "ACTIVATED", n - expired),
+                        (job_type, "ACTIVATABLE", expired),
+                    ]
+                elif state == "ACTIVATABLE":
+                    counts += [(job_type, "ACTIVATABLE", n - failed), (job_type, "FAILED", failed)]
+                else:
+                    counts.append((job_type, state, n))
+        return last, counts
+
+    def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]:
+        """Activations whose deadline has not passed, per worker, among jobs of ``job_types``.
+
+        Naming the types lets SQLite look up ``(type, 'ACTIVATED')`` in the index instead of
+        scanning every job ever kept.
+        """
+        in_flight: dict[str, int] = {}
+        for start in range(0, len(job_types), _TYPES_PER_QUERY):
+            chunk = job_types[start : start + _TYPES_PER_QUERY]
+            rows = self._db.execute(
+                "SELECT worker, COUNT(*) FROM jobs"
+                f" WHERE type IN ({', '.join('?' * len(chunk))}) AND state = 'ACTIVATED'"
+                " AND available_at > ? GROUP BY worker",
+                (*chunk, now),
+            )
+            for worker, n in rows:
+                name = str(worker or "")
+                in_flight[name] = in_flight.get(name, 0) + int(n)
+        return in_flight
+
+    def first_event_id_at_or_after(self, at: int) -> int:
+        """The id of the first event at or after ``at`` (one past the last when there is none).
+
+        Events are appended in time order, so a binary search over the row ids finds it in
+        O(log n) lookups, with no index on ``at`` to slow down every write.
+        """
+        low, high = 1, self.last_event_id() + 1
+        while low < high:
+            middle = (low + high) // 2
+            event_id, event_at = self._db.execute(
+                "SELECT id, at FROM job_events WHERE id >= ? ORDER BY id LIMIT 1", (middle,)
+            ).fetchone()
+            if event_at < at:
+                low = event_id + 1
+            else:
+                high = middle
+        return low
+
+    def event_aggregates(
+        self, after_id: int, until_id: int
+    ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]:
+        """Events with ids in ``(after_id, until_id]``: ``(minute, type, event, count)`` rows
+        (minute = epoch ms // 60 000) and ``(worker, last activation at)`` rows. Range scans
+        of the row ids."""
+        minutes = self._db.execute(
+            "SELECT at / 60000, job_type, event, COUNT(*) FROM job_events"
+            " WHERE id > ? AND id <= ? GROUP BY 1, 2, 3",
+            (after_id, until_id),
+        ).fetchall()
+        workers = self._db.execute(
+            "SELECT worker, MAX(at) FROM job_events WHERE id > ? AND id <= ?"
+            " AND event = 'ACTIVATED' GROUP BY worker",
+            (after_id, until_id),
+        ).fetchall()
+        return (
+            [(int(m), str(t), str(e), int(n)) for m, t, e, n in minutes],
+            [(str(w or ""), int(at)) for w, at in workers],
+        )
+
+    def retry_at(self, key: int, now: int) -> int | None:
+        """When an activatable job waiting out a failure's back-off may run again, else None."""
+        row = self._db.execute(
+            "SELECT available_at FROM jobs WHERE key = ? AND state = 'ACTIVATABLE'"
+            " AND available_at > ?",
+            (key, now),
+        ).fetchone()
+        return None if row is None else int(row[0])
 
     # -- helpers -----------------------------------------------------------------------------
 

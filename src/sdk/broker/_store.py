@@ -148,3 +148,28 @@ class JobStore:
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None
     ) -> tuple[list[Job], int | None]:
         return await self._run(self._jobs.search, job_type, state, limit, after, self.now())
+
+    # -- statistics (read by ``_stats.StatsCollector``) ---------------------------------------
+
+    async def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]:
+        return await self._run(self._jobs.stats_baseline)
+
+    async def live_counts(
+        self, job_types: Sequence[str], now: int
+    ) -> tuple[int, list[tuple[str, str, int]]]:
+        return await self._run(self._jobs.live_counts, job_types, now)
+
+    async def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]:
+        return await self._run(self._jobs.jobs_in_flight, job_types, now)
+
+    async def first_event_id_at_or_after(self, at: int) -> int:
+        return await self._run(self._jobs.first_event_id_at_or_after, at)
+
+    async def event_aggregates(
+        self, after_id: int, until_id: int
+    ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]:
+        return await self._run(self._jobs.event_aggregates, after_id, until_id)
+
+    async def retry_at(self, key: int) -> int | None:
+        """When a job waiting out a failure's back-off may run again (``None``: not waiting)."""
+        return await self._run(self._jobs.retry_at, key, self.now())

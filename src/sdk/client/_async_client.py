@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+from httpx_sse import EventSource
+from loguru import logger
 
+from ..errors import BackpressureError, ConnectionError, ProtocolError, ServerError
 from ..models import (
     ActivatedJob,
     Capabilities,
+    CreateProcessInstanceResult,
+    DeploymentResult,
     Job,
+    JobEventRecord,
     JobKey,
     JobSearchResult,
     JobSpec,
     JobState,
     TopologyResponse,
 )
-from . import _calls
+from . import _calls, _cluster, _event_stream
 from ._auth import auth_for
+from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
+from ._retry import HttpRetryPolicy
+from ._retry import async_sleep as _sleep
 from ._settings import Settings
 
 T = TypeVar("T")
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=30)
+_STREAM_LOST = (httpx.TransportError, ConnectionError, BackpressureError, ServerError)
+"""Failures after which an event stream is opened again (after a back-off)."""
 
 
 class AsyncClient:
@@ -36,6 +48,10 @@ class AsyncClient:
             they win over the environment and ``.env``.
         transport: An httpx transport, e.g. ``httpx.ASGITransport(app)`` to talk to an
             in-process broker without sockets.
+        retry: When failed requests are sent again; default: ``SDK_HTTP_RETRIES`` repeats
+            with back-off up to ``SDK_HTTP_RETRY_MAX_DELAY_S``. ``HttpRetryPolicy.off()``
+            turns it off.
+        auth: An ``httpx.Auth`` to use instead of the one the settings describe.
 
     Use it as ``async with AsyncClient() as client: ...``; nothing is opened before that.
     """
@@ -46,11 +62,17 @@ class AsyncClient:
         *,
         configuration: Mapping[str, Any] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry: HttpRetryPolicy | None = None,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.settings = settings or Settings.load(configuration)
+        self.retry = retry or HttpRetryPolicy(
+            max_retries=self.settings.http_retries,
+            max_delay_s=self.settings.http_retry_max_delay_s,
+        )
         self._http = httpx.AsyncClient(
             base_url=self.settings.base_url,
-            auth=auth_for(self.settings),
+            auth=auth or auth_for(self.settings),
             timeout=httpx.Timeout(self.settings.http_timeout_s),
             limits=_LIMITS,
             transport=transport,
@@ -77,12 +99,33 @@ class AsyncClient:
         await self._http.aclose()
 
     async def _send(self, call: _calls.Call[T]) -> T:
-        request = _calls.build_request(self._http, call)
-        try:
-            response = await self._http.send(request)
-        except httpx.TransportError as exc:
-            raise _calls.connection_error(call, self.base_url, exc) from exc
-        return _calls.read_response(call, response)
+        """Send ``call``, repeating it as ``self.retry`` allows; the typed answer or error."""
+        attempt = 0
+        while True:
+            request = _calls.build_request(self._http, call)
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                delay_s = self.retry.after_error(attempt, exc, call.idempotent)
+                if delay_s is None:
+                    raise _calls.connection_error(call, self.base_url, exc) from exc
+                reason = type(exc).__name__
+            else:
+                delay_s = self.retry.after_response(attempt, response, call.idempotent)
+                if delay_s is None:
+                    return _calls.read_response(call, response)
+                reason = f"{response.status_code} {response.reason_phrase}"
+            attempt += 1
+            logger.debug(
+                "http: {} {} failed ({}); retry {}/{} in {:.2f} s",
+                call.method,
+                call.path,
+                reason,
+                attempt,
+                self.retry.max_retries,
+                delay_s,
+            )
+            await _sleep(delay_s)
 
     # -- the Camunda job API -----------------------------------------------------------------
 
@@ -188,6 +231,74 @@ class AsyncClient:
         """The cluster topology; also a cheap "is the server there" check."""
         return await self._send(_calls.topology())
 
+    async def check_server(self) -> TopologyResponse:
+        """Make sure the server speaks the Camunda 8 REST v2 job API; returns its topology.
+
+        Raises:
+            ProtocolError: the address answers, but not as a Camunda 8.6+ gateway or the sdk
+                broker would (a 404, a web page, JSON of another service, an older version).
+            ConnectionError: nothing answers at the address.
+        """
+        return await self._send(_cluster.server_check())
+
+    async def deploy_resources_from_files(
+        self, paths: Sequence[str | Path], *, tenant_id: str | None = None
+    ) -> DeploymentResult:
+        """Deploy BPMN, DMN and form files to a Camunda cluster in one atomic deployment.
+
+        Args:
+            paths: The files; each is sent as a ``resources`` part named by its base name.
+            tenant_id: The tenant to deploy to; ``None``: the cluster's default.
+        """
+        files = await _cluster.aread_resources(paths)
+        return await self._send(_cluster.deploy_resources(files, tenant_id))
+
+    async def create_process_instance(
+        self,
+        *,
+        process_definition_id: str | None = None,
+        process_definition_key: str | int | None = None,
+        version: int | None = None,
+        variables: Mapping[str, Any] | None = None,
+        tenant_id: str | None = None,
+        start_before: Sequence[str] | None = None,
+        await_completion: bool = False,
+        fetch_variables: Sequence[str] | None = None,
+        request_timeout_ms: int | None = None,
+        tags: Sequence[str] | None = None,
+        business_id: str | None = None,
+    ) -> CreateProcessInstanceResult:
+        """Start a process instance on a Camunda cluster (by BPMN process id or by key).
+
+        Args:
+            process_definition_id: The BPMN process id; the latest version unless ``version``.
+            process_definition_key: The key of a deployed definition (instead of the id).
+            version: The version of ``process_definition_id`` (-1 or ``None``: latest).
+            variables: Variables of the instance's root scope.
+            tenant_id: The definition's tenant (multi-tenant clusters only).
+            start_before: Element ids to start before instead of the start event.
+            await_completion: Answer only when the instance has completed.
+            fetch_variables: With ``await_completion``: variables to return (default: all).
+            request_timeout_ms: With ``await_completion``: how long to wait, in ms.
+            tags: Tags of the instance.
+            business_id: The instance's business id.
+        """
+        return await self._send(
+            _cluster.create_process_instance(
+                process_definition_id=process_definition_id,
+                process_definition_key=process_definition_key,
+                version=version,
+                variables=variables,
+                tenant_id=tenant_id,
+                start_before=start_before,
+                await_completion=await_completion,
+                fetch_variables=fetch_variables,
+                request_timeout_ms=request_timeout_ms,
+                tags=tags,
+                business_id=business_id,
+            )
+        )
+
     # -- extensions of the embedded broker (a real Camunda answers 404) -----------------------
 
     async def capabilities(self) -> Capabilities | None:
@@ -236,3 +347,98 @@ class AsyncClient:
         return await self._send(
             _calls.search_jobs(job_type=job_type, state=state, limit=limit, after=after)
         )
+
+    async def iterate_jobs(
+        self,
+        *,
+        job_type: str | None = None,
+        state: JobState | str | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[Job]:
+        """Every job matching the filters, newest first, fetched a page at a time.
+
+        Args:
+            job_type: Only jobs of this type; ``None``: all.
+            state: Only jobs in this state; ``None``: all.
+            page_size: Jobs per request (1 to 1000). Default 100.
+        """
+        after: str | None = None
+        while True:
+            page = await self.search_jobs(
+                job_type=job_type, state=state, limit=page_size, after=after
+            )
+            for job in page.items:
+                yield job
+            if page.next_cursor is None or not page.items:
+                return
+            after = page.next_cursor
+
+    async def follow_job_events(
+        self,
+        *,
+        after: int | None = None,
+        job_type: str | None = None,
+        mode: EventMode = "auto",
+        heartbeat_s: float = DEFAULT_HEARTBEAT_S,
+        page_size: int = 500,
+    ) -> AsyncIterator[JobEventRecord]:
+        """The broker's job events as they happen, each once and in order, until you stop.
+
+        Reconnects (with back-off) when the stream breaks or the broker restarts, resuming
+        after the last event seen. Stop by closing the iterator:
+        ``async with contextlib.aclosing(client.follow_job_events()) as events: ...``.
+
+        Args:
+            after: Start after this event id (0: the whole log); ``None``: only new events.
+            job_type: Only events of jobs of this type; ``None``: all.
+            mode: ``auto`` streams (SSE) and falls back to polling when the server does not
+                stream; ``stream`` / ``poll`` force one.
+            heartbeat_s: Server heartbeat interval asked for; the stream counts as lost after
+                two missed ones. Also the wait of one poll. Default 15.
+            page_size: Events per poll (poll mode). Default 500.
+
+        Raises:
+            ProtocolError: the server has no event log (e.g. a Camunda cluster), or ``mode``
+                is ``stream`` and the server does not stream.
+        """
+        cursor = _event_stream.EventCursor(after)
+        streaming = mode != "poll"
+        failures = 0
+        while True:
+            try:
+                if not streaming:
+                    call = _event_stream.poll_events(cursor, job_type, heartbeat_s, page_size)
+                    page = await self._send(call)
+                    failures = 0
+                    for record in cursor.fresh(page):
+                        yield record
+                    continue
+                request = _event_stream.stream_request(self._http, cursor, job_type, heartbeat_s)
+                response = await self._http.send(request, stream=True)
+                try:
+                    if not _event_stream.is_stream(response):
+                        await response.aread()
+                        _event_stream.raise_for_stream(response)
+                    async for sse in EventSource(response).aiter_sse():
+                        event = cursor.decode(sse)
+                        if event is not None:
+                            failures = 0
+                            yield event
+                finally:
+                    await response.aclose()
+                reason = "the server ended the stream"
+            except _event_stream.StreamUnsupported as exc:
+                if mode == "stream":
+                    raise ProtocolError(
+                        f"GET {self.base_url}{_event_stream.EVENTS_PATH} did not answer with an"
+                        f" event stream ({exc}); use mode='poll'"
+                    ) from None
+                logger.info("events: the server does not stream ({}); polling instead", exc)
+                streaming = False
+                continue
+            except _STREAM_LOST as exc:
+                reason = str(exc) or type(exc).__name__
+            failures += 1
+            delay_s = self.retry.reconnect_s(failures)
+            logger.info("events: {}; reconnecting in {:.2f} s", reason, delay_s)
+            await _sleep(delay_s)

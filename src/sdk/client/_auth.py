@@ -1,15 +1,16 @@
-"""``httpx.Auth`` for the configured strategy."""
+"""``httpx.Auth`` for the configured strategy: nothing, HTTP Basic, or OAuth client credentials."""
 
 from __future__ import annotations
 
 import httpx
 
 from ..errors import ConfigurationError
+from ._oauth import OAuthClientCredentials
 from ._settings import AuthStrategy, Settings
 
 
 def auth_for(settings: Settings) -> httpx.Auth | None:
-    """The auth flow for ``settings``; secrets stay inside httpx and never reach a log line."""
+    """The auth flow for ``settings``; secrets stay inside it and never reach a log line."""
     strategy = settings.resolved_auth()
     if strategy is AuthStrategy.NONE:
         return None
@@ -21,6 +22,13 @@ def auth_for(settings: Settings) -> httpx.Auth | None:
         return httpx.BasicAuth(
             settings.basic_auth_username, settings.basic_auth_password.get_secret_value()
         )
-    raise ConfigurationError(
-        "CAMUNDA_AUTH_STRATEGY=OAUTH is not supported by this version yet; use NONE or BASIC"
+    if settings.client_id is None or settings.client_secret is None:
+        raise ConfigurationError("OAUTH auth needs CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET")
+    return OAuthClientCredentials(
+        oauth_url=settings.oauth_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        audience=settings.token_audience,
+        cache_dir=settings.token_cache_dir,
+        timeout_s=settings.http_timeout_s,
     )

@@ -7,13 +7,13 @@ apart and request building is written once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
-from ..errors import ConnectionError, ServerError, error_class_for
+from ..errors import BackpressureError, ConnectionError, ProtocolError, error_class_for
 from ..models import (
     ActivatedJob,
     Capabilities,
@@ -36,6 +36,7 @@ from ..models import (
     TopologyResponse,
     parse_job_key,
 )
+from ._retry import parse_retry_after
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -43,6 +44,14 @@ M = TypeVar("M", bound=BaseModel)
 LONG_POLL_MARGIN_S = 5.0
 """Read-timeout slack on top of a long poll's ``requestTimeout``, so the server answers first."""
 SERVER_DEFAULT_REQUEST_TIMEOUT_S = 10.0
+NOT_CAMUNDA = (
+    "this is not the REST API of a Camunda 8 cluster (8.6 or newer) or of the sdk broker;"
+    " check CAMUNDA_REST_ADDRESS (it should end in /v2)"
+)
+
+
+Files = Sequence[tuple[str, tuple[str, bytes, str | None]]]
+"""Multipart file parts: ``(field, (file name, content, content type or None))``."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,16 @@ class Call(Generic[T]):
     read_timeout_s: float | None = None
     """Overrides the client's timeout (long polls wait longer than a normal request)."""
     not_found_is_none: bool = False
+    idempotent: bool = False
+    """Sending it twice does what sending it once does, so a lost answer may be asked again."""
+    params: Mapping[str, str] | None = None
+    files: Files | None = None
+    form: Mapping[str, str] | None = None
+    """Plain fields of a multipart body (with ``files``)."""
+    headers: Mapping[str, str] | None = None
+    unsupported: Mapping[int, str] = field(default_factory=dict)
+    """Statuses meaning "this server does not speak this API at all": ``ProtocolError`` with
+    the explanation given here, instead of an ``ApiError``."""
 
 
 def _nothing(_: httpx.Response) -> None:
@@ -153,11 +172,13 @@ def update_job(
 
 
 def topology() -> Call[TopologyResponse]:
-    return Call("GET", "/topology", _model(TopologyResponse))
+    return Call("GET", "/topology", _model(TopologyResponse), idempotent=True)
 
 
 def capabilities() -> Call[Capabilities | None]:
-    return Call("GET", "/ext/capabilities", _model(Capabilities), not_found_is_none=True)
+    return Call(
+        "GET", "/ext/capabilities", _model(Capabilities), not_found_is_none=True, idempotent=True
+    )
 
 
 def create_jobs(jobs: Sequence[JobSpec]) -> Call[list[JobKey]]:
@@ -171,7 +192,7 @@ def create_jobs(jobs: Sequence[JobSpec]) -> Call[list[JobKey]]:
 
 
 def get_job(job_key: JobKey | str | int) -> Call[Job]:
-    return Call("GET", f"/ext/jobs/{_key(job_key)}", _model(Job))
+    return Call("GET", f"/ext/jobs/{_key(job_key)}", _model(Job), idempotent=True)
 
 
 def cancel_job(job_key: JobKey | str | int) -> Call[None]:
@@ -187,7 +208,7 @@ def search_jobs(
         limit=limit,
         after=after,
     )
-    return Call("POST", "/ext/jobs/search", _model(JobSearchResult), body)
+    return Call("POST", "/ext/jobs/search", _model(JobSearchResult), body, idempotent=True)
 
 
 # -- sending, shared by both clients ----------------------------------------------------------
@@ -203,17 +224,30 @@ def build_request(client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> 
             write=timeout.write,
             pool=timeout.pool,
         ).as_dict()
+    if call.files is not None:
+        return client.build_request(
+            call.method,
+            call.path.lstrip("/"),
+            files=list(call.files),
+            data=dict(call.form or {}),
+            params=call.params,
+            headers=call.headers,
+            extensions=extensions,
+        )
     content = (
         None
         if call.body is None
         else call.body.model_dump_json(by_alias=True, exclude_none=True).encode()
     )
-    headers = {"content-type": "application/json"} if content is not None else None
+    headers = dict(call.headers or {})
+    if content is not None:
+        headers["content-type"] = "application/json"
     return client.build_request(
         call.method,
         call.path.lstrip("/"),
         content=content,
         headers=headers,
+        params=call.params,
         extensions=extensions,
     )
 
@@ -223,23 +257,34 @@ def read_response(call: Call[T], response: httpx.Response) -> T:
     if response.is_success:
         try:
             return call.parse(response)
+        except ProtocolError:
+            raise
         except ValueError as exc:
-            raise ServerError(
-                response.status_code,
-                ProblemDetail(
-                    title="INVALID_RESPONSE",
-                    status=response.status_code,
-                    detail=f"the server's answer could not be read: {exc}".splitlines()[0],
-                ),
-                method=call.method,
-                url=str(response.request.url),
-            ) from None
+            raise unreadable(call, response, exc) from None
     if call.not_found_is_none and response.status_code == 404:
         return None  # type: ignore[return-value]  # only for Call[X | None]
-    raise _api_error(call, response)
+    explanation = call.unsupported.get(response.status_code)
+    if explanation is not None:
+        raise ProtocolError(
+            f"{call.method} {response.request.url} answered {response.status_code}: {explanation}",
+            status=response.status_code,
+        )
+    raise api_error(call.method, response)
 
 
-def _api_error(call: Call[Any], response: httpx.Response) -> Exception:
+def unreadable(call: Call[Any], response: httpx.Response, exc: Exception) -> ProtocolError:
+    """A 2xx whose body is not what the API answers (a web page, another service, a proxy)."""
+    kind = response.headers.get("content-type", "no content type")
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ProtocolError(
+        f"{call.method} {response.request.url} answered {response.status_code} ({kind}) with a"
+        f" body that is not the expected answer ({reason}); is CAMUNDA_REST_ADDRESS right?",
+        status=response.status_code,
+    )
+
+
+def api_error(method: str, response: httpx.Response) -> Exception:
+    """The typed error of a non-2xx answer (its body must have been read)."""
     status = response.status_code
     try:
         problem = ProblemDetail.model_validate_json(response.content)
@@ -249,10 +294,14 @@ def _api_error(call: Call[Any], response: httpx.Response) -> Exception:
             title=response.reason_phrase or "HTTP error", status=status, detail=text
         )
     trace_id = _trace_id(response.headers.get("traceparent"))
+    url = str(response.request.url)
     cls = error_class_for(status)
-    return cls(
-        status, problem, trace_id=trace_id, method=call.method, url=str(response.request.url)
-    )
+    if issubclass(cls, BackpressureError):
+        retry_after_s = parse_retry_after(response.headers.get("retry-after"))
+        return cls(
+            status, problem, retry_after_s=retry_after_s, trace_id=trace_id, method=method, url=url
+        )
+    return cls(status, problem, trace_id=trace_id, method=method, url=url)
 
 
 def _trace_id(traceparent: str | None) -> str | None:
@@ -264,7 +313,11 @@ def _trace_id(traceparent: str | None) -> str | None:
 
 
 def connection_error(call: Call[Any], base_url: str, exc: httpx.TransportError) -> ConnectionError:
+    """No answer: names the URL that failed (the token endpoint's, when that was the one)."""
+    try:
+        url = str(exc.request.url)
+        method = exc.request.method
+    except RuntimeError:  # an error raised before a request was attached
+        url, method = f"{base_url}{call.path}", call.method
     kind = type(exc).__name__
-    return ConnectionError(
-        f"{call.method} {base_url}{call.path} failed: {kind}: {exc}".rstrip(": ")
-    )
+    return ConnectionError(f"{method} {url} failed: {kind}: {exc}".rstrip(": "))

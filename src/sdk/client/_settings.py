@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -16,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ..errors import ConfigurationError
 
 DEFAULT_REST_ADDRESS = "http://localhost:8080/v2"
+DEFAULT_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
+DEFAULT_TOKEN_AUDIENCE = "zeebe.camunda.io"
 
 
 class AuthStrategy(str, Enum):
@@ -38,13 +41,15 @@ class Settings(BaseSettings):
     rest_address: str | None = Field(
         default=None,
         validation_alias="CAMUNDA_REST_ADDRESS",
-        description="REST base URL; `/v2` is appended when missing. Unset: "
-        f"{DEFAULT_REST_ADDRESS} for clients, the embedded broker for `python -m sdk.worker`.",
+        description="REST base URL; `/v2` is appended when missing. Unset: the worker starts the"
+        f" embedded broker; clients use `{DEFAULT_REST_ADDRESS}`.",
     )
     auth_strategy: AuthStrategy | None = Field(
         default=None,
         validation_alias="CAMUNDA_AUTH_STRATEGY",
-        description="NONE, BASIC or OAUTH; inferred from the credentials given when unset.",
+        description="`NONE`, `BASIC` or `OAUTH`; inferred from the credentials given when unset"
+        " (both kinds given: an error).",
+        json_schema_extra={"doc_default": "inferred"},
     )
     basic_auth_username: str | None = Field(
         default=None,
@@ -57,16 +62,49 @@ class Settings(BaseSettings):
         description="Password for BASIC auth.",
     )
     client_id: str | None = Field(
-        default=None, validation_alias="CAMUNDA_CLIENT_ID", description="OAuth client id."
+        default=None,
+        validation_alias="CAMUNDA_CLIENT_ID",
+        description="OAuth client id (client credentials grant).",
     )
     client_secret: SecretStr | None = Field(
         default=None, validation_alias="CAMUNDA_CLIENT_SECRET", description="OAuth client secret."
+    )
+    oauth_url: str = Field(
+        default=DEFAULT_OAUTH_URL,
+        validation_alias="CAMUNDA_OAUTH_URL",
+        description="OAuth token endpoint (the embedded broker's is `/oauth/token`).",
+    )
+    token_audience: str = Field(
+        default=DEFAULT_TOKEN_AUDIENCE,
+        validation_alias="CAMUNDA_TOKEN_AUDIENCE",
+        description="Audience asked for in OAuth token requests.",
+    )
+    token_cache_dir: Path | None = Field(
+        default=None,
+        validation_alias="CAMUNDA_TOKEN_CACHE_DIR",
+        description="Folder where OAuth tokens are cached between processes (files mode 0600);"
+        " unset: memory only.",
     )
     http_timeout_s: float = Field(
         default=10.0,
         gt=0,
         validation_alias="SDK_HTTP_TIMEOUT_S",
         description="Timeout of one request in seconds (long polls add their own wait).",
+    )
+    http_retries: int = Field(
+        default=3,
+        ge=0,
+        le=100,
+        validation_alias="SDK_HTTP_RETRIES",
+        description="Repeats of a request that failed for a passing reason (connection refused,"
+        " 429, 503; reads also on 502, 504, broken connections); 0: off.",
+    )
+    http_retry_max_delay_s: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias="SDK_HTTP_RETRY_MAX_DELAY_S",
+        description="Longest wait before one repeat in seconds; a longer `Retry-After` is not"
+        " waited for (the error is raised with `retry_after_s`).",
     )
 
     @field_validator("auth_strategy", mode="before")

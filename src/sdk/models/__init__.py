@@ -6,6 +6,15 @@ this project's own and are kept apart in their own module.
 
 from ._base import RequestModel as RequestModel
 from ._base import ResponseModel as ResponseModel
+from ._deployments import (
+    DeploymentDecisionRequirementsResult as DeploymentDecisionRequirementsResult,
+)
+from ._deployments import DeploymentDecisionResult as DeploymentDecisionResult
+from ._deployments import DeploymentFormResult as DeploymentFormResult
+from ._deployments import DeploymentMetadataResult as DeploymentMetadataResult
+from ._deployments import DeploymentProcessResult as DeploymentProcessResult
+from ._deployments import DeploymentResourceResult as DeploymentResourceResult
+from ._deployments import DeploymentResult as DeploymentResult
 from ._extensions import MAX_CREATE_BATCH as MAX_CREATE_BATCH
 from ._extensions import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
 from ._extensions import Capabilities as Capabilities
@@ -13,6 +22,7 @@ from ._extensions import Job as Job
 from ._extensions import JobCreationRequest as JobCreationRequest
 from ._extensions import JobCreationResult as JobCreationResult
 from ._extensions import JobEvent as JobEvent
+from ._extensions import JobEventPage as JobEventPage
 from ._extensions import JobEventRecord as JobEventRecord
 from ._extensions import JobSearchRequest as JobSearchRequest
 from ._extensions import JobSearchResult as JobSearchResult
@@ -37,6 +47,13 @@ from ._keys import ProcessInstanceKey as ProcessInstanceKey
 from ._keys import TenantId as TenantId
 from ._keys import parse_job_key as parse_job_key
 from ._problem import ProblemDetail as ProblemDetail
+from ._process_instances import CreateProcessInstanceResult as CreateProcessInstanceResult
+from ._process_instances import (
+    ProcessInstanceCreationInstruction as ProcessInstanceCreationInstruction,
+)
+from ._process_instances import (
+    ProcessInstanceCreationStartInstruction as ProcessInstanceCreationStartInstruction,
+)
 from ._topology import BrokerInfo as BrokerInfo
 from ._topology import Partition as Partition
 from ._topology import TopologyResponse as TopologyResponse
@@ -48,6 +65,14 @@ __all__ = [
     "ActivatedJob",
     "BrokerInfo",
     "Capabilities",
+    "CreateProcessInstanceResult",
+    "DeploymentDecisionRequirementsResult",
+    "DeploymentDecisionResult",
+    "DeploymentFormResult",
+    "DeploymentMetadataResult",
+    "DeploymentProcessResult",
+    "DeploymentResourceResult",
+    "DeploymentResult",
     "ElementInstanceKey",
     "Job",
     "JobActivationRequest",
@@ -58,6 +83,7 @@ __all__ = [
     "JobCreationResult",
     "JobErrorRequest",
     "JobEvent",
+    "JobEventPage",
     "JobEventRecord",
     "JobFailRequest",
     "JobKey",
@@ -72,6 +98,8 @@ __all__ = [
     "Partition",
     "ProblemDetail",
     "ProcessDefinitionKey",
+    "ProcessInstanceCreationInstruction",
+    "ProcessInstanceCreationStartInstruction",
     "ProcessInstanceKey",
     "RequestModel",
     "ResponseModel",

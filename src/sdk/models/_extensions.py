@@ -81,6 +81,17 @@ class JobEventRecord(JobEvent):
     job_type: str
 
 
+class JobEventPage(ResponseModel):
+    """GET /v2/ext/events as JSON (the poll fallback of the event stream).
+
+    ``last_event_id`` is where the next poll continues (``?after=``); it moves past events a
+    ``type`` filter left out, so a filtered poll never rescans them.
+    """
+
+    items: list[JobEventRecord] = Field(default_factory=list)
+    last_event_id: int = 0
+
+
 class Job(ResponseModel):
     """A job as the broker stores it. Times are epoch milliseconds."""
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, overload
 
 import anyio
 
 from ..client import AsyncClient
+from ..models import Job, JobState
 from ..worker import Worker
 
 T = TypeVar("T")
 
 DEFAULT_WAIT_S = 15.0
+
+ENDED = frozenset({JobState.COMPLETED, JobState.ERROR_THROWN, JobState.INCIDENT, JobState.CANCELED})
 
 
 @overload
@@ -80,3 +83,32 @@ async def run_worker_until(
     """Run ``worker`` until ``condition()`` holds (at most ``timeout_s``), then stop it."""
     async with running(worker, client):
         return await wait_until(condition, timeout_s=timeout_s)
+
+
+async def run_job(
+    worker: Worker,
+    client: AsyncClient,
+    job_type: str,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    retries: int = 1,
+    timeout_s: float = DEFAULT_WAIT_S,
+) -> Job:
+    """Create one job, run ``worker`` until that job ends, and return it with its history.
+
+    The test of a handler in one line: ``job = await run_job(worker, sdk_client, "greet",
+    {"name": "Ada"})``, then assert on ``job.state``, ``job.variables``, ``job.error_code``
+    or ``job.error_message``. ``retries`` defaults to 1, so a handler that raises ends the
+    job as an ``INCIDENT`` at once instead of being retried with back-off.
+
+    Raises:
+        TimeoutError: the job did not end within ``timeout_s``.
+    """
+    key = await client.create_job(job_type, variables, retries=retries)
+
+    async def ended() -> Job | None:
+        job = await client.get_job(key)
+        return job if job.state in ENDED else None
+
+    job: Job = await run_worker_until(worker, client, ended, timeout_s=timeout_s)
+    return job

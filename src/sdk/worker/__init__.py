@@ -2,10 +2,20 @@
 
 from ..errors import JobError as JobError
 from ._context import JobContext as JobContext
+from ._lease import LeaseExtension as LeaseExtension
 from ._task import RetryPolicy as RetryPolicy
 from ._task import Strategy as Strategy
 from ._task import TaskSpec as TaskSpec
 from ._worker import JobHandler as JobHandler
 from ._worker import Worker as Worker
 
-__all__ = ["JobContext", "JobError", "JobHandler", "RetryPolicy", "Strategy", "TaskSpec", "Worker"]
+__all__ = [
+    "JobContext",
+    "JobError",
+    "JobHandler",
+    "LeaseExtension",
+    "RetryPolicy",
+    "Strategy",
+    "TaskSpec",
+    "Worker",
+]

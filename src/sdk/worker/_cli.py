@@ -1,20 +1,25 @@
 """``python -m sdk.worker``: load handler modules and work jobs until SIGINT/SIGTERM.
 
 With no ``CAMUNDA_REST_ADDRESS`` configured, it starts the embedded broker in-process and
-serves it on a loopback port, so other processes can create jobs for it.
+serves it on a loopback port, so other processes can create jobs for it. The first
+SIGINT/SIGTERM drains (running jobs get the grace period, then are handed back); a second
+one hands back at once. Exit code 0 after either, 2 for a start-up error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import anyio
 from loguru import logger
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging
@@ -22,10 +27,13 @@ from ..broker import BrokerStartError, RunningBroker, bind, serve
 from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
+from ._health import DEFAULT_HTTP_HOST, bind_http
 from ._loader import DEFAULT_MODULE, load_handlers
 from ._worker import DEFAULT_GRACE_PERIOD_S, Worker
 
 EXIT_CONFIG = 2
+THREAD_EXIT_WAIT_S = 0.5
+"""How long idle worker threads get to end after shutdown before the process exits anyway."""
 
 
 class WorkerSettings(BaseSettings):
@@ -67,7 +75,24 @@ class WorkerSettings(BaseSettings):
         description="SQLite file of the embedded broker (default: under SDK_DATA_DIR).",
     )
     log_level: str = Field(
-        default="INFO", validation_alias="SDK_LOG_LEVEL", description="Log level."
+        default=_logging.DEFAULT_LEVEL, validation_alias="SDK_LOG_LEVEL", description="Log level."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        validation_alias="SDK_LOG_FORMAT",
+        description="`text` (coloured on a terminal) or `json` (one object a line).",
+    )
+    http_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        validation_alias="SDK_HTTP_PORT",
+        description="Port of /healthz, /readyz and /metrics (unset: no endpoint).",
+    )
+    http_host: str = Field(
+        default=DEFAULT_HTTP_HOST,
+        validation_alias="SDK_HTTP_HOST",
+        description="Address of the health/metrics endpoint (0.0.0.0 in containers).",
     )
 
 
@@ -98,7 +123,30 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         default=defaults.broker_db or default_db_path(),
         help="embedded broker SQLite file",
     )
-    p.add_argument("--log-level", default=defaults.log_level, help="log level (default: INFO)")
+    p.add_argument(
+        "--log-level",
+        default=defaults.log_level,
+        help=f"log level (default: {defaults.log_level})",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=_logging.FORMATS,
+        default=defaults.log_format,
+        help=f"text (coloured on a terminal) or json lines (default: {defaults.log_format})",
+    )
+    p.add_argument(
+        "--http-port",
+        type=int,
+        default=defaults.http_port,
+        help="serve /healthz, /readyz and /metrics on this port (default: "
+        + ("off" if defaults.http_port is None else str(defaults.http_port))
+        + ")",
+    )
+    p.add_argument(
+        "--http-host",
+        default=defaults.http_host,
+        help=f"address of that endpoint (default: {defaults.http_host})",
+    )
     return p
 
 
@@ -114,10 +162,11 @@ async def _serve_until_signalled(
                 " `python -m sdk jobs create TYPE --variables '{{}}'`",
                 broker.url,
             )
+            logger.info("dashboard: {}/ui", broker.url.removesuffix("/v2"))
         with anyio.CancelScope() as worker_scope:
             tg.start_soon(_handle_signals, worker, worker_scope)
             async with AsyncClient(settings) as client:
-                await worker.run(client)
+                await worker.run(client, http_sock=args.http_sock)
         tg.cancel_scope.cancel()  # the worker is done: stop the broker and the signal watcher
 
 
@@ -135,9 +184,9 @@ async def _handle_signals(worker: Worker, worker_scope: anyio.CancelScope) -> No
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        worker_settings = WorkerSettings()
+        worker_settings = _load_settings()
         args = parser(worker_settings).parse_args(argv)
-        _logging.configure(args.log_level)
+        _configure_logging(args.log_level, args.log_format)
         settings = Settings.load()
         worker = Worker(args.name, grace_period_s=args.grace_period)
         modules = args.modules or worker_settings.workers.split(",")
@@ -145,8 +194,46 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
         worker.check()
         args.sock = None if settings.rest_address else bind(args.broker_host, args.broker_port)
+        args.http_sock = None
+        if args.http_port is not None:
+            args.http_sock = bind_http(args.http_host, args.http_port)
         anyio.run(_serve_until_signalled, worker, settings, args)
     except (ConfigurationError, BrokerStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    _leave_abandoned_threads()
     return 0
+
+
+def _load_settings() -> WorkerSettings:
+    try:
+        return WorkerSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid worker setting: {problems}") from None
+
+
+def _configure_logging(level: str, fmt: str) -> None:
+    try:
+        _logging.configure(level, fmt)
+    except ValueError as exc:  # loguru: "Level 'X' does not exist"
+        raise ConfigurationError(f"invalid log setting: {exc}") from None
+
+
+def _leave_abandoned_threads() -> None:
+    """Exit without joining handler threads still running (abandoned at a timeout or
+    shutdown): Python would otherwise wait for them at exit, however long they take."""
+    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    for thread in others:
+        thread.join(THREAD_EXIT_WAIT_S / max(len(others), 1))  # idle pool threads end now
+    stuck = [t for t in others if t.is_alive() and not t.daemon]
+    if stuck:
+        logger.warning(
+            "{} handler thread(s) still running; exiting without waiting for them", len(stuck)
+        )
+        logger.complete()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

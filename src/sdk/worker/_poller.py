@@ -1,31 +1,28 @@
 """One job type's loop: long-poll for as many jobs as there are free slots, run, report.
 
 Never holds more jobs than ``max_jobs``; polls again at once after a batch and as soon as a
-slot frees; backs off with jitter only when the server fails.
+slot frees; backs off with full jitter only when the server fails (capped, reset by the next
+success, never shorter than a ``Retry-After`` the server sent). A failing server is never
+fatal: the loop polls on until it answers again.
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
-
 import anyio
-from loguru import logger
 
+from .._logging import Log
 from ..client import AsyncClient
 from ..errors import BackpressureError, SdkError
 from ..models import ActivatedJob
 from ._backoff import Backoff
-from ._context import JobContext
-from ._outcome import Complete, Fail, Outcome
-from ._reporter import Reporter
+from ._job import JobRunner
+from ._link import ServerLink
+from ._metrics import WorkerMetrics
 from ._strategies import ExecutionStrategy, strategy_for
 from ._task import TaskSpec
 
-if TYPE_CHECKING:
-    from loguru import Logger
-
-HAND_BACK_TIMEOUT_S = 5.0
+POLL_BACKOFF_BASE_S = 0.1
+POLL_BACKOFF_CAP_S = 30.0
 
 
 class JobPoller:
@@ -35,18 +32,30 @@ class JobPoller:
     cancellation (running jobs are handed back to the server before ``run`` returns).
     """
 
-    def __init__(self, task: TaskSpec, client: AsyncClient, worker_name: str) -> None:
+    def __init__(
+        self,
+        task: TaskSpec,
+        client: AsyncClient,
+        worker_name: str,
+        *,
+        log: Log,
+        metrics: WorkerMetrics,
+        link: ServerLink,
+    ) -> None:
         self.task = task
         self._client = client
         self._worker_name = worker_name
         self._strategy: ExecutionStrategy = strategy_for(task)
-        self._reporter = Reporter(client, task)
-        self._log = logger.bind(job_type=task.job_type, worker=worker_name)
+        self._log = log.bind(job_type=task.job_type)
+        self._metrics = metrics
+        self._link = link
+        self._runner = JobRunner(task, self._strategy, client, worker_name, self._log, metrics)
         self._in_flight = 0
         self._slot_freed = anyio.Event()
         self._stopping = anyio.Event()
         self._poll_scope: anyio.CancelScope | None = None
-        self._backoff = Backoff()
+        self._backoff = Backoff(base_s=POLL_BACKOFF_BASE_S, cap_s=POLL_BACKOFF_CAP_S)
+        metrics.add_job_type(task.job_type)
 
     @property
     def in_flight(self) -> int:
@@ -82,10 +91,13 @@ class JobPoller:
         while self._in_flight >= self.task.max_jobs and not self._stopping.is_set():
             await self._slot_freed.wait()
 
-    def _free_slot(self) -> None:
-        self._in_flight -= 1
-        self._slot_freed.set()
-        self._slot_freed = anyio.Event()
+    async def _run_job(self, job: ActivatedJob) -> None:
+        try:
+            await self._runner.run(job)
+        finally:
+            self._in_flight -= 1
+            self._slot_freed.set()
+            self._slot_freed = anyio.Event()
 
     async def _poll(self) -> list[ActivatedJob]:
         free = self.task.max_jobs - self._in_flight
@@ -106,59 +118,20 @@ class JobPoller:
                 return []
         if self._poll_scope.cancelled_caught:
             return []
-        if self._backoff.failing:
-            self._log.info("poll recovered after {} failed attempt(s)", self._backoff.attempt)
-            self._backoff.reset()
+        self._backoff.reset()
+        self._link.ok()
+        if jobs:
+            self._metrics.activated.labels(self.task.job_type).inc(len(jobs[:free]))
         return jobs[:free]
 
     async def _back_off(self, exc: Exception) -> None:
-        if not self._backoff.failing:
-            kind = "server busy" if isinstance(exc, BackpressureError) else "poll failed"
-            self._log.error("{}: {}; retrying with back-off", kind, exc)
+        """Wait before the next poll; the link logs the state change, not every failure."""
+        self._metrics.poll_errors.labels(self.task.job_type).inc()
+        self._link.failed(exc)
         delay = self._backoff.next_delay_s()
-        self._log.debug("poll attempt {} failed; next in {:.2f}s", self._backoff.attempt, delay)
-        await anyio.sleep(delay)
-
-    async def _run_job(self, job: ActivatedJob) -> None:
-        log = self._log.bind(job_key=job.job_key)
-        ctx = JobContext.of(job, self._worker_name)
-        started = time.perf_counter()
-        try:
-            with anyio.move_on_after(self.task.timeout_ms / 1000) as timer:
-                outcome = await self._strategy.run(self.task.invocation, ctx)
-            if timer.cancelled_caught:
-                log.warning(
-                    "✗ {} {} timed out after {:.0f} ms; the server will hand it out again",
-                    job.type,
-                    job.job_key,
-                    self.task.timeout_ms,
-                )
-                return
-            with anyio.CancelScope(shield=True):
-                if await self._reporter.report(job, outcome, log):
-                    _log_outcome(log, job, outcome, time.perf_counter() - started)
-        except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True), anyio.move_on_after(HAND_BACK_TIMEOUT_S):
-                await self._reporter.hand_back(job, log)
-                log.warning("↩ {} {} handed back unfinished", job.type, job.job_key)
-            raise
-        finally:
-            self._free_slot()
-
-
-def _log_outcome(log: Logger, job: ActivatedJob, outcome: Outcome, elapsed_s: float) -> None:
-    took = f"{elapsed_s * 1000:.0f}ms"
-    if isinstance(outcome, Complete):
-        log.info("✓ {} {} completed in {}", job.type, job.job_key, took)
-    elif isinstance(outcome, Fail):
-        first_line = outcome.message.splitlines()[0] if outcome.message else ""
-        log.warning(
-            "✗ {} {} failed in {} ({} retries left): {}",
-            job.type,
-            job.job_key,
-            took,
-            max(job.retries - 1, 0),
-            first_line,
+        if isinstance(exc, BackpressureError) and exc.retry_after_s is not None:
+            delay = max(delay, exc.retry_after_s)  # the server said how long to stay away
+        self._log.debug(
+            "poll attempt {} failed ({}); next in {:.2f}s", self._backoff.attempt, exc, delay
         )
-    else:
-        log.info("⚑ {} {} threw error {} in {}", job.type, job.job_key, outcome.code, took)
+        await anyio.sleep(delay)

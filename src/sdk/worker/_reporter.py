@@ -8,10 +8,10 @@ handed on): logged, never answered with a compensating failure.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import anyio
 
+from .._logging import Log
 from ..client import AsyncClient
 from ..errors import (
     BackpressureError,
@@ -26,12 +26,10 @@ from ._backoff import Backoff
 from ._outcome import Complete, Fail, Outcome, ThrowError
 from ._task import TaskSpec
 
-if TYPE_CHECKING:
-    from loguru import Logger
-
 TRANSIENT = (ConnectionError, BackpressureError, ServerError)
 MAX_REPORT_ATTEMPTS = 8
-HANDED_BACK = "worker shutting down; job handed back"
+HANDED_BACK = "worker shutting down"
+"""The error message of a job handed back at shutdown (failed with its retries unchanged)."""
 
 
 class Reporter:
@@ -39,7 +37,7 @@ class Reporter:
         self._client = client
         self._task = task
 
-    async def report(self, job: ActivatedJob, outcome: Outcome, log: Logger) -> bool:
+    async def report(self, job: ActivatedJob, outcome: Outcome, log: Log) -> bool:
         """Send ``outcome``; ``True`` when the server took it."""
         try:
             await self._with_retries(job, outcome, log)
@@ -59,7 +57,7 @@ class Reporter:
             return False
         return True
 
-    async def hand_back(self, job: ActivatedJob, log: Logger) -> None:
+    async def hand_back(self, job: ActivatedJob, log: Log) -> None:
         """Return an unfinished job at once (retries unchanged, no back-off)."""
         try:
             await self._client.fail_job(
@@ -74,7 +72,7 @@ class Reporter:
                 "job {}: could not hand back ({}); it returns after its timeout", job.job_key, exc
             )
 
-    async def _with_retries(self, job: ActivatedJob, outcome: Outcome, log: Logger) -> None:
+    async def _with_retries(self, job: ActivatedJob, outcome: Outcome, log: Log) -> None:
         backoff = Backoff(base_s=0.05, cap_s=2.0)
         for attempt in range(1, MAX_REPORT_ATTEMPTS + 1):
             try:

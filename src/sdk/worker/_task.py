@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ._context import JobContext
+from ._lease import LeaseExtension
 from ._outcome import Fail, Outcome, from_exception, from_result
 
 DEFAULT_MAX_JOBS = 32
@@ -118,6 +119,9 @@ class TaskSpec:
         request_timeout_ms: Long-poll wait of one activation.
         fetch_variables: Variables to fetch; ``None``: all.
         retry: Back-off policy of failures.
+        lease_extension: How the lease of a running job is extended.
+        max_jobs_per_child: ``process`` only: jobs a child process runs before it is
+            replaced by a fresh one; ``None``: no limit.
     """
 
     job_type: str
@@ -128,6 +132,8 @@ class TaskSpec:
     request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS
     fetch_variables: Sequence[str] | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    lease_extension: LeaseExtension = field(default_factory=LeaseExtension)
+    max_jobs_per_child: int | None = None
 
     @property
     def name(self) -> str:
@@ -144,6 +150,8 @@ def make_task(
     request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS,
     fetch_variables: Sequence[str] | None = None,
     retry: RetryPolicy | None = None,
+    lease_extension: LeaseExtension | bool = True,
+    max_jobs_per_child: int | None = None,
 ) -> TaskSpec:
     """Check a handler and its settings; raise ``ConfigurationError`` saying what is wrong."""
     where = f"handler {getattr(func, '__qualname__', func)!r} for job type {job_type!r}"
@@ -158,6 +166,12 @@ def make_task(
         raise ConfigurationError(
             f"{where}: max_jobs and timeout_ms must be >= 1 and request_timeout_ms >= 0"
         )
+    if max_jobs_per_child is not None and (
+        chosen is not Strategy.PROCESS or max_jobs_per_child < 1
+    ):
+        raise ConfigurationError(
+            f"{where}: max_jobs_per_child applies to the process strategy only and must be >= 1"
+        )
     invocation = _invocation(where, func)
     if chosen is Strategy.PROCESS:
         _check_importable(where, func)
@@ -170,6 +184,8 @@ def make_task(
         request_timeout_ms=request_timeout_ms,
         fetch_variables=tuple(fetch_variables) if fetch_variables is not None else None,
         retry=retry or RetryPolicy(),
+        lease_extension=LeaseExtension.of(lease_extension),
+        max_jobs_per_child=max_jobs_per_child,
     )
 
 

@@ -1,24 +1,27 @@
-"""``Worker``: the registry of handlers and the supervisor that runs them.
+"""``Worker``: the registry of handlers, and the entry point that runs them.
 
-Shutdown, in order: (1) stop activating; (2) let running jobs finish for up to the grace
-period; (3) cancel what still runs and hand those jobs back to the server at once (retries
-unchanged, no back-off), so no job waits out its lease; (4) return. The client is the
-caller's to close.
+``run`` hands the work to a ``Supervisor`` (see ``_supervisor`` for the shutdown sequence)
+and serves the optional health/metrics endpoint beside it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar, overload
 
-import anyio
-from loguru import logger
+from prometheus_client import CollectorRegistry
 
+from .. import _logging
 from ..client import AsyncClient
 from ..errors import ConfigurationError
-from ._poller import JobPoller
+from ._health import DEFAULT_HTTP_HOST, bind_http, health_app
+from ._lease import LeaseExtension
+from ._link import ServerLink
+from ._metrics import WorkerMetrics
+from ._supervisor import Supervisor
 from ._task import (
     DEFAULT_REQUEST_TIMEOUT_MS,
     DEFAULT_TIMEOUT_MS,
@@ -51,6 +54,8 @@ class JobHandler:
     max_jobs: ClassVar[int | None] = None
     timeout_ms: ClassVar[int | None] = None
     fetch_variables: ClassVar[Sequence[str] | None] = None
+    lease_extension: ClassVar[LeaseExtension | bool | None] = None
+    max_jobs_per_child: ClassVar[int | None] = None
 
     def handle(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement handle()")
@@ -65,6 +70,13 @@ class Worker:
         request_timeout_ms: Default long-poll wait in ms (default 20000).
         grace_period_s: How long running jobs may finish after a stop (default 30).
         retry: Default back-off policy of failed jobs.
+        lease_extension: Default lease extension of running jobs: ``True`` (default: extend
+            at half the lease), ``False``, or a ``LeaseExtension``.
+        logger: Where the worker logs: a loguru logger (default: loguru's) or a stdlib
+            ``logging.Logger`` (records carry ``job_key``, ``job_type``, ``worker``).
+        http_port: Serve ``/healthz``, ``/readyz`` and ``/metrics`` on this port while
+            running (0: any free port, see ``http_url``; default ``None``: no endpoint).
+        http_host: Address of that endpoint (default ``127.0.0.1``).
     """
 
     def __init__(
@@ -75,16 +87,25 @@ class Worker:
         request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS,
         grace_period_s: float = DEFAULT_GRACE_PERIOD_S,
         retry: RetryPolicy | None = None,
+        lease_extension: LeaseExtension | bool = True,
+        logger: _logging.Log | logging.Logger | None = None,
+        http_port: int | None = None,
+        http_host: str = DEFAULT_HTTP_HOST,
     ) -> None:
         self.name = name or default_worker_name()
         self.timeout_ms = timeout_ms
         self.request_timeout_ms = request_timeout_ms
         self.grace_period_s = grace_period_s
         self.retry = retry or RetryPolicy()
+        self.lease_extension = LeaseExtension.of(lease_extension)
+        self.http_port = http_port
+        self.http_host = http_host
+        self._log = _logging.resolve(logger).bind(worker=self.name)
+        self._metrics = WorkerMetrics()
+        self._link = ServerLink(self._log, self._metrics)
         self._tasks: dict[str, TaskSpec] = {}
         self._stop_requested = False
-        self._stop: anyio.Event | None = None  # made in run(): constructors touch no loop
-        self._pollers: list[JobPoller] = []
+        self._supervisor: Supervisor | None = None
 
     @property
     def tasks(self) -> dict[str, TaskSpec]:
@@ -94,7 +115,30 @@ class Worker:
     @property
     def in_flight(self) -> int:
         """Jobs running right now, over all job types."""
-        return sum(p.in_flight for p in self._pollers)
+        return 0 if self._supervisor is None else self._supervisor.in_flight
+
+    @property
+    def readiness(self) -> tuple[bool, str]:
+        """``(ready, reason)``: ready while running, not draining, and the server answers."""
+        if self._supervisor is None:
+            return False, "not running"
+        if self._supervisor.draining:
+            return False, "draining: finishing running jobs, taking no new ones"
+        return self._link.readiness()
+
+    @property
+    def http_url(self) -> str | None:
+        """Base URL of the health/metrics endpoint while it is served, else ``None``."""
+        return None if self._supervisor is None else self._supervisor.http_url
+
+    @property
+    def metrics_registry(self) -> CollectorRegistry:
+        """This worker's Prometheus registry (to expose it from an app of your own)."""
+        return self._metrics.registry
+
+    def render_metrics(self) -> bytes:
+        """The metrics in Prometheus' text format, as ``/metrics`` serves them."""
+        return self._metrics.render()
 
     def add_task(self, task: TaskSpec) -> None:
         if task.job_type in self._tasks:
@@ -118,6 +162,8 @@ class Worker:
         request_timeout_ms: int | None = None,
         fetch_variables: Sequence[str] | None = None,
         retry: RetryPolicy | None = None,
+        lease_extension: LeaseExtension | bool | None = None,
+        max_jobs_per_child: int | None = None,
     ) -> Callable[[F], F]: ...
 
     def task(
@@ -130,6 +176,8 @@ class Worker:
         request_timeout_ms: int | None = None,
         fetch_variables: Sequence[str] | None = None,
         retry: RetryPolicy | None = None,
+        lease_extension: LeaseExtension | bool | None = None,
+        max_jobs_per_child: int | None = None,
     ) -> F | Callable[[F], F]:
         """Register a handler: ``@worker.task("charge-card")`` (or bare: the function's name).
 
@@ -141,6 +189,10 @@ class Worker:
             request_timeout_ms: Long-poll wait in ms (default: the worker's).
             fetch_variables: Variables to fetch (default: all).
             retry: Back-off policy of failures (default: the worker's).
+            lease_extension: Lease extension of running jobs (``True``/``False`` or a
+                ``LeaseExtension``; default: the worker's).
+            max_jobs_per_child: ``process`` only: jobs a child process runs before a fresh
+                one replaces it (default: no limit).
         """
         if callable(job_type):
             return self.task()(job_type)
@@ -160,6 +212,10 @@ class Worker:
                     ),
                     fetch_variables=fetch_variables,
                     retry=retry or self.retry,
+                    lease_extension=(
+                        self.lease_extension if lease_extension is None else lease_extension
+                    ),
+                    max_jobs_per_child=max_jobs_per_child,
                 )
             )
             return func
@@ -179,6 +235,8 @@ class Worker:
             max_jobs=instance.max_jobs,
             timeout_ms=instance.timeout_ms,
             fetch_variables=instance.fetch_variables,
+            lease_extension=instance.lease_extension,
+            max_jobs_per_child=instance.max_jobs_per_child,
         )(instance.handle)
 
     def include(self, other: Worker) -> None:
@@ -191,10 +249,10 @@ class Worker:
         return self._stop_requested
 
     def stop(self) -> None:
-        """Ask ``run`` to shut down gracefully (see the module docstring). Idempotent."""
+        """Ask ``run`` to shut down gracefully (see ``_supervisor``). Idempotent."""
         self._stop_requested = True
-        if self._stop is not None:
-            self._stop.set()
+        if self._supervisor is not None:
+            self._supervisor.stop()
 
     def check(self) -> None:
         """Raise ``ConfigurationError`` unless the worker can start (``run`` calls it too)."""
@@ -206,51 +264,40 @@ class Worker:
             if task.strategy is Strategy.PROCESS:
                 check_picklable(task)
 
-    async def run(self, client: AsyncClient) -> None:
+    async def run(self, client: AsyncClient, *, http_sock: socket.socket | None = None) -> None:
         """Work jobs with ``client`` until ``stop()``, then drain and return.
 
+        Args:
+            client: The client of the server to work for (the caller closes it).
+            http_sock: A bound, listening socket for the health/metrics endpoint (overrides
+                ``http_port``; the command line binds it early so a taken port is a clear
+                start-up error).
+
         Raises:
-            ConfigurationError: no handler is registered, or one cannot run (see ``check``).
+            ConfigurationError: no handler is registered, one cannot run (see ``check``), or
+                the endpoint's port cannot be bound.
+            RuntimeError: the worker is running already.
         """
         self.check()
-        self._pollers = [JobPoller(t, client, self.name) for t in self._tasks.values()]
-        self._stop = anyio.Event()
-        if self._stop_requested:
-            self._stop.set()
-        drained = anyio.Event()
-        remaining = len(self._pollers)
-
-        async def run_poller(poller: JobPoller) -> None:
-            nonlocal remaining
-            try:
-                await poller.run()
-            finally:
-                remaining -= 1
-                if remaining == 0:
-                    drained.set()
-
-        logger.info(
-            "worker {} starting: {} job type(s) on {}", self.name, remaining, client.base_url
+        if self._supervisor is not None:
+            raise RuntimeError(f"worker {self.name} is running already; stop() it first")
+        if http_sock is None and self.http_port is not None:
+            http_sock = bind_http(self.http_host, self.http_port)
+        supervisor = Supervisor(
+            self.name,
+            list(self._tasks.values()),
+            client,
+            grace_period_s=self.grace_period_s,
+            log=self._log,
+            metrics=self._metrics,
+            link=self._link,
         )
-        async with anyio.create_task_group() as tg:
-            for poller in self._pollers:
-                tg.start_soon(run_poller, poller)
-            await self._stop.wait()
-            # 1. stop activating
-            for poller in self._pollers:
-                poller.stop()
-            logger.info("worker {}: stopping, {} job(s) running", self.name, self.in_flight)
-            # 2. drain, up to the grace period
-            with anyio.move_on_after(self.grace_period_s):
-                await drained.wait()
-            # 3. hand back what still runs (each job does so as it is cancelled)
-            if not drained.is_set():
-                logger.warning(
-                    "worker {}: grace period of {}s over, handing back {} job(s)",
-                    self.name,
-                    self.grace_period_s,
-                    self.in_flight,
-                )
-            tg.cancel_scope.cancel()
-        self._stop_requested = False  # the worker may run again
-        logger.info("worker {} stopped", self.name)
+        self._link.reset()
+        self._supervisor = supervisor
+        if self._stop_requested:
+            supervisor.stop()
+        try:
+            await supervisor.run(None if http_sock is None else (health_app(self), http_sock))
+        finally:
+            self._supervisor = None
+            self._stop_requested = False  # the worker may run again

@@ -17,7 +17,7 @@ def strategy_for(task: TaskSpec) -> ExecutionStrategy:
     if task.strategy is Strategy.THREAD:
         return ThreadStrategy(task.max_jobs)
     if task.strategy is Strategy.PROCESS:
-        return ProcessStrategy(task.max_jobs)
+        return ProcessStrategy(task.max_jobs, task.max_jobs_per_child)
     if task.strategy is Strategy.INLINE:
         return InlineStrategy()
     raise ValueError(f"unresolved strategy {task.strategy!r}")  # make_task never leaves AUTO

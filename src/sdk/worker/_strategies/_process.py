@@ -1,31 +1,24 @@
-"""CPU-bound ``def`` handlers in child processes (anyio's reusable process pool).
+"""CPU-bound ``def`` handlers in child processes (our ``ProcessPool``, see ``_pool``).
 
-Cancelling a call terminates its child. A child that dies mid-job (a crash, ``os._exit``)
-fails that job with a clear message; the pool starts a fresh child for the next one.
+Cancelling a call kills its child. A child that dies mid-job (a crash, ``os._exit``) fails
+that job with a clear message; the pool starts a fresh child for the next one.
+``max_jobs_per_child`` replaces a child after that many jobs.
 """
 
 from __future__ import annotations
 
-import anyio
-import anyio.to_process
-from anyio import BrokenWorkerProcess
-
 from .._context import JobContext
-from .._outcome import Fail, Outcome
+from .._outcome import Outcome
 from .._task import Invocation
+from ._pool import ProcessPool
 
 
 class ProcessStrategy:
-    def __init__(self, max_processes: int) -> None:
-        self._limiter = anyio.CapacityLimiter(max_processes)
+    def __init__(self, max_processes: int, max_jobs_per_child: int | None = None) -> None:
+        self._pool = ProcessPool(max_processes, max_jobs_per_child)
 
     async def run(self, invocation: Invocation, ctx: JobContext) -> Outcome:
-        try:
-            return await anyio.to_process.run_sync(
-                invocation.run_sync, ctx, cancellable=True, limiter=self._limiter
-            )
-        except BrokenWorkerProcess as exc:
-            return Fail(f"the child process running the handler died: {exc}")
+        return await self._pool.run(invocation, ctx)
 
     async def aclose(self) -> None:
-        return None
+        await self._pool.aclose()

@@ -1,0 +1,100 @@
+"""``python -m sdk.bench``: measure a worker against a v2 endpoint (default: an embedded broker).
+
+Prints a table and, with ``--json PATH``, writes the figures for later comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ._run import BenchConfig, run
+from ._scenarios import SCENARIOS
+
+SHOWN = [
+    "scenario",
+    "mode",
+    "strategy",
+    "concurrency",
+    "jobs",
+    "jobs_per_s",
+    "p50_ms",
+    "p99_ms",
+    "worker_cpu_us_per_job",
+    "broker_cpu_us_per_job",
+    "worker_rss_mb",
+]
+
+
+def parser() -> argparse.ArgumentParser:
+    defaults = BenchConfig()
+    p = argparse.ArgumentParser(prog="python -m sdk.bench", description=__doc__)
+    p.add_argument("--jobs", type=int, default=defaults.jobs, help=f"(default {defaults.jobs})")
+    p.add_argument("--scenario", choices=sorted(SCENARIOS), default=defaults.scenario)
+    p.add_argument(
+        "--strategy",
+        choices=["async", "thread", "process"],
+        default=None,
+        help="default: the scenario's own",
+    )
+    p.add_argument("--concurrency", type=int, default=None, help="slots (max_jobs)")
+    p.add_argument(
+        "--mode",
+        choices=["exact", "batch"],
+        default=defaults.mode,
+        help="exact: one Camunda call per job; batch: broker extensions",
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        help="a v2 REST address to measure against (default: embedded broker)",
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=defaults.rate_per_s,
+        help="jobs offered per second in the latency scenario",
+    )
+    p.add_argument("--json", type=Path, default=None, help="write the figures here")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    cells = [[str(row.get(k, "")) for k in SHOWN] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(SHOWN)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) for v, w in zip(values, widths, strict=True))
+
+    return "\n".join([line(SHOWN), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    config = BenchConfig(
+        jobs=args.jobs,
+        scenario=args.scenario,
+        strategy=args.strategy,
+        concurrency=args.concurrency,
+        mode=args.mode,
+        address=args.address,
+        rate_per_s=args.rate,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    try:
+        result = anyio.run(run, config)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(table([result]))
+    print(f"python {result['python']}, {result['cpus']} cpus, {result['machine']}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0

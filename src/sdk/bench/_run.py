@@ -1,0 +1,244 @@
+"""One benchmark run: pre-create jobs, run a worker on them, measure throughput and latency."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+from anyio.abc import Process
+from loguru import logger
+
+from .. import __version__
+from ..client import AsyncClient
+from ..errors import ConnectionError
+from ..models import JobSpec
+from ..worker import Worker
+from . import _procstat
+from ._scenarios import SCENARIOS, Scenario, stamps
+
+CREATE_BATCH = 5_000
+JOB_TYPE = "bench"
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to measure. ``address`` ``None`` starts an embedded broker in a subprocess."""
+
+    jobs: int = 20_000
+    scenario: str = "noop"
+    strategy: str | None = None
+    concurrency: int | None = None
+    mode: str = "exact"
+    address: str | None = None
+    rate_per_s: float = 100.0
+    progress: bool = True
+    broker_args: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class _Broker:
+    url: str
+    pid: int | None
+    db: Path | None
+
+
+@asynccontextmanager
+async def _broker(config: BenchConfig) -> AsyncIterator[_Broker]:
+    if config.address is not None:
+        yield _Broker(url=config.address, pid=None, db=None)
+        return
+    with tempfile.TemporaryDirectory(prefix="sdk-bench-") as folder:
+        db = Path(folder) / "bench.db"
+        port = _free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "sdk.broker",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            *config.broker_args,
+        ]
+        proc = await anyio.open_process(command, stdout=subprocess.DEVNULL, stderr=None)
+        try:
+            url = f"http://127.0.0.1:{port}/v2"
+            await _wait_reachable(url, proc)
+            yield _Broker(url=url, pid=proc.pid, db=db)
+        finally:
+            proc.terminate()
+            await proc.wait()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _wait_reachable(url: str, proc: Process) -> None:
+    async with _client(url) as client:
+        with anyio.fail_after(30):
+            while True:
+                if proc.returncode is not None:
+                    raise RuntimeError(f"the broker exited with {proc.returncode} (see above)")
+                try:
+                    await client.topology()
+                    return
+                except ConnectionError:
+                    await anyio.sleep(0.05)
+
+
+def _client(url: str) -> AsyncClient:
+    return AsyncClient(configuration={"CAMUNDA_REST_ADDRESS": url, "CAMUNDA_AUTH_STRATEGY": "NONE"})
+
+
+async def _create(client: AsyncClient, count: int) -> None:
+    spec = JobSpec(type=JOB_TYPE)
+    for start in range(0, count, CREATE_BATCH):
+        await client.create_jobs([spec] * min(CREATE_BATCH, count - start))
+
+
+def _held_ms(db: Path | None) -> list[float]:
+    """Per job: activation → durable completion, from the embedded broker's history."""
+    if db is None:
+        return []
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT MAX(CASE WHEN event = 'COMPLETED' THEN at END)"
+            " - MAX(CASE WHEN event = 'ACTIVATED' THEN at END)"
+            " FROM job_events GROUP BY job_key"
+        ).fetchall()
+    return [float(r[0]) for r in rows if r[0] is not None]
+
+
+def _completed_counter(db: Path | None) -> Callable[[], int]:
+    """Counts durable completions in the embedded broker's file; elsewhere, handler starts."""
+    if db is None:
+        return lambda: len(stamps)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+
+    def count() -> int:
+        # blocking: the caller runs it in a worker thread, off the event loop
+        (value,) = conn.execute(
+            "SELECT COUNT(*) FROM jobs WHERE type = ? AND state = 'COMPLETED'", (JOB_TYPE,)
+        ).fetchone()
+        return int(value)
+
+    return count
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def _progress(done: Callable[[], int], total: int, enabled: bool) -> None:
+    if not enabled:
+        return
+    while True:
+        count = done()
+        width = 30
+        filled = int(width * count / total) if total else width
+        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {count}/{total}")
+        sys.stderr.flush()
+        if count >= total:
+            sys.stderr.write("\n")
+            return
+        await anyio.sleep(0.5)
+
+
+async def run(config: BenchConfig) -> dict[str, Any]:
+    """Run one benchmark and return its figures (see ``python -m sdk.bench --help``)."""
+    scenario: Scenario = SCENARIOS[config.scenario]
+    strategy = config.strategy or scenario.strategy
+    concurrency = config.concurrency or scenario.concurrency
+    if config.address is not None and strategy == "process":
+        raise ValueError("the process strategy can only be measured on the embedded broker")
+    if config.mode != "exact":
+        raise ValueError(f"mode {config.mode!r} is not available yet; use 'exact'")
+    logger.disable("sdk")
+    stamps.clear()
+    async with _broker(config) as broker, _client(broker.url) as client:
+        if not scenario.live:
+            await _create(client, config.jobs)
+        worker = Worker("bench", request_timeout_ms=5_000, timeout_ms=120_000)
+        worker.task(JOB_TYPE, strategy=strategy, max_jobs=concurrency)(scenario.handler)
+        cpu0, broker_cpu0 = _procstat.cpu_seconds(), _procstat.cpu_seconds(broker.pid)
+        started = time.perf_counter()
+        created_at: list[float] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker.run, client)
+            if scenario.live:
+                tg.start_soon(_offer, client, config, created_at)
+            done = _completed_counter(broker.db)
+            seen = [0]
+            tg.start_soon(_progress, lambda: seen[0], config.jobs, config.progress)
+            with anyio.fail_after(max(600, config.jobs / 10)):
+                while seen[0] < config.jobs or worker.in_flight:
+                    await anyio.sleep(0.01)
+                    seen[0] = await anyio.to_thread.run_sync(done)
+            elapsed = time.perf_counter() - started
+            worker.stop()
+        cpu1, broker_cpu1 = _procstat.cpu_seconds(), _procstat.cpu_seconds(broker.pid)
+        rss = _procstat.rss_mb()
+        pairs = zip(sorted(stamps.values()), sorted(created_at), strict=False)
+        latencies = [(s - c) * 1000 for s, c in pairs] if scenario.live else _held_ms(broker.db)
+    return {
+        "scenario": config.scenario,
+        "mode": config.mode,
+        "strategy": strategy,
+        "concurrency": concurrency,
+        "jobs": config.jobs,
+        "elapsed_s": round(elapsed, 3),
+        "jobs_per_s": round(config.jobs / elapsed, 1),
+        "p50_ms": _round(_percentile(latencies, 50)),
+        "p99_ms": _round(_percentile(latencies, 99)),
+        "latency": "create sent → handler start" if scenario.live else "activated → completed",
+        "worker_cpu_us_per_job": _per_job(cpu0, cpu1, config.jobs),
+        "broker_cpu_us_per_job": _per_job(broker_cpu0, broker_cpu1, config.jobs),
+        "worker_rss_mb": _round(rss),
+        "server": broker.url if broker.pid is None else "embedded broker (subprocess)",
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": f"{platform.system()} {platform.machine()}",
+        "sdk": __version__,
+    }
+
+
+async def _offer(client: AsyncClient, config: BenchConfig, created_at: list[float]) -> None:
+    """Create jobs one by one at ``rate_per_s`` while the worker waits in its long poll."""
+    interval = 1 / config.rate_per_s
+    next_at = time.perf_counter()
+    for _ in range(config.jobs):
+        next_at += interval
+        created_at.append(time.perf_counter())
+        await client.create_jobs([JobSpec(type=JOB_TYPE)])
+        await anyio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+def _per_job(before: float | None, after: float | None, jobs: int) -> float | None:
+    if before is None or after is None:
+        return None
+    return round((after - before) / jobs * 1e6, 1)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

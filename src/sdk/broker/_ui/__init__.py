@@ -1,0 +1,11 @@
+"""The broker's web dashboard at ``/ui``: overview, jobs list, job page with operator actions.
+
+Server-rendered Jinja2 templates and one small script (``static/ui.js``), all shipped in the
+package: no build step, nothing fetched from the internet. Actions call the documented API
+routes; ``CrossSiteGuard`` refuses state-changing requests that browsers mark as cross-site.
+"""
+
+from ._guard import CrossSiteGuard as CrossSiteGuard
+from ._pages import ROUTES as ROUTES
+
+__all__ = ["ROUTES", "CrossSiteGuard"]

@@ -1,0 +1,145 @@
+"""One activated job, start to end: run the handler under its lease, report, or hand back.
+
+The handler runs inside a cancel scope whose deadline is the job's lease; a ``LeaseKeeper``
+beside it extends the lease and moves that deadline. How the run ends decides what is sent:
+
+handler returned or raised               -> report the outcome (complete / fail / error)
+ran past ``max_run_time_ms``             -> fail (retries - 1), saying so
+lease ended (extension off or failing)   -> nothing: the server hands the job out again
+job no longer ours (404/409 on extend)   -> nothing: someone else owns it now
+worker cancelled (shutdown)              -> hand back: fail with retries unchanged, no back-off
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import anyio
+
+from .._logging import Log
+from ..client import AsyncClient
+from ..models import ActivatedJob
+from ._context import JobContext
+from ._lease import LeaseKeeper
+from ._metrics import WorkerMetrics
+from ._outcome import Complete, Fail, Outcome, ThrowError
+from ._reporter import Reporter
+from ._strategies import ExecutionStrategy
+from ._task import TaskSpec
+
+HAND_BACK_TIMEOUT_S = 5.0
+
+
+class JobRunner:
+    """Runs the jobs of one ``TaskSpec`` (shared by all of that type's concurrent jobs)."""
+
+    def __init__(
+        self,
+        task: TaskSpec,
+        strategy: ExecutionStrategy,
+        client: AsyncClient,
+        worker_name: str,
+        log: Log,
+        metrics: WorkerMetrics,
+    ) -> None:
+        self.task = task
+        self._strategy = strategy
+        self._client = client
+        self._worker_name = worker_name
+        self._log = log
+        self._metrics = metrics
+        self._reporter = Reporter(client, task)
+
+    async def run(self, job: ActivatedJob) -> None:
+        log = self._log.bind(job_key=job.job_key)
+        job_type = self.task.job_type
+        in_flight = self._metrics.in_flight.labels(job_type)
+        in_flight.inc()
+        started = time.perf_counter()
+        try:
+            result = await self._run_handler(job, log)
+            if result is None:
+                return
+            outcome, deadline_ms = result
+            self._metrics.duration.labels(job_type).observe(time.perf_counter() - started)
+            if deadline_ms != job.deadline:  # extended: the report may retry until the new one
+                job = job.model_copy(update={"deadline": deadline_ms})
+            with anyio.CancelScope(shield=True):
+                reported = await self._reporter.report(job, outcome, log)
+            if reported:
+                self._count(outcome)
+                _log_outcome(log, job, outcome, time.perf_counter() - started)
+            else:
+                self._metrics.abandoned.labels(job_type, "not_reported").inc()
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(HAND_BACK_TIMEOUT_S):
+                await self._reporter.hand_back(job, log)
+                log.warning("↩ {} {} handed back unfinished", job.type, job.job_key)
+            self._metrics.abandoned.labels(job_type, "handed_back").inc()
+            raise
+        finally:
+            in_flight.dec()
+
+    async def _run_handler(self, job: ActivatedJob, log: Log) -> tuple[Outcome, int] | None:
+        """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
+        policy = self.task.lease_extension
+        extensions = self._metrics.lease_extensions.labels(self.task.job_type)
+        keeper = LeaseKeeper(
+            self._client, job, self.task.timeout_ms, policy, log, on_extended=extensions.inc
+        )
+        ctx = JobContext.of(job, self._worker_name)
+        lease_s = self.task.timeout_ms / 1000
+        max_run_s = math.inf if policy.max_run_time_ms is None else policy.max_run_time_ms / 1000
+        with anyio.move_on_after(max_run_s):
+            with anyio.CancelScope(deadline=anyio.current_time() + lease_s) as lease_scope:
+                async with anyio.create_task_group() as tg:
+                    if policy.enabled:
+                        tg.start_soon(keeper.keep, lease_scope)
+                    outcome = await self._strategy.run(self.task.invocation, ctx)
+                    tg.cancel_scope.cancel()
+                return outcome, keeper.deadline_ms
+            if keeper.lost:
+                self._metrics.abandoned.labels(self.task.job_type, "lost").inc()
+                return None
+            self._metrics.abandoned.labels(self.task.job_type, "timeout").inc()
+            log.warning(
+                "✗ {} {} timed out: its lease of {} ms ended; the server will hand it out again",
+                job.type,
+                job.job_key,
+                self.task.timeout_ms,
+            )
+            return None
+        # only the max-run-time scope is left to have ended the handler
+        message = (
+            f"handler still running after max_run_time_ms={policy.max_run_time_ms};"
+            " stopped (LeaseExtension.max_run_time_ms bounds handlers whose lease is extended)"
+        )
+        return Fail(message), keeper.deadline_ms
+
+    def _count(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Complete):
+            counter = self._metrics.completed
+        elif isinstance(outcome, ThrowError):
+            counter = self._metrics.errored
+        else:
+            counter = self._metrics.failed
+        counter.labels(self.task.job_type).inc()
+
+
+def _log_outcome(log: Log, job: ActivatedJob, outcome: Outcome, elapsed_s: float) -> None:
+    took = f"{elapsed_s * 1000:.0f}ms"
+    if isinstance(outcome, Complete):
+        log.info("✓ {} {} completed in {}", job.type, job.job_key, took)
+    elif isinstance(outcome, Fail):
+        first_line = outcome.message.splitlines()[0] if outcome.message else ""
+        log.warning(
+            "✗ {} {} failed in {} ({} retries left): {}",
+            job.type,
+            job.job_key,
+            took,
+            max(job.retries - 1, 0),
+            first_line,
+        )
+    else:
+        log.info("⚑ {} {} threw error {} in {}", job.type, job.job_key, outcome.code, took)

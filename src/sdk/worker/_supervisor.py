@@ -1,0 +1,108 @@
+"""One run of a worker: its poll loops, the server probe, the HTTP endpoint, and shutdown.
+
+Shutdown, in order (one log line per phase):
+1. stop activating: every poll loop stops asking for jobs; ``/readyz`` answers 503;
+2. drain: running jobs may finish for up to the grace period;
+3. cancel what still runs: each such job is handed back at once (failed with its retries
+   unchanged and no back-off, message "worker shutting down"), so none waits out its lease;
+   async handlers are cancelled, thread handlers' results discarded, process children killed;
+4. return (the client is the caller's to close).
+A cancellation from outside (a second signal) skips step 2.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+
+import anyio
+
+from .._logging import Log
+from ..client import AsyncClient
+from ._health import App, serve_http
+from ._link import ServerLink
+from ._metrics import WorkerMetrics
+from ._poller import JobPoller
+from ._task import TaskSpec
+
+
+class Supervisor:
+    """Runs the poll loops of ``tasks`` with ``client`` until ``stop()``, then shuts down."""
+
+    def __init__(
+        self,
+        name: str,
+        tasks: Sequence[TaskSpec],
+        client: AsyncClient,
+        *,
+        grace_period_s: float,
+        log: Log,
+        metrics: WorkerMetrics,
+        link: ServerLink,
+    ) -> None:
+        self.name = name
+        self.grace_period_s = grace_period_s
+        self.draining = False
+        self.http_url: str | None = None
+        self._client = client
+        self._log = log
+        self._link = link
+        self._stop = anyio.Event()
+        self._pollers = [
+            JobPoller(task, client, name, log=log, metrics=metrics, link=link) for task in tasks
+        ]
+
+    @property
+    def in_flight(self) -> int:
+        return sum(p.in_flight for p in self._pollers)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, http: tuple[App, socket.socket] | None = None) -> None:
+        drained = anyio.Event()
+        remaining = len(self._pollers)
+
+        async def run_poller(poller: JobPoller) -> None:
+            nonlocal remaining
+            try:
+                await poller.run()
+            finally:
+                remaining -= 1
+                if remaining == 0:
+                    drained.set()
+
+        self._log.info(
+            "worker {} starting: {} job type(s) on {}", self.name, remaining, self._client.base_url
+        )
+        async with anyio.create_task_group() as tg:
+            if http is not None:
+                self.http_url = await tg.start(serve_http, *http, self._log)
+            tg.start_soon(self._link.watch, self._client)
+            for poller in self._pollers:
+                tg.start_soon(run_poller, poller)
+            await self._stop.wait()
+            # 1. stop activating
+            self.draining = True
+            for poller in self._pollers:
+                poller.stop()
+            self._log.info(
+                "worker {}: stopping: no new jobs; {} running job(s) have {:g}s to finish",
+                self.name,
+                self.in_flight,
+                self.grace_period_s,
+            )
+            # 2. drain, up to the grace period
+            with anyio.move_on_after(self.grace_period_s):
+                await drained.wait()
+            # 3. cancel what still runs: each job hands itself back as it is cancelled
+            if not drained.is_set():
+                self._log.warning(
+                    "worker {}: grace period of {:g}s over, handing back {} job(s)",
+                    self.name,
+                    self.grace_period_s,
+                    self.in_flight,
+                )
+            tg.cancel_scope.cancel()
+        # 4. done
+        self._log.info("worker {} stopped", self.name)

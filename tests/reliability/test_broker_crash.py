@@ -1,0 +1,168 @@
+"""The broker process killed with SIGKILL under load, and restarted on the same file and port.
+
+While clients create jobs and a worker completes them, the broker dies without any chance
+to clean up. After it restarts on the same SQLite file:
+
+- every job whose creation was acknowledged (the create call returned its key) exists;
+- no job whose completion was acknowledged (the complete call returned) is handed out again;
+- the worker, never restarted, reconnects by itself and finishes every job left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from sdk.client import AsyncClient
+from sdk.errors import SdkError
+from sdk.models import MAX_SEARCH_LIMIT, Job, JobKey, JobState
+from sdk.testing import running, wait_until
+from sdk.worker import JobContext, Worker
+
+from ._processes import broker_process, client_config, free_port, wait_reachable
+
+pytestmark = pytest.mark.anyio
+
+JOB_TYPE = "durable"
+CREATORS = 3
+LEASE_MS = 3_000
+CREATED_BEFORE_CRASH = 150
+COMPLETED_BEFORE_CRASH = 60
+CREATED_AFTER_RESTART = 60
+WAIT_S = 45.0
+
+
+@dataclass
+class Ledger:
+    """What the broker acknowledged to its clients, and what the worker was handed."""
+
+    created: set[JobKey] = field(default_factory=set)
+    completed: set[JobKey] = field(default_factory=set)
+    handled: list[JobKey] = field(default_factory=list)
+    handed_out_after_completion: list[JobKey] = field(default_factory=list)
+    failed_creations: int = 0
+
+
+class AcknowledgingClient(AsyncClient):
+    """Notes each completion the broker acknowledged: the call returned without an error."""
+
+    def __init__(self, ledger: Ledger, configuration: Mapping[str, Any]) -> None:
+        super().__init__(configuration=configuration)
+        self.ledger = ledger
+
+    async def complete_job(
+        self,
+        job_key: JobKey | str | int,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        lease_token: str | None = None,
+    ) -> None:
+        await super().complete_job(job_key, variables, lease_token=lease_token)
+        self.ledger.completed.add(JobKey(str(job_key)))
+
+
+def make_worker(ledger: Ledger) -> Worker:
+    worker = Worker("survivor", timeout_ms=LEASE_MS, request_timeout_ms=1_000)
+
+    @worker.task(JOB_TYPE, max_jobs=8)
+    async def work(job: JobContext, n: int) -> dict[str, int]:
+        if job.job_key in ledger.completed:
+            ledger.handed_out_after_completion.append(job.job_key)
+        ledger.handled.append(job.job_key)
+        return {"done": n}
+
+    return worker
+
+
+async def create_jobs(
+    client: AsyncClient, ledger: Ledger, stop: anyio.Event, restarted: anyio.Event
+) -> None:
+    """Create jobs one by one until ``stop``; while the broker is down, wait for its return."""
+    n = 0
+    while not stop.is_set():
+        try:
+            key = await client.create_job(JOB_TYPE, {"n": n})
+        except SdkError:
+            ledger.failed_creations += 1
+            if restarted.is_set():
+                raise  # after the restart every creation must succeed
+            await restarted.wait()
+            continue
+        ledger.created.add(key)
+        n += 1
+
+
+async def all_jobs(client: AsyncClient) -> dict[JobKey, Job]:
+    """Every job of the test's type, by key (states only, no history: one request a page)."""
+    jobs: dict[JobKey, Job] = {}
+    after: str | None = None
+    while True:
+        page = await client.search_jobs(job_type=JOB_TYPE, limit=MAX_SEARCH_LIMIT, after=after)
+        jobs.update((job.job_key, job) for job in page.items)
+        if page.next_cursor is None:
+            return jobs
+        after = page.next_cursor
+
+
+async def none_left(client: AsyncClient) -> bool:
+    for state in (JobState.ACTIVATABLE, JobState.ACTIVATED):
+        if (await client.search_jobs(job_type=JOB_TYPE, state=state, limit=1)).items:
+            return False
+    return True
+
+
+class TestBrokerKilled:
+    async def test_acknowledged_jobs_survive_and_the_worker_finishes_the_rest(
+        self, tmp_path: Path
+    ) -> None:
+        db, port, log = tmp_path / "jobs.sqlite3", free_port(), tmp_path / "broker.log"
+        config = client_config(f"http://127.0.0.1:{port}")
+        ledger = Ledger()
+        stop, restarted = anyio.Event(), anyio.Event()
+
+        with ExitStack() as brokers:
+            first = brokers.enter_context(broker_process(db, port, log))
+            async with AsyncClient(configuration=config) as client:
+                await wait_reachable(client, first)
+            async with (
+                AsyncClient(configuration=config) as client,
+                AcknowledgingClient(ledger, config) as worker_client,
+                running(make_worker(ledger), worker_client),
+            ):
+                async with anyio.create_task_group() as creators:
+                    for _ in range(CREATORS):
+                        creators.start_soon(create_jobs, client, ledger, stop, restarted)
+                    await wait_until(
+                        lambda: len(ledger.created) >= CREATED_BEFORE_CRASH
+                        and len(ledger.completed) >= COMPLETED_BEFORE_CRASH,
+                        timeout_s=WAIT_S,
+                    )
+                    first.kill()  # under load: creations and completions are in flight
+                    created, completed = set(ledger.created), set(ledger.completed)
+
+                    second = brokers.enter_context(broker_process(db, port, log))
+                    await wait_reachable(client, second)
+                    restarted.set()
+                    stored = await all_jobs(client)
+                    assert created <= stored.keys()
+                    assert all(stored[key].state is JobState.COMPLETED for key in completed)
+
+                    target = len(ledger.created) + CREATED_AFTER_RESTART
+                    await wait_until(lambda: len(ledger.created) >= target, timeout_s=WAIT_S)
+                    stop.set()
+                await wait_until(lambda: none_left(client), timeout_s=WAIT_S, interval_s=0.1)
+            async with AsyncClient(configuration=config) as client:
+                jobs = [await client.get_job(key) for key in sorted(ledger.created)]
+
+        assert ledger.failed_creations > 0  # the crash did hit requests in flight
+        assert ledger.handed_out_after_completion == []
+        for job in jobs:
+            assert job.state is JobState.COMPLETED
+            assert [e.event for e in job.history or []].count("COMPLETED") == 1
+            assert job.variables["done"] == job.variables["n"]

@@ -1,0 +1,209 @@
+"""Network faults between a worker and the broker lose no job and stop no loop.
+
+A ``FaultyProxy`` sits between an in-process worker and a real broker on loopback and drops,
+stalls or resets connections in the middle of requests. Outcomes are read from each job's
+history on the broker: every job ends COMPLETED exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+import pytest
+from loguru import logger
+
+from sdk.broker import RunningBroker
+from sdk.client import AsyncClient
+from sdk.models import Job, JobKey, JobState
+from sdk.testing import client_for, running, wait_until
+from sdk.worker import JobContext, Worker
+
+from ._processes import client_config
+from ._proxy import FaultyProxy
+
+pytestmark = pytest.mark.anyio
+
+JOB_TYPE = "flaky-net"
+LEASE_MS = 3_000
+HTTP_TIMEOUT_S = "1"
+"""Short, so a stalled report times out (and is retried) well within the lease."""
+WAIT_S = 30.0
+
+
+@dataclass
+class Recorder:
+    """What the worker's handler saw, and the warnings the worker logged."""
+
+    handled: list[JobKey] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    gate: anyio.Event | None = None
+    """When set, each handler waits for it: the test decides when results are reported."""
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    rec = Recorder()
+    sink = logger.add(lambda message: rec.warnings.append(str(message)), level="WARNING")
+    try:
+        yield rec
+    finally:
+        logger.remove(sink)
+
+
+@pytest.fixture
+async def proxy(file_broker: RunningBroker) -> AsyncIterator[FaultyProxy]:
+    port = int(file_broker.url.rsplit(":", 1)[1].split("/")[0])
+    faulty = FaultyProxy(port)
+    async with anyio.create_task_group() as tg:
+        await tg.start(faulty.run)
+        yield faulty
+        tg.cancel_scope.cancel()
+
+
+@pytest.fixture
+async def client(file_broker: RunningBroker) -> AsyncIterator[AsyncClient]:
+    """The test's own client: straight to the broker, never through the proxy."""
+    async with client_for(file_broker) as direct:
+        yield direct
+
+
+def make_worker(recorder: Recorder) -> Worker:
+    worker = Worker("flaky-net-worker", timeout_ms=LEASE_MS, request_timeout_ms=500)
+
+    @worker.task(JOB_TYPE, max_jobs=4)
+    async def double(job: JobContext, n: int) -> dict[str, int]:
+        recorder.handled.append(job.job_key)
+        if recorder.gate is not None:
+            await recorder.gate.wait()
+        return {"doubled": 2 * n}
+
+    return worker
+
+
+@asynccontextmanager
+async def worker_through(proxy: FaultyProxy, recorder: Recorder) -> AsyncIterator[Worker]:
+    config = client_config(proxy.address, SDK_HTTP_TIMEOUT_S=HTTP_TIMEOUT_S)
+    async with AsyncClient(configuration=config) as client, running(
+        make_worker(recorder), client
+    ) as worker:
+        yield worker
+
+
+async def completed(client: AsyncClient, keys: list[JobKey]) -> list[Job] | None:
+    jobs = [await client.get_job(key) for key in keys]
+    return jobs if all(job.state is JobState.COMPLETED for job in jobs) else None
+
+
+def assert_completed_exactly_once(jobs: list[Job]) -> None:
+    for n, job in enumerate(jobs):
+        completions = [e for e in job.history or [] if e.event == "COMPLETED"]
+        assert len(completions) == 1, job.history
+        assert job.variables == {"n": n, "doubled": 2 * n}
+
+
+async def create(client: AsyncClient, count: int) -> list[JobKey]:
+    return [await client.create_job(JOB_TYPE, {"n": n}) for n in range(count)]
+
+
+def answered_not_found(recorder: Recorder, keys: list[JobKey]) -> list[JobKey]:
+    """Jobs whose retried report met the broker's 404 ("already ended"), logged as a warning
+    (the worker's loop went on: it did not raise)."""
+    return [
+        key
+        for key in keys
+        if any(key in line and "already ended" in line for line in recorder.warnings)
+    ]
+
+
+async def assert_still_working(client: AsyncClient) -> None:
+    """The worker's loops survived the faults: a job created now is done."""
+    (key,) = await create(client, 1)
+    await wait_until(lambda: completed(client, [key]), timeout_s=WAIT_S)
+
+
+class TestLostAnswers:
+    async def test_completion_whose_answer_was_lost_stays_completed_once(
+        self, proxy: FaultyProxy, client: AsyncClient, recorder: Recorder
+    ) -> None:
+        keys = await create(client, 6)
+        proxy.drop_responses(b"/completion", count=3)
+        async with worker_through(proxy, recorder):
+            jobs = await wait_until(lambda: completed(client, keys), timeout_s=WAIT_S)
+            assert proxy.stats.dropped == 3
+            await assert_still_working(client)
+
+        assert_completed_exactly_once(jobs)
+        assert sorted(recorder.handled[:6]) == sorted(keys)  # each handled once: no re-run
+        assert len(answered_not_found(recorder, keys)) == 3, recorder.warnings
+
+    async def test_activation_whose_answer_was_lost_comes_back_after_the_lease(
+        self, proxy: FaultyProxy, client: AsyncClient, recorder: Recorder
+    ) -> None:
+        keys = await create(client, 3)
+        proxy.drop_responses(b"/jobs/activation", count=1)
+        async with worker_through(proxy, recorder):
+            jobs = await wait_until(lambda: completed(client, keys), timeout_s=WAIT_S)
+            await assert_still_working(client)
+
+        assert proxy.stats.dropped == 1
+        assert_completed_exactly_once(jobs)
+        for job in jobs:  # activated, never delivered: handed out again when the lease ran out
+            events = [e.event for e in job.history or []]
+            assert events == ["CREATED", "ACTIVATED", "TIMED_OUT", "ACTIVATED", "COMPLETED"]
+
+    async def test_stalled_completion_times_out_and_the_job_stays_completed_once(
+        self, proxy: FaultyProxy, client: AsyncClient, recorder: Recorder
+    ) -> None:
+        keys = await create(client, 4)
+        proxy.stall_responses(b"/completion", count=2)
+        async with worker_through(proxy, recorder):
+            jobs = await wait_until(lambda: completed(client, keys), timeout_s=WAIT_S)
+            await wait_until(lambda: proxy.stats.abandoned == 2, timeout_s=WAIT_S)
+            await assert_still_working(client)
+
+        assert proxy.stats.stalled == 2
+        assert_completed_exactly_once(jobs)
+        assert sorted(recorder.handled[:4]) == sorted(keys)
+        assert len(answered_not_found(recorder, keys)) == 2, recorder.warnings
+
+
+class TestResets:
+    async def test_connections_reset_mid_request_lose_nothing(
+        self, proxy: FaultyProxy, client: AsyncClient, recorder: Recorder
+    ) -> None:
+        recorder.gate = anyio.Event()
+        keys = await create(client, 8)
+        async with worker_through(proxy, recorder):
+            await wait_until(lambda: len(recorder.handled) == 4, timeout_s=WAIT_S)
+            # Hold every byte, let the four handlers finish: their completions (and the next
+            # long poll) are now in flight inside the proxy. Then reset them all.
+            proxy.pause()
+            recorder.gate.set()
+            await wait_until(lambda: proxy.stats.waiting >= 4, timeout_s=WAIT_S)
+            assert proxy.reset_all() >= 4
+            proxy.resume()
+            jobs = await wait_until(lambda: completed(client, keys), timeout_s=WAIT_S)
+            await assert_still_working(client)
+
+        assert_completed_exactly_once(jobs)
+
+    async def test_broker_unreachable_for_a_while_then_work_resumes(
+        self, proxy: FaultyProxy, client: AsyncClient, recorder: Recorder
+    ) -> None:
+        keys = await create(client, 2)
+        async with worker_through(proxy, recorder):
+            jobs = await wait_until(lambda: completed(client, keys), timeout_s=WAIT_S)
+            proxy.pause()  # a black hole: the long poll in flight and new connections hang
+            connections = proxy.stats.connections
+            proxy.reset_all()
+            # The worker notices (its poll fails) and tries again on a new connection.
+            await wait_until(lambda: proxy.stats.connections > connections, timeout_s=WAIT_S)
+            more = await create(client, 2)
+            proxy.resume()
+            jobs += await wait_until(lambda: completed(client, more), timeout_s=WAIT_S)
+
+        for job in jobs:
+            assert [e.event for e in job.history or []].count("COMPLETED") == 1

@@ -1,0 +1,132 @@
+"""Lease extension: long handlers keep their job; a job taken away stops its handler."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from sdk.broker import RunningBroker
+from sdk.client import AsyncClient
+from sdk.models import Job, JobKey, JobState
+from sdk.testing import client_for, running, wait_until
+from sdk.worker import LeaseExtension, RetryPolicy, Worker
+
+from .handlers import handler, stamp
+
+pytestmark = pytest.mark.anyio
+
+LEASE_MS = 1_500
+RUN_S = 3 * LEASE_MS / 1000
+
+
+def metric(worker: Worker, name: str, **labels: str) -> float:
+    for family in text_string_to_metric_families(worker.render_metrics().decode()):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+async def state_of(client: AsyncClient, key: JobKey, *states: JobState) -> Job | None:
+    job = await client.get_job(key)
+    return job if job.state in states else None
+
+
+class TestExtension:
+    async def test_a_job_running_three_leases_long_stays_with_its_worker(
+        self, sdk_broker: RunningBroker, sdk_client: AsyncClient
+    ) -> None:
+        keeper = Worker("keeper", request_timeout_ms=1_000)
+        rival = Worker("rival", request_timeout_ms=1_000)
+        strategies = ("async", "thread", "process")
+        for strategy in strategies:
+            keeper.task(f"long-{strategy}", strategy=strategy, timeout_ms=LEASE_MS)(
+                handler("sleepy", strategy)
+            )
+            rival.task(f"long-{strategy}")(stamp)  # would take any job whose lease lapsed
+        keys = [await sdk_client.create_job(f"long-{s}", {"delay_s": RUN_S}) for s in strategies]
+        async with running(keeper, sdk_client):
+            for key in keys:
+                await wait_until(lambda key=key: state_of(sdk_client, key, JobState.ACTIVATED))
+            # From now on a second worker polls the same types: it gets a job only if its
+            # lease lapses, which extension must prevent.
+            async with client_for(sdk_broker) as rival_client, running(rival, rival_client):
+                for key in keys:
+                    await wait_until(
+                        lambda key=key: state_of(sdk_client, key, JobState.COMPLETED),
+                        timeout_s=RUN_S + 10,
+                    )
+        for strategy, key in zip(strategies, keys):
+            job = await sdk_client.get_job(key)
+            events = [e.event for e in job.history or []]
+            assert job.variables["by"] == "keeper", strategy
+            assert events.count("ACTIVATED") == 1, (strategy, events)
+            assert events.count("TIMEOUT_UPDATED") >= 2, (strategy, events)
+            assert "TIMED_OUT" not in events, (strategy, events)
+            extensions = metric(keeper, "sdk_worker_lease_extensions_total", job_type=job.type)
+            assert extensions == events.count("TIMEOUT_UPDATED")
+
+    async def test_a_job_taken_away_stops_its_handler_and_is_not_reported(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        started, cancelled = anyio.Event(), anyio.Event()
+        worker = Worker("w", request_timeout_ms=1_000)
+
+        @worker.task("doomed", timeout_ms=1_000)
+        async def doomed() -> dict[str, str]:
+            started.set()
+            try:
+                await anyio.sleep(30)
+            except anyio.get_cancelled_exc_class():
+                cancelled.set()
+                raise
+            return {"finished": "yes"}
+
+        key = await sdk_client.create_job("doomed")
+        async with running(worker, sdk_client):
+            await started.wait()
+            await sdk_client.cancel_job(key)  # the next extension answers 404/409
+            with anyio.fail_after(10):
+                await cancelled.wait()
+            await wait_until(lambda: metric(worker, "sdk_worker_jobs_abandoned_total") == 1)
+        job = await sdk_client.get_job(key)
+        assert job.state is JobState.CANCELED
+        assert "finished" not in job.variables
+        assert metric(worker, "sdk_worker_jobs_abandoned_total", reason="lost") == 1
+        assert metric(worker, "sdk_worker_jobs_failed_total", job_type="doomed") == 0
+
+    async def test_max_run_time_bounds_a_handler_whose_lease_is_extended(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        worker = Worker("w", request_timeout_ms=1_000, retry=RetryPolicy(initial_ms=0))
+        worker.task(
+            "hangs",
+            strategy="async",
+            timeout_ms=1_000,
+            lease_extension=LeaseExtension(max_run_time_ms=1_500),
+        )(handler("sleepy", "async"))
+        key = await sdk_client.create_job("hangs", {"delay_s": 60}, retries=1)
+        async with running(worker, sdk_client):
+            job = await wait_until(lambda: state_of(sdk_client, key, JobState.INCIDENT))
+        assert (job.error_message or "").startswith(
+            "handler still running after max_run_time_ms=1500; stopped"
+        )
+        events = [e.event for e in job.history or []]
+        assert "TIMEOUT_UPDATED" in events  # extended until the bound stopped it
+        assert "TIMED_OUT" not in events
+
+
+class TestSettings:
+    def test_the_worker_default_applies_unless_the_task_says_otherwise(self) -> None:
+        worker = Worker(lease_extension=False)
+        worker.task("a")(stamp)
+        worker.task("b", lease_extension=LeaseExtension(at_fraction=0.25))(stamp)
+        assert worker.tasks["a"].lease_extension.enabled is False
+        assert worker.tasks["b"].lease_extension == LeaseExtension(at_fraction=0.25)
+        assert Worker().lease_extension == LeaseExtension()  # on by default, at half the lease
+
+    @pytest.mark.parametrize("fraction", [0, 1, 1.5])
+    def test_a_fraction_outside_0_and_1_is_refused(self, fraction: float) -> None:
+        with pytest.raises(ValueError, match="at_fraction must be between 0 and 1"):
+            LeaseExtension(at_fraction=fraction)
