@@ -1,5 +1,7 @@
 # A worker image: `python -m sdk.worker` loading the handler modules in /app/workers.
-# Not built in this repository's CI (no container engine there); see README "Containers".
+# Build: docker build -t sdk-worker .   Run: docker run -e CAMUNDA_REST_ADDRESS=... sdk-worker
+# No container engine runs in this repository's CI: this file is checked by reading, and its
+# HEALTHCHECK command is run against a real worker by tests/worker/test_deployment.py.
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -7,16 +9,31 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN useradd --create-home --uid 10001 app
+RUN useradd --create-home --uid 10001 --user-group app
 WORKDIR /app
 
-# Dependencies first, so editing handlers does not reinstall them.
+# The package first, so editing handlers does not reinstall it.
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install .
+RUN pip install . && rm -rf src
 
 COPY workers ./workers
 
 USER app
-ENV SDK_DATA_DIR=/home/app/data
+# Containers log JSON lines and serve /healthz, /readyz and /metrics on every interface
+# (inside the container's own network); override any of these with -e / environment:.
+ENV SDK_DATA_DIR=/home/app/data \
+    SDK_LOG_FORMAT=json \
+    SDK_HTTP_PORT=9464 \
+    SDK_HTTP_HOST=0.0.0.0
+EXPOSE 9464
+
+# slim has no curl: ask Python. Liveness only (the worker's loop answers); readiness, which
+# also needs the server, is /readyz for orchestrators that tell the two apart.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['SDK_HTTP_PORT'] + '/healthz', timeout=4)"]
+
+# SIGTERM (docker stop) drains: running jobs get SDK_GRACE_PERIOD_S, then are handed back.
+# Give the container a longer stop timeout than that (compose: stop_grace_period).
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["python", "-m", "sdk.worker"]

@@ -31,14 +31,12 @@ REPLACEMENTS = [
     ("await self.aclose()", "self.close()"),
     ("def aclose(self)", "def close(self)"),
     ("await self._http.aclose()", "self._http.close()"),
-    ("from collections.abc import AsyncIterator,", "from collections.abc import Iterator,"),
-    ("AsyncIterator[", "Iterator["),
+    ("from collections.abc import AsyncGenerator,", "from collections.abc import Generator,"),
     ("from ._retry import async_sleep as _sleep", "from ._retry import sync_sleep as _sleep"),
     ("_cluster.aread_resources(", "_cluster.read_resources("),
     ("response.aread()", "response.read()"),
     ("response.aclose()", "response.close()"),
     (".aiter_sse()", ".iter_sse()"),
-    ("for job in page.items:\n                yield job", "yield from page.items"),
     (
         "``async with contextlib.aclosing(client.follow_job_events()) as events: ...``",
         "``with contextlib.closing(client.follow_job_events()) as events: ...``",
@@ -52,7 +50,10 @@ def generate() -> str:
         if old not in text:
             raise SystemExit(f"unasync: pattern not found in {SOURCE.name}: {old!r}")
         text = text.replace(old, new)
+    text = re.sub(r"\bAsyncGenerator\[(\w+), None\]", r"Generator[\1, None, None]", text)
     text = re.sub(r"\basync (def|for|with)\b", r"\1", text)
+    # ``for x in xs: yield x`` (all an async generator can do) is ``yield from xs`` when blocking
+    text = re.sub(r"for (\w+) in (.+):\n\s+yield \1\n", r"yield from \2\n", text)
     return _formatted(re.sub(r"\bawait\s+", "", text))
 
 

@@ -136,7 +136,9 @@ class BackpressureError(ApiError):
 
     def __str__(self) -> str:
         text = super().__str__()
-        return text if self.retry_after_s is None else f"{text} (retry after {self.retry_after_s:g} s)"
+        if self.retry_after_s is None:
+            return text
+        return f"{text} (retry after {self.retry_after_s:g} s)"
 
     def _kwargs(self) -> dict[str, Any]:
         return {**super()._kwargs(), "retry_after_s": self.retry_after_s}

@@ -296,3 +296,8 @@ class TestSettings:
         assert broker_main(["--user", "no-colon-secret", "--port", "0"]) == 2
         err = capsys.readouterr().err
         assert "--user" in err and "no-colon-secret" not in err
+
+    def test_a_bad_variable_is_a_configuration_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("SDK_BROKER_TOKEN_TTL_S", "-5")
+        with pytest.raises(ConfigurationError, match="SDK_BROKER_TOKEN_TTL_S"):
+            BrokerAuthSettings.load()

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 import anyio
 import httpx
-from anyio.abc import TaskStatus
 import pytest
+from anyio.abc import TaskStatus
 from httpx_sse import EventSource, ServerSentEvent
 
 from sdk.broker import RunningBroker, serve

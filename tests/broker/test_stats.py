@@ -105,7 +105,6 @@ class TestCounts:
         assert (pay.counts["ACTIVATABLE"], pay.counts["ACTIVATED"]) == (1, 0)
         assert snapshot.workers[0].jobs_in_flight == 0
 
-
     async def test_following_the_event_log_counts_as_a_fresh_count_does(
         self, store: JobStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import anyio
@@ -43,7 +44,7 @@ def oauth_flow(secured: SecuredBroker, clock: FakeClock | None = None) -> OAuthC
         client_id=CLIENT_ID,
         client_secret=SecretStr(CLIENT_SECRET),
         audience="sdk-broker",
-        **({"clock": clock} if clock else {}),
+        clock=clock or time.time,
     )
 
 

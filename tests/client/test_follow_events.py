@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -32,12 +33,12 @@ def config(url: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def following(client: AsyncClient, **options: object) -> AsyncIterator[list[JobEventRecord]]:
+async def following(client: AsyncClient, **options: Any) -> AsyncIterator[list[JobEventRecord]]:
     """Follow ``client``'s events in the background; the list fills as they arrive."""
     seen: list[JobEventRecord] = []
 
     async def consume() -> None:
-        async with contextlib.aclosing(client.follow_job_events(**options)) as stream:  # type: ignore[arg-type]
+        async with contextlib.aclosing(client.follow_job_events(**options)) as stream:
             async for record in stream:
                 seen.append(record)
 
@@ -215,7 +216,7 @@ class TestScriptedServers:
         async with AsyncClient(configuration=config("http://test"), transport=transport) as c:
             for mode in ("auto", "poll"):
                 with pytest.raises(ProtocolError, match="no job event log"):
-                    await anext(aiter(c.follow_job_events(mode=mode)))  # type: ignore[arg-type]
+                    await anext(aiter(c.follow_job_events(mode=mode)))
 
 
 EVENT_STREAM = {"content-type": "text/event-stream"}

@@ -8,7 +8,7 @@ import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient, Client
-from sdk.models import JobSpec, JobState
+from sdk.models import JobKey, JobSpec, JobState
 
 pytestmark = pytest.mark.anyio
 
@@ -17,7 +17,7 @@ PAGE = 10
 
 
 @pytest.fixture
-async def jobs(sdk_client: AsyncClient) -> list[str]:
+async def jobs(sdk_client: AsyncClient) -> list[JobKey]:
     """``N_JOBS`` jobs of type ``paged`` (oldest first) among jobs of another type."""
     await sdk_client.create_jobs([JobSpec(type="other") for _ in range(5)])
     keys = await sdk_client.create_jobs(
@@ -27,7 +27,7 @@ async def jobs(sdk_client: AsyncClient) -> list[str]:
     return keys
 
 
-async def test_walks_every_page_newest_first(sdk_broker: RunningBroker, jobs: list[str]) -> None:
+async def test_walks_every_page_newest_first(sdk_broker: RunningBroker, jobs: list[JobKey]) -> None:
     searches: list[httpx.Request] = []
 
     async def count(request: httpx.Request) -> None:
@@ -44,7 +44,7 @@ async def test_walks_every_page_newest_first(sdk_broker: RunningBroker, jobs: li
     assert len(searches) == 3  # 10 + 10 + 5: more than two pages, no empty extra request
 
 
-async def test_filters_by_state(sdk_client: AsyncClient, jobs: list[str]) -> None:
+async def test_filters_by_state(sdk_client: AsyncClient, jobs: list[JobKey]) -> None:
     activated = await sdk_client.activate_jobs("paged", max_jobs=12, timeout_ms=60_000)
 
     keys = [

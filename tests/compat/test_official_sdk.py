@@ -591,7 +591,7 @@ async def secured_broker() -> AsyncIterator[tuple[RunningBroker, BrokerAuth]]:
         tg.cancel_scope.cancel()
 
 
-def _official(configuration: dict[str, str]) -> CamundaAsyncClient:
+def _official(configuration: Any) -> CamundaAsyncClient:
     return CamundaAsyncClient(configuration=configuration, logger=NullLogger())
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.message import Message
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -496,8 +497,9 @@ async def test_client_deployment_is_the_spec_multipart_body(spec: Spec, tmp_path
     assert kind in content, f"{kind} is not a content type of the spec's deployment body"
     schema = _resolve(spec, content[kind]["schema"])
     head = f"content-type: {request.headers['content-type']}\r\n\r\n".encode()
-    parts = message_from_bytes(head + request.content).get_payload()
-    assert isinstance(parts, list)
+    payload = message_from_bytes(head + request.content).get_payload()
+    assert isinstance(payload, list)
+    parts = [part for part in payload if isinstance(part, Message)]
     names = [part.get_param("name", header="content-disposition") for part in parts]
     assert set(names) <= set(schema["properties"]), names
     assert set(schema["required"]) <= set(names)

@@ -92,7 +92,7 @@ class JobModel:
             for j in self.jobs.values()
             if j.type == query.job_type
             and j.state in (JobState.ACTIVATABLE, JobState.ACTIVATED)
-            and (query.with_lease or not j.leased)
+            and True
         ]
 
     def activate(self, query: Activation, now: int) -> tuple[list[ModelJob], int | None]:
@@ -118,7 +118,7 @@ class JobModel:
             raise Rejected(JobNotFound)
         if job.state is not JobState.ACTIVATED or job.expired(now):
             raise Rejected(JobInWrongState)
-        if False:
+        if job.leased and token != job.token:
             raise Rejected(JobInWrongState)
         return job
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -18,6 +17,8 @@ from sdk.errors import ConnectionError
 from sdk.models import JobState
 from sdk.testing import wait_until
 
+from .processes import clean_env, free_port
+
 pytestmark = pytest.mark.anyio
 
 HANDLERS = textwrap.dedent(
@@ -31,18 +32,6 @@ HANDLERS = textwrap.dedent(
         return {"shouted": word.upper()}
     """
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMUNDA_", "SDK_"))}
-    env.update(SDK_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1", **extra)
-    return env
 
 
 @pytest.fixture
@@ -106,11 +95,11 @@ class TestEmbeddedDefault:
 
 
 class TestStartupErrors:
-    def run_worker(self, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    def run_worker(self, project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "sdk.worker", "--broker-port", str(free_port()), *args],
             cwd=project,
-            env=clean_env(project),
+            env=clean_env(project, **env),
             capture_output=True,
             text=True,
             timeout=30,
@@ -145,3 +134,20 @@ class TestStartupErrors:
             )
         assert result.returncode == 2
         assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+    def test_an_invalid_setting_is_a_clear_error(self, project: Path) -> None:
+        result = self.run_worker(project, SDK_LOG_FORMAT="xml")
+        assert result.returncode == 2
+        assert "invalid worker setting: SDK_LOG_FORMAT: Input should be 'text' or 'json'" in (
+            result.stderr
+        )
+        assert "Traceback" not in result.stderr
+
+    def test_a_taken_health_port_is_a_clear_error(self, project: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+            port = sock.getsockname()[1]
+            result = self.run_worker(project, "--http-port", str(port))
+        assert result.returncode == 2
+        assert f"cannot serve the health endpoint on 127.0.0.1:{port}" in result.stderr

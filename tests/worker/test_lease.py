@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import anyio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -48,16 +50,16 @@ class TestExtension:
         keys = [await sdk_client.create_job(f"long-{s}", {"delay_s": RUN_S}) for s in strategies]
         async with running(keeper, sdk_client):
             for key in keys:
-                await wait_until(lambda key=key: state_of(sdk_client, key, JobState.ACTIVATED))
+                await wait_until(partial(state_of, sdk_client, key, JobState.ACTIVATED))
             # From now on a second worker polls the same types: it gets a job only if its
             # lease lapses, which extension must prevent.
             async with client_for(sdk_broker) as rival_client, running(rival, rival_client):
                 for key in keys:
                     await wait_until(
-                        lambda key=key: state_of(sdk_client, key, JobState.COMPLETED),
+                        partial(state_of, sdk_client, key, JobState.COMPLETED),
                         timeout_s=RUN_S + 10,
                     )
-        for strategy, key in zip(strategies, keys):
+        for strategy, key in zip(strategies, keys, strict=True):
             job = await sdk_client.get_job(key)
             events = [e.event for e in job.history or []]
             assert job.variables["by"] == "keeper", strategy

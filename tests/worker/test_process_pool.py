@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from sdk.client import AsyncClient
 from sdk.errors import ConfigurationError
-from sdk.models import Job, JobState
+from sdk.models import Job, JobKey, JobState
 from sdk.testing import running, wait_until
 from sdk.worker import RetryPolicy, Worker
 
@@ -28,7 +29,7 @@ def process_worker(job_type: str, func: Any, **options: Any) -> Worker:
     return worker
 
 
-async def all_ended(client: AsyncClient, keys: list[str]) -> list[Job] | None:
+async def all_ended(client: AsyncClient, keys: Sequence[JobKey]) -> list[Job] | None:
     jobs = [await client.get_job(k) for k in keys]
     ended = all(j.state in (JobState.COMPLETED, JobState.INCIDENT) for j in jobs)
     return jobs if ended else None
@@ -123,7 +124,7 @@ class TestStartupChecks:
         worker = process_worker("locked", Unpicklable().handle)
         with pytest.raises(ConfigurationError, match="cannot be sent to a child process"):
             worker.check()
-        with pytest.raises(ConfigurationError, match="cannot pickle '_thread.lock' object"):
+        with pytest.raises(ConfigurationError, match=r"cannot pickle '_thread\.lock' object"):
             await worker.run(sdk_client)
 
     def test_max_jobs_per_child_needs_the_process_strategy(self) -> None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -207,6 +207,15 @@ class BrokerAuthSettings(BaseSettings):
         validation_alias="SDK_BROKER_TOKEN_TTL_S",
         description="Lifetime of tokens from the broker's `/oauth/token` in seconds.",
     )
+
+    @classmethod
+    def load(cls) -> BrokerAuthSettings:
+        """Read ``.env`` and the environment; a bad value is a ``ConfigurationError``."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            names = ", ".join(str(e["loc"][0]) for e in exc.errors(include_url=False))
+            raise ConfigurationError(f"invalid broker auth settings: {names}") from None
 
     def to_auth(
         self,

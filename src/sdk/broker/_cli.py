@@ -92,7 +92,7 @@ async def _run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.auth = BrokerAuthSettings().to_auth(
+        args.auth = BrokerAuthSettings.load().to_auth(
             users=args.user,
             viewers=args.viewer,
             api_keys=args.api_key,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -354,7 +354,7 @@ class AsyncClient:
         job_type: str | None = None,
         state: JobState | str | None = None,
         page_size: int = 100,
-    ) -> AsyncIterator[Job]:
+    ) -> AsyncGenerator[Job, None]:
         """Every job matching the filters, newest first, fetched a page at a time.
 
         Args:
@@ -381,7 +381,7 @@ class AsyncClient:
         mode: EventMode = "auto",
         heartbeat_s: float = DEFAULT_HEARTBEAT_S,
         page_size: int = 500,
-    ) -> AsyncIterator[JobEventRecord]:
+    ) -> AsyncGenerator[JobEventRecord, None]:
         """The broker's job events as they happen, each once and in order, until you stop.
 
         Reconnects (with back-off) when the stream breaks or the broker restarts, resuming

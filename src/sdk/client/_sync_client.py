@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -354,7 +354,7 @@ class Client:
         job_type: str | None = None,
         state: JobState | str | None = None,
         page_size: int = 100,
-    ) -> Iterator[Job]:
+    ) -> Generator[Job, None, None]:
         """Every job matching the filters, newest first, fetched a page at a time.
 
         Args:
@@ -378,7 +378,7 @@ class Client:
         mode: EventMode = "auto",
         heartbeat_s: float = DEFAULT_HEARTBEAT_S,
         page_size: int = 500,
-    ) -> Iterator[JobEventRecord]:
+    ) -> Generator[JobEventRecord, None, None]:
         """The broker's job events as they happen, each once and in order, until you stop.
 
         Reconnects (with back-off) when the stream breaks or the broker restarts, resuming
@@ -407,8 +407,7 @@ class Client:
                     call = _event_stream.poll_events(cursor, job_type, heartbeat_s, page_size)
                     page = self._send(call)
                     failures = 0
-                    for record in cursor.fresh(page):
-                        yield record
+                    yield from cursor.fresh(page)
                     continue
                 request = _event_stream.stream_request(self._http, cursor, job_type, heartbeat_s)
                 response = self._http.send(request, stream=True)

@@ -22,7 +22,8 @@ class JobContext:
         job_key: The job's key.
         job_type: The job's type.
         retries: Retries left; failing now leaves ``retries - 1``.
-        deadline_ms: Epoch ms at which the server hands the job to another worker.
+        deadline_ms: Epoch ms at which the server would hand the job to another worker, as
+            of activation (lease extension moves the server's deadline later).
         variables: The job's variables (as fetched).
         custom_headers: Static headers from the task definition (or the creating call).
         worker: This worker's name.

@@ -54,6 +54,8 @@ def bind_http(host: str, port: int) -> socket.socket:
     Raises:
         ConfigurationError: the address cannot be bound.
     """
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"the health endpoint's port must be 0..65535, not {port}")
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP

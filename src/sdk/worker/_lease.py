@@ -117,6 +117,13 @@ class LeaseKeeper:
             except SdkError as exc:
                 await self._retry_later(backoff, exc)
                 continue
+            except Exception as exc:  # a bug must not take the running job down with it
+                self._log.exception(
+                    "job {}: lease extension failed ({}); it runs on until the lease ends",
+                    self._job.job_key,
+                    exc,
+                )
+                return
             backoff.reset()
             scope.deadline = sent_at + self._lease_s
             self.deadline_ms = sent_at_ms + self._timeout_ms

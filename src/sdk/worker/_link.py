@@ -79,7 +79,7 @@ class ServerLink:
             if quiet_s >= interval_s:
                 try:
                     await client.topology()
-                except SdkError as exc:
+                except (SdkError, ValueError) as exc:  # a probe never ends the worker
                     self.failed(exc)
                 else:
                     self.ok()

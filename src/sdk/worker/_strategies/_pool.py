@@ -84,10 +84,7 @@ class ProcessPool:
         except ChildDied:
             with anyio.CancelScope(shield=True):
                 how = await _stop(child, kill=True)
-            return Fail(
-                f"the child process running the handler died ({how}) before it answered;"
-                " a fresh process runs the next job"
-            )
+            return Fail(_died_message(how, first_job=child.jobs_done == 0))
         child.jobs_done += 1
         if self._closed or (
             self._max_jobs_per_child is not None and child.jobs_done >= self._max_jobs_per_child
@@ -137,6 +134,20 @@ async def _stop(child: _Child, kill: bool) -> str:
         await anyio.to_thread.run_sync(child.process.join, STOP_TIMEOUT_S)
     child.conn.close()
     return _exit_description(child.process.exitcode)
+
+
+def _died_message(how: str, *, first_job: bool) -> str:
+    message = (
+        f"the child process running the handler died ({how}) before it answered;"
+        " a fresh process runs the next job"
+    )
+    if first_job and how.startswith("exit code"):
+        message += (
+            ". A child that exits before its first answer often could not start: see its"
+            " traceback on stderr (a script that starts the worker needs an"
+            ' `if __name__ == "__main__":` guard, as child processes re-import it)'
+        )
+    return message
 
 
 def _exit_description(code: int | None) -> str:
