@@ -278,6 +278,20 @@ class TestJobPage:
         assert "failed at w-1 with no retries left: incident" in html
         assert HOSTILE not in html
 
+    async def test_a_failed_job_waiting_out_its_back_off_says_until_when(
+        self, web: httpx.AsyncClient
+    ) -> None:
+        (key,) = await create(web, {"type": "pay"})
+        await activate(web, "pay")
+        body = {"retries": 2, "errorMessage": "TimeoutError", "retryBackOff": 600_000}
+        assert (await web.post(f"/v2/jobs/{key}/failure", json=body)).status_code == 204
+
+        html = await page(web, f"/ui/jobs/{key}")
+
+        assert "<dt>Back-off until</dt>" in html
+        assert "failed at w-1; 2 retries left" in html
+        assert '<h2 id="error-title">Error</h2>' in html
+
     async def test_offers_the_actions_that_apply_to_the_state(self, web: httpx.AsyncClient) -> None:
         key = await incident(web)
         (waiting,) = await create(web, {"type": "other"})

@@ -24,6 +24,7 @@ _ESCAPED = re.compile(rb"\\.", re.DOTALL)
 _STRING = re.compile(rb'"[^"]*"')  # linear: escapes are gone, so a string ends at its next quote
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _ONE_KIND = bytes.maketrans(b"{}", b"[]")  # depth does not care which kind; the parser does
+_NON_JSON_NUMBER = re.compile(rb"NaN|Infinity")
 
 
 async def read_model(request: Request, model: type[M], *, required: bool = True) -> M:
@@ -44,6 +45,8 @@ async def read_model(request: Request, model: type[M], *, required: bool = True)
         raise InvalidRequest(
             f"the body nests arrays/objects deeper than {MAX_JSON_DEPTH} levels; flatten it"
         )
+    if has_non_json_number(body):
+        raise InvalidRequest("NaN and Infinity are not JSON numbers; send null or a string")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -58,7 +61,7 @@ def nested_deeper_than(body: bytes, limit: int) -> bool:
     """
     if body.count(b"[") + body.count(b"{") <= limit:
         return False
-    brackets = _STRING.sub(b"", _ESCAPED.sub(b"", body)).translate(_ONE_KIND, _NOT_BRACKET)
+    brackets = _outside_strings(body).translate(_ONE_KIND, _NOT_BRACKET)
     if b"[" * (limit + 1) in brackets:
         return True
     for _ in range(limit):  # each pass removes the innermost level
@@ -66,6 +69,18 @@ def nested_deeper_than(body: bytes, limit: int) -> bool:
             return False
         brackets = brackets.replace(b"[]", b"")
     return bool(brackets)
+
+
+def has_non_json_number(body: bytes) -> bool:
+    """Whether ``body`` uses ``NaN`` / ``Infinity``, which the parser would take (and we would
+    store as null): JSON has no such numbers, so say so instead of changing the data."""
+    if b"NaN" not in body and b"Infinity" not in body:
+        return False
+    return _NON_JSON_NUMBER.search(_outside_strings(body)) is not None
+
+
+def _outside_strings(body: bytes) -> bytes:
+    return _STRING.sub(b"", _ESCAPED.sub(b"", body))
 
 
 def describe(exc: ValidationError) -> str:

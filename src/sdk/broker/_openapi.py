@@ -252,7 +252,11 @@ def _undescribed(method: str, path: str) -> dict[str, Any]:
 
 
 def _add_parameters(operation: dict[str, Any], path: str) -> None:
-    names = [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+    names = [
+        part[1:-1].split(":")[0]
+        for part in path.split("/")
+        if part.startswith("{") and part.endswith("}")
+    ]
     if names:
         operation["parameters"] = [
             {

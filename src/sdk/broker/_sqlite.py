@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +138,17 @@ class SqliteJobs:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One operation's transaction; inside ``run_group`` a savepoint isolates it instead."""
+        if self._db.in_transaction:
+            self._db.execute("SAVEPOINT op")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO op")
+                self._db.execute("RELEASE op")
+                raise
+            self._db.execute("RELEASE op")
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -145,6 +156,30 @@ class SqliteJobs:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def run_group(self, ops: Sequence[Callable[[], Any]]) -> list[tuple[bool, Any]]:
+        """Run writes in one transaction: one commit, so one fsync, for all of them.
+
+        Each op is isolated by a savepoint, so one op's error (e.g. a 409) undoes only that
+        op. Returns ``(True, result)`` or ``(False, exception)`` per op, in order; if the
+        commit itself fails, every op gets that error.
+        """
+        results: list[tuple[bool, Any]] = []
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for op in ops:
+                try:
+                    results.append((True, op()))
+                except Exception as exc:
+                    results.append((False, exc))
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if not isinstance(exc, Exception):
+                raise
+            return [(False, exc)] * len(ops)
+        return results
 
     def _event(self, key: int, job_type: str, at: int, event: str, **fields: Any) -> None:
         """Append to the job's history; the row id doubles as the event stream's event id."""

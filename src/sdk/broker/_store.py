@@ -2,12 +2,15 @@
 
 Every operation runs in a worker thread, one at a time (a capacity limiter of one), so the
 event loop never waits on disk and the connection is never shared by two threads at once.
+Writes are group-committed (see ``JobStore._write``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +29,36 @@ Clock = Callable[[], int]
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+GROUP_LIMIT = 512
+"""Most writes committed in one transaction."""
+
+
+class _PendingWrite:
+    """A write waiting for its group's commit."""
+
+    __slots__ = ("call", "outcome", "wake")
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self.call = call
+        self.wake = anyio.Event()
+        self.outcome: tuple[bool, Any] | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.outcome is not None
+
+    def settle(self, outcome: tuple[bool, Any]) -> None:
+        self.outcome = outcome
+        self.wake.set()
+
+    def result(self) -> Any:
+        assert self.outcome is not None
+        ok, value = self.outcome
+        if not ok:
+            raise value
+        return value
 
 
 class JobStore:
@@ -50,6 +83,8 @@ class JobStore:
         self.notifier = Notifier()
         self._changed = anyio.Event()
         self._closing = False
+        self._queue: list[_PendingWrite] = []
+        self._writing = False
 
     @property
     def path(self) -> str:
@@ -62,12 +97,42 @@ class JobStore:
         return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
 
     async def _write(self, func: Callable[..., T], *args: Any) -> T:
-        """Run a write, then wake whoever follows the event stream."""
+        """Run a write with group commit, then wake whoever follows the event stream.
+
+        Writes that arrive while a transaction is being committed queue up and are committed
+        together by one of them (the leader): under load, one fsync serves many requests,
+        and each is still answered only after its write is durable.
+        """
+        op = _PendingWrite(partial(func, *args))
+        self._queue.append(op)
         try:
-            return await self._run(func, *args)
+            if self._writing:
+                await op.wake.wait()  # settled by a leader, or asked to lead
+            if not op.settled:
+                await self._lead()
         finally:
+            if not op.settled:  # cancelled while queued: leave, and pass on the lead
+                with contextlib.suppress(ValueError):
+                    self._queue.remove(op)
+                if not self._writing and self._queue:
+                    self._queue[0].wake.set()
+        result: T = op.result()
+        return result
+
+    async def _lead(self) -> None:
+        self._writing = True
+        try:
+            batch, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
+            with anyio.CancelScope(shield=True):  # others wait on this batch's outcome
+                results = await self._run(self._jobs.run_group, [op.call for op in batch])
+            for op, result in zip(batch, results, strict=True):
+                op.settle(result)
+        finally:
+            self._writing = False
             self._changed.set()
             self._changed = anyio.Event()
+            if self._queue:
+                self._queue[0].wake.set()
 
     async def wait_for_change(self, timeout_s: float) -> None:
         """Return after the next write (or after ``timeout_s``, or at shutdown)."""
