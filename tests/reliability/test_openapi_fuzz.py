@@ -102,7 +102,8 @@ def _clamp_long_poll(case: Case) -> None:
     """An activation with no job waits ``requestTimeout`` (10 s when absent): answer at once."""
     if case.operation.path == "/v2/jobs/activation" and isinstance(case.body, dict):
         timeout = case.body.get("requestTimeout")
-        if timeout is None or (isinstance(timeout, int) and not isinstance(timeout, bool)):
+        valid = type(timeout) is int and timeout <= INT64_MAX  # invalid ones are answered at once
+        if timeout is None or (valid and timeout >= 0):
             case.body["requestTimeout"] = -1
 
 

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import _camunda_routes, _ext_routes, _stats_routes, _ui
+from . import _batch_routes, _camunda_routes, _ext_routes, _stats_routes, _ui
 from ._auth import AuthMiddleware, BrokerAuth
 from ._problems import BrokerError, problem_response
 from ._store import JobStore
@@ -49,7 +49,13 @@ def create_app(store: JobStore, *, auth: BrokerAuth | None = None) -> Starlette:
     With ``auth``, every route (also ones added later) needs credentials (``_auth.py``).
     """
     app = Starlette(
-        routes=[*_camunda_routes.ROUTES, *_ext_routes.ROUTES, *_stats_routes.ROUTES, *_ui.ROUTES],
+        routes=[
+            *_camunda_routes.ROUTES,
+            *_ext_routes.ROUTES,
+            *_batch_routes.ROUTES,
+            *_stats_routes.ROUTES,
+            *_ui.ROUTES,
+        ],
         exception_handlers={
             BrokerError: _broker_error,
             HTTPException: _http_error,

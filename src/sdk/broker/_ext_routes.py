@@ -22,7 +22,15 @@ from ._http import job_key_param, read_model
 from ._openapi import OPENAPI_PATH, openapi_document
 from ._store import JobStore
 
-EXTENSIONS = ["jobs.create", "jobs.get", "jobs.search", "jobs.cancel", "events"]
+EXTENSIONS = [
+    "jobs.create",
+    "jobs.get",
+    "jobs.search",
+    "jobs.cancel",
+    "jobs.report-batch",
+    "events",
+    "stats",
+]
 
 
 def _store(request: Request) -> JobStore:

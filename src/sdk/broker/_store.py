@@ -119,6 +119,23 @@ class JobStore:
         result: T = op.result()
         return result
 
+    async def write_group(
+        self, operations: Sequence[Callable[[SqliteJobs, int], Any]]
+    ) -> list[tuple[bool, Any]]:
+        """Run one request's writes as one transaction; ``(ok, result or error)`` each."""
+        now = self.now()
+        calls = [partial(op, self._jobs, now) for op in operations]
+        try:
+            with anyio.CancelScope(shield=True):
+                results = await self._run(self._jobs.run_group, calls)
+        finally:
+            self._signal_change()
+        return results
+
+    def _signal_change(self) -> None:
+        self._changed.set()
+        self._changed = anyio.Event()
+
     async def _lead(self) -> None:
         self._writing = True
         try:
@@ -129,8 +146,7 @@ class JobStore:
                 op.settle(result)
         finally:
             self._writing = False
-            self._changed.set()
-            self._changed = anyio.Event()
+            self._signal_change()
             if self._queue:
                 self._queue[0].wake.set()
 
