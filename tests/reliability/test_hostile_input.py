@@ -185,11 +185,11 @@ class TestKeys:
 
 
 class TestNumbers:
-    @pytest.mark.parametrize("timeout", [-1, 0, -(2**63), 2**63, 1.5, "1000", None])
+    @pytest.mark.parametrize("lease_ms", [-1, 0, -(2**63), 2**63, 1.5, "1000", None])
     async def test_activation_timeout_must_be_a_positive_int64(
-        self, http: httpx.AsyncClient, timeout: object
+        self, http: httpx.AsyncClient, lease_ms: object
     ) -> None:
-        body = {"type": "t", "timeout": timeout, "maxJobsToActivate": 1, "requestTimeout": -1}
+        body = {"type": "t", "timeout": lease_ms, "maxJobsToActivate": 1, "requestTimeout": -1}
         problem(await http.post("/jobs/activation", json=body), 400)
 
     @pytest.mark.parametrize("count", [0, -1, INT32_MAX + 1, 10**30, 2.5, "10", True])

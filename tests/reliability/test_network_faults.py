@@ -7,6 +7,7 @@ history on the broker: every job ends COMPLETED exactly once.
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from loguru import logger
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
-from sdk.models import Job, JobKey, JobState
+from sdk.models import Job, JobKey, JobSpec, JobState
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import JobContext, Worker
 
@@ -31,6 +32,9 @@ LEASE_MS = 3_000
 HTTP_TIMEOUT_S = "1"
 """Short, so a stalled report times out (and is retried) well within the lease."""
 WAIT_S = 30.0
+CHAOS_JOBS = 500
+CHAOS_FAULTS = 60
+CHAOS_WAIT_S = 300.0
 
 
 @dataclass
@@ -86,9 +90,10 @@ def make_worker(recorder: Recorder) -> Worker:
 @asynccontextmanager
 async def worker_through(proxy: FaultyProxy, recorder: Recorder) -> AsyncIterator[Worker]:
     config = client_config(proxy.address, SDK_HTTP_TIMEOUT_S=HTTP_TIMEOUT_S)
-    async with AsyncClient(configuration=config) as client, running(
-        make_worker(recorder), client
-    ) as worker:
+    async with (
+        AsyncClient(configuration=config) as client,
+        running(make_worker(recorder), client) as worker,
+    ):
         yield worker
 
 
@@ -207,3 +212,48 @@ class TestResets:
 
         for job in jobs:
             assert [e.event for e in job.history or []].count("COMPLETED") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+class TestChaos:
+    async def test_random_faults_under_load_lose_nothing(
+        self, proxy: FaultyProxy, client: AsyncClient, recorder: Recorder
+    ) -> None:
+        rng = random.Random(4)
+        specs = [JobSpec(type=JOB_TYPE, variables={"n": n}) for n in range(CHAOS_JOBS)]
+        keys = await client.create_jobs(specs)
+        async with worker_through(proxy, recorder), anyio.create_task_group() as chaos:
+            chaos.start_soon(inject_faults, proxy, rng)
+            await wait_until(lambda: none_left(client), timeout_s=CHAOS_WAIT_S, interval_s=0.2)
+            chaos.cancel_scope.cancel()
+            await assert_still_working(client)
+        jobs = [await client.get_job(key) for key in keys]
+        assert_completed_exactly_once(jobs)
+        assert proxy.stats.dropped + proxy.stats.stalled + proxy.stats.resets > CHAOS_FAULTS / 2
+
+
+async def inject_faults(proxy: FaultyProxy, rng: random.Random) -> None:
+    """``CHAOS_FAULTS`` random faults at random moments (the schedule is the fault here)."""
+    for _ in range(CHAOS_FAULTS):
+        await anyio.sleep(rng.uniform(0.02, 0.3))
+        fault = rng.randrange(5)
+        if fault == 0:
+            proxy.drop_responses(b"/completion", rng.randint(1, 5))
+        elif fault == 1:
+            proxy.drop_responses(b"/jobs/activation")
+        elif fault == 2:
+            proxy.stall_responses(b"/completion", rng.randint(1, 3))
+        elif fault == 3:
+            proxy.reset_all()
+        else:
+            proxy.pause()
+            await anyio.sleep(rng.uniform(0.1, 1.5))
+            proxy.resume()
+
+
+async def none_left(client: AsyncClient) -> bool:
+    for state in (JobState.ACTIVATABLE, JobState.ACTIVATED):
+        if (await client.search_jobs(job_type=JOB_TYPE, state=state, limit=1)).items:
+            return False
+    return True

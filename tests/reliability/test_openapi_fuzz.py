@@ -33,7 +33,9 @@ from sdk.broker._openapi import OPENAPI_PATH, OPERATIONS, build_document
 from sdk.broker._problems import PROBLEM_JSON
 
 EXAMPLES = 25
-"""Per operation and generation mode: 12 operations x 2 modes x 25 stays under ~20 s."""
+"""Per operation and generation mode: ~15 operations x 2 modes x 25 stays near 15 s."""
+THOROUGH_EXAMPLES = 400
+"""The same with ``--run-slow``."""
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 INT64_MAX = 2**63 - 1
 OVERFLOWING = {"timeout", "retryBackOff"}
@@ -75,9 +77,7 @@ class TestDocument:
         app = create_app(JobStore(":memory:"))
         document = build_document(app.routes)
         listed = {
-            (method.upper(), path)
-            for path, item in document["paths"].items()
-            for method in item
+            (method.upper(), path) for path, item in document["paths"].items() for method in item
         }
         for method, path in OPERATIONS:
             assert (method, path.replace("{job_key}", "{jobKey}")) in listed
@@ -98,19 +98,30 @@ class TestDocument:
         assert json.dumps(document)  # plain JSON, nothing left unserialisable
 
 
-def _clamp_long_poll(case: Case) -> None:
-    """An activation with no job waits ``requestTimeout`` (10 s when absent): answer at once."""
+def _valid_wait(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT64_MAX
+
+
+def _clamp_long_polls(case: Case[Any]) -> None:
+    """Answer at once where the broker would long-poll: an activation with no job waits
+    ``requestTimeout`` (10 s when absent), an event page ``waitMs``. Invalid values (too big,
+    not an int) are left alone: they are refused at once."""
     if case.operation.path == "/v2/jobs/activation" and isinstance(case.body, dict):
         timeout = case.body.get("requestTimeout")
-        valid = type(timeout) is int and timeout <= INT64_MAX  # invalid ones are answered at once
-        if timeout is None or (valid and timeout >= 0):
+        if timeout is None or _valid_wait(timeout):
             case.body["requestTimeout"] = -1
+    if case.operation.path == "/v2/ext/events" and isinstance(case.query, dict):
+        wait = case.query.get("waitMs")
+        if wait is not None and _valid_wait(wait):
+            case.query["waitMs"] = 0
 
 
-def _overflows(case: Case) -> bool:
+def _overflows(case: Case[Any]) -> bool:
     """Whether ``case`` carries a known-overflowing number (see ``OVERFLOWING``)."""
 
     def walk(value: Any) -> bool:
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
         if isinstance(value, dict):
             return any(
                 (k in OVERFLOWING and isinstance(v, int) and v > INT64_MAX // 2) or walk(v)
@@ -132,35 +143,48 @@ def assert_problem_json(response: Response) -> None:
     assert isinstance(body["detail"], str) and body["detail"]
 
 
-def _cases() -> list[tuple[str, str, GenerationMode]]:
+def _cases() -> list[tuple[str, str, str]]:
     """Every described operation with valid data, and with invalid data where it takes any."""
     cases = []
     for (method, path), operation in sorted(OPERATIONS.items()):
-        cases.append((method, path, GenerationMode.POSITIVE))
+        cases.append((method, path, "positive"))
         if operation.request is not None or "{" in path:
-            cases.append((method, path, GenerationMode.NEGATIVE))
+            cases.append((method, path, "negative"))
     return cases
 
 
-@pytest.mark.parametrize(("method", "path", "mode"), _cases())
-def test_fuzzed_requests_get_documented_answers_and_never_a_5xx(
-    api: BaseSchema, origin: str, method: str, path: str, mode: GenerationMode
+def fuzz_operation(
+    api: BaseSchema, origin: str, method: str, path: str, mode: str, examples: int
 ) -> None:
     operation = api[path.replace("{job_key}", "{jobKey}")][method]
-    checks = [*CHECKS, negative_data_rejection] if mode is GenerationMode.NEGATIVE else CHECKS
+    checks = [*CHECKS, negative_data_rejection] if mode == "negative" else CHECKS
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def fuzz(case: Case) -> None:
+    def fuzz(case: Case[Any]) -> None:
         assume(not _overflows(case))
-        _clamp_long_poll(case)
+        _clamp_long_polls(case)
         response = case.call(base_url=origin, timeout=30)
         case.validate_response(response, checks=checks)
         assert_problem_json(response)
 
     fuzz()
+
+
+@pytest.mark.parametrize(("method", "path", "mode"), _cases())
+def test_fuzzed_requests_get_documented_answers_and_never_a_5xx(
+    api: BaseSchema, origin: str, method: str, path: str, mode: str
+) -> None:
+    fuzz_operation(api, origin, method, path, mode, EXAMPLES)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(("method", "path", "mode"), _cases())
+def test_fuzzed_thoroughly(api: BaseSchema, origin: str, method: str, path: str, mode: str) -> None:
+    fuzz_operation(api, origin, method, path, mode, THOROUGH_EXAMPLES)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -97,7 +98,9 @@ class JobModel:
 
     def activate(self, query: Activation, now: int) -> tuple[list[ModelJob], int | None]:
         pool = self.candidates(query)
-        ready = sorted((j for j in pool if j.available_at <= now), key=lambda j: (j.available_at, j.key))
+        ready = sorted(
+            (j for j in pool if j.available_at <= now), key=lambda j: (j.available_at, j.key)
+        )
         taken = ready[: query.max_jobs]
         for job in taken:
             if job.state is JobState.ACTIVATED:
@@ -122,7 +125,9 @@ class JobModel:
             raise Rejected(JobInWrongState)
         return job
 
-    def complete(self, key: int, variables: dict[str, Any] | None, token: str | None, now: int) -> None:
+    def complete(
+        self, key: int, variables: dict[str, Any] | None, token: str | None, now: int
+    ) -> None:
         job = self.held(key, token, now)
         job.variables.update(variables or {})
         job.state = JobState.COMPLETED
@@ -138,7 +143,9 @@ class JobModel:
         event = "FAILED" if failure.retries > 0 else "INCIDENT"
         job.history.append((now, event, job.worker, failure.retries, failure.message))
 
-    def throw_error(self, key: int, code: str, message: str | None, token: str | None, now: int) -> None:
+    def throw_error(
+        self, key: int, code: str, message: str | None, token: str | None, now: int
+    ) -> None:
         job = self.held(key, token, now)
         job.state = JobState.ERROR_THROWN
         job.error_code, job.error_message = code, message
@@ -186,7 +193,7 @@ def outcome(action: Any, *args: Any) -> type[BrokerError] | None:
 
 keys = st.integers(min_value=0, max_value=1_000)
 tokens = st.sampled_from(["current", "stale", "none", "bogus"])
-messages = st.one_of(st.none(), st.sampled_from(["boom", "it's \"quoted\"", ""]))
+messages = st.one_of(st.none(), st.sampled_from(["boom", 'it\'s "quoted"', ""]))
 small_variables = st.one_of(
     st.none(), st.dictionaries(st.sampled_from(["x", "y", "n"]), st.integers(-5, 5), max_size=2)
 )
@@ -243,7 +250,9 @@ class StoreMachine(RuleBasedStateMachine):
         for r in retries:
             self.counter += 1
             specs.append(JobSpec(type=job_type, retries=r, variables={"i": self.counter}))
-        assert self.store.create(specs, self.now) == [str(k) for k in self.model.create(specs, self.now)]
+        assert self.store.create(specs, self.now) == [
+            str(k) for k in self.model.create(specs, self.now)
+        ]
 
     @rule(
         job_type=st.sampled_from(TYPES),
@@ -260,7 +269,7 @@ class StoreMachine(RuleBasedStateMachine):
         want, want_next = self.model.activate(query, self.now)
         assert [int(j.job_key) for j in got] == [j.key for j in want]
         assert got_next == want_next
-        for job, expected in zip(got, want):
+        for job, expected in zip(got, want, strict=True):
             assert job.deadline == self.now + timeout_ms
             assert (job.worker, job.retries, job.type) == (worker, expected.retries, job_type)
             assert job.variables == expected.variables
@@ -308,9 +317,9 @@ class StoreMachine(RuleBasedStateMachine):
     def throw_error(self, choice: int, token: str, code: str, message: str | None) -> None:
         key = self.pick(choice)
         lease = self.token_for(key, token)
-        assert outcome(self.store.throw_error, key, code, message, None, lease, self.now) is outcome(
-            self.model.throw_error, key, code, message, lease, self.now
-        )
+        assert outcome(
+            self.store.throw_error, key, code, message, None, lease, self.now
+        ) is outcome(self.model.throw_error, key, code, message, lease, self.now)
 
     @rule(choice=keys, retries=st.integers(min_value=0, max_value=3))
     def update_retries(self, choice: int, retries: int) -> None:
@@ -367,7 +376,9 @@ class StoreMachine(RuleBasedStateMachine):
             assert stored.variables == job.variables
             assert (stored.error_code, stored.error_message) == (job.error_code, job.error_message)
             assert stored.tenant_id == DEFAULT_TENANT
-            history = [(e.at, e.event, e.worker, e.retries, e.message) for e in stored.history or []]
+            history = [
+                (e.at, e.event, e.worker, e.retries, e.message) for e in stored.history or []
+            ]
             assert history == job.history
         assert outcome(self.store.get, UNKNOWN_KEY, self.now) is JobNotFound
 
@@ -397,7 +408,25 @@ SETTINGS = settings(
     max_examples=60, stateful_step_count=30, deadline=None, database=None, print_blob=True
 )
 
+THOROUGH = settings(SETTINGS, max_examples=600, stateful_step_count=60)
+"""The same with ``--run-slow``."""
+
 TestMemoryStore = StoreMachine.TestCase
 TestMemoryStore.settings = SETTINGS
 TestFileStore = FileStoreMachine.TestCase
 TestFileStore.settings = SETTINGS
+
+
+class ThoroughMemoryMachine(StoreMachine):
+    pass
+
+
+class ThoroughFileMachine(FileStoreMachine):
+    pass
+
+
+slow = pytest.mark.slow
+TestMemoryStoreThoroughly = slow(pytest.mark.timeout(900)(ThoroughMemoryMachine.TestCase))
+TestMemoryStoreThoroughly.settings = THOROUGH
+TestFileStoreThoroughly = slow(pytest.mark.timeout(900)(ThoroughFileMachine.TestCase))
+TestFileStoreThoroughly.settings = THOROUGH

@@ -5,14 +5,17 @@ from __future__ import annotations
 from functools import partial
 
 import anyio
+import httpx
 import pytest
+from loguru import logger
 from prometheus_client.parser import text_string_to_metric_families
 
 from sdk.broker import RunningBroker
-from sdk.client import AsyncClient
+from sdk.client import AsyncClient, HttpRetryPolicy
 from sdk.models import Job, JobKey, JobState
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import LeaseExtension, RetryPolicy, Worker
+from sdk.worker._lease import COMPACT_AFTER, LeaseKeeper
 
 from .handlers import handler, stamp
 
@@ -117,6 +120,56 @@ class TestExtension:
         events = [e.event for e in job.history or []]
         assert "TIMEOUT_UPDATED" in events  # extended until the bound stopped it
         assert "TIMED_OUT" not in events
+
+
+class FlakyPatches(httpx.AsyncBaseTransport):
+    """Answers the first ``failures`` PATCH requests with 503; passes everything else on."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH" and self.failures > 0:
+            self.failures -= 1
+            problem = {"type": "about:blank", "title": "RESOURCE_EXHAUSTED", "status": 503}
+            return httpx.Response(503, json={**problem, "detail": "busy", "instance": "/"})
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class TestPassingFaults:
+    async def test_a_refused_extension_is_retried_before_the_lease_ends(
+        self, sdk_broker: RunningBroker, sdk_client: AsyncClient
+    ) -> None:
+        flaky = FlakyPatches(failures=3)
+        worker = Worker("w", request_timeout_ms=1_000)
+        worker.task("long", strategy="async", timeout_ms=LEASE_MS)(handler("sleepy", "async"))
+        key = await sdk_client.create_job("long", {"delay_s": 2 * LEASE_MS / 1000})
+        config = {"CAMUNDA_REST_ADDRESS": sdk_broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"}
+        # The client's own retries off: the worker's lease keeper must cope by itself.
+        client = AsyncClient(configuration=config, transport=flaky, retry=HttpRetryPolicy.off())
+        async with client, running(worker, client):
+            job = await wait_until(partial(state_of, sdk_client, key, JobState.COMPLETED))
+        events = [e.event for e in job.history or []]
+        assert flaky.failures == 0
+        assert events.count("ACTIVATED") == 1, events
+        assert "TIMEOUT_UPDATED" in events and "TIMED_OUT" not in events, events
+
+
+class TestKeeper:
+    async def test_jobs_ending_before_their_first_extension_do_not_pile_up(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        await sdk_client.create_job("short")
+        (job,) = await sdk_client.activate_jobs("short", max_jobs=1, timeout_ms=60_000)
+        keeper = LeaseKeeper(sdk_client, 60_000, LeaseExtension(), logger, lambda: None)
+        for _ in range(10 * COMPACT_AFTER):
+            scope = anyio.CancelScope(deadline=anyio.current_time() + 60)  # never entered
+            keeper.release(keeper.track(job, scope))
+        assert len(keeper._due) <= 2 * COMPACT_AFTER
 
 
 class TestSettings:

@@ -32,12 +32,13 @@ async def read_model(request: Request, model: type[M], *, required: bool = True)
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"request body exceeds {MAX_BODY_BYTES} bytes")
-    body = b""
+    received = bytearray()  # amortised growth: a body trickled in tiny chunks stays linear
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"request body exceeds {MAX_BODY_BYTES} bytes")
-    if not body.strip():
+    body = bytes(received)
+    if not body:  # only no bytes at all means "no body": whitespace alone is not JSON
         if required:
             raise InvalidRequest("the request body is missing; send a JSON object")
         body = b"{}"

@@ -32,6 +32,7 @@ from ..models import (
     JobCreationRequest,
     JobCreationResult,
     JobErrorRequest,
+    JobEventPage,
     JobFailRequest,
     JobSearchRequest,
     JobSearchResult,
@@ -39,7 +40,9 @@ from ..models import (
     ProblemDetail,
     TopologyResponse,
 )
+from ..models._batch import JobReportBatch, JobReportBatchResult
 from ._problems import PROBLEM_JSON
+from ._stats import MAX_WINDOW_MINUTES
 
 OPENAPI_PATH = "/v2/ext/openapi.json"
 JOB_KEY_SCHEMA: dict[str, Any] = {
@@ -58,8 +61,19 @@ Mode = Literal["validation", "serialization"]
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A query or header parameter (path parameters come from the route itself)."""
+
+    name: str
+    location: Literal["query", "header"]
+    schema: dict[str, Any]
+    description: str
+
+
+@dataclass(frozen=True)
 class Operation:
-    """What one route takes and answers. ``response`` ``None``: an empty answer (``status``)."""
+    """What one route takes and answers. ``response`` ``None``: an empty answer when
+    ``status`` is 204, else a JSON object not described further."""
 
     summary: str
     request: type[BaseModel] | None = None
@@ -67,6 +81,14 @@ class Operation:
     response: type[BaseModel] | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+
+
+def _integer(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+_EVENT_ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
 
 
 _JOB_COMMAND_ERRORS = (400, 404, 409, 413)
@@ -130,6 +152,33 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v2/ext/jobs/{job_key}/cancellation"): Operation(
         "Cancel a job that has not ended.", status=204, errors=(400, 404, 409)
     ),
+    ("GET", "/v2/ext/events"): Operation(
+        "The job event log after a position, as one JSON page (long-polled up to waitMs ms);"
+        " with Accept: text/event-stream, as a Server-Sent Events stream instead.",
+        response=JobEventPage,
+        errors=(400,),
+        parameters=(  # the bounds _events.py checks
+            Parameter("after", "query", _integer(0, 2**63 - 1), "Resume after this event id."),
+            Parameter("type", "query", {"type": "string"}, "Only events of this job type."),
+            Parameter("limit", "query", _integer(1, 1_000), "Most events in the page."),
+            Parameter("waitMs", "query", _integer(0, 60_000), "Long-poll wait for the first."),
+            Parameter("last-event-id", "header", _EVENT_ID, "Resume after this event id."),
+        ),
+    ),
+    ("POST", "/v2/ext/jobs/reports"): Operation(
+        "Report many job outcomes in one transaction; each result carries the status its"
+        " per-job Camunda call would have answered.",
+        JobReportBatch,
+        response=JobReportBatchResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/ext/stats"): Operation(
+        "Jobs by type and state, throughput per minute, and workers, for dashboards.",
+        errors=(400,),
+        parameters=(
+            Parameter("minutes", "query", _integer(1, MAX_WINDOW_MINUTES), "Throughput window."),
+        ),
+    ),
     ("GET", OPENAPI_PATH): Operation("This document."),
 }
 
@@ -146,7 +195,7 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
     described = [OPERATIONS.get(key) for key in served]
     refs, definitions = _schemas([op for op in described if op is not None])
     paths: dict[str, dict[str, Any]] = {}
-    for (method, path), operation in zip(served, described):
+    for (method, path), operation in zip(served, described, strict=True):
         item = paths.setdefault(_openapi_path(path), {})
         item[method.lower()] = (
             _undescribed(method, path)
@@ -190,7 +239,8 @@ def _schemas(
     refs, top = models_json_schema(
         list(wanted), by_alias=True, ref_template="#/components/schemas/{model}"
     )
-    return dict(refs), dict(top.get("$defs", {}))
+    by_model = {key: refs[key] for key in wanted}  # typed by what was asked for
+    return by_model, dict(top.get("$defs", {}))
 
 
 def _openapi_path(path: str) -> str:
@@ -231,7 +281,7 @@ def _operation(
         "tags": ["extensions" if path.startswith("/v2/ext/") else "camunda"],
         "responses": responses,
     }
-    _add_parameters(operation, path)
+    _add_parameters(operation, path, op.parameters)
     if op.request is not None:
         operation["requestBody"] = {
             "required": op.request_required,
@@ -251,22 +301,29 @@ def _undescribed(method: str, path: str) -> dict[str, Any]:
     return operation
 
 
-def _add_parameters(operation: dict[str, Any], path: str) -> None:
+def _add_parameters(
+    operation: dict[str, Any], path: str, extra: tuple[Parameter, ...] = ()
+) -> None:
     names = [
         part[1:-1].split(":")[0]
         for part in path.split("/")
         if part.startswith("{") and part.endswith("}")
     ]
-    if names:
-        operation["parameters"] = [
-            {
-                "name": to_camel(name),
-                "in": "path",
-                "required": True,
-                "schema": JOB_KEY_SCHEMA if name == "job_key" else {"type": "string"},
-            }
-            for name in names
-        ]
+    parameters = [
+        {
+            "name": to_camel(name),
+            "in": "path",
+            "required": True,
+            "schema": JOB_KEY_SCHEMA if name == "job_key" else {"type": "string"},
+        }
+        for name in names
+    ]
+    parameters += [
+        {"name": p.name, "in": p.location, "schema": p.schema, "description": p.description}
+        for p in extra
+    ]
+    if parameters:
+        operation["parameters"] = parameters
 
 
 def _operation_id(method: str, path: str) -> str:

@@ -389,7 +389,8 @@ class AsyncClient:
         ``async with contextlib.aclosing(client.follow_job_events()) as events: ...``.
 
         Args:
-            after: Start after this event id (0: the whole log); ``None``: only new events.
+            after: Start after this event id (0: the whole log); ``None``: only events
+                written after the first ``anext`` connects (the generator starts lazily).
             job_type: Only events of jobs of this type; ``None``: all.
             mode: ``auto`` streams (SSE) and falls back to polling when the server does not
                 stream; ``stream`` / ``poll`` force one.

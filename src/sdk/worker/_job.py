@@ -45,11 +45,21 @@ class JobRunner:
     ) -> None:
         self.task = task
         self._strategy = strategy
-        self._client = client
         self._worker_name = worker_name
         self._log = log
         self._metrics = metrics
         self._reporter = Reporter(client, task)
+        self.keeper: LeaseKeeper | None = None
+        """Extends leases; ``None`` when the task's extension is off. Its ``run`` is the
+        poller's to start."""
+        if task.lease_extension.enabled:
+            self.keeper = LeaseKeeper(
+                client,
+                task.timeout_ms,
+                task.lease_extension,
+                log,
+                on_extended=metrics.lease_extensions.labels(task.job_type).inc,
+            )
 
     async def run(self, job: ActivatedJob) -> None:
         log = self._log.bind(job_key=job.job_key)
@@ -83,23 +93,21 @@ class JobRunner:
 
     async def _run_handler(self, job: ActivatedJob, log: Log) -> tuple[Outcome, int] | None:
         """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
-        policy = self.task.lease_extension
-        extensions = self._metrics.lease_extensions.labels(self.task.job_type)
-        keeper = LeaseKeeper(
-            self._client, job, self.task.timeout_ms, policy, log, on_extended=extensions.inc
-        )
         ctx = JobContext.of(job, self._worker_name)
+        keeper, lease = self.keeper, None
         lease_s = self.task.timeout_ms / 1000
-        max_run_s = math.inf if policy.max_run_time_ms is None else policy.max_run_time_ms / 1000
-        with anyio.move_on_after(max_run_s):
+        max_run_ms = self.task.lease_extension.max_run_time_ms
+        with anyio.move_on_after(math.inf if max_run_ms is None else max_run_ms / 1000):
             with anyio.CancelScope(deadline=anyio.current_time() + lease_s) as lease_scope:
-                async with anyio.create_task_group() as tg:
-                    if policy.enabled:
-                        tg.start_soon(keeper.keep, lease_scope)
+                if keeper is not None:
+                    lease = keeper.track(job, lease_scope)
+                try:
                     outcome = await self._strategy.run(self.task.invocation, ctx)
-                    tg.cancel_scope.cancel()
-                return outcome, keeper.deadline_ms
-            if keeper.lost:
+                finally:
+                    if keeper is not None and lease is not None:
+                        keeper.release(lease)
+                return outcome, job.deadline if lease is None else lease.deadline_ms
+            if lease is not None and lease.lost:
                 self._metrics.abandoned.labels(self.task.job_type, "lost").inc()
                 return None
             self._metrics.abandoned.labels(self.task.job_type, "timeout").inc()
@@ -112,10 +120,10 @@ class JobRunner:
             return None
         # only the max-run-time scope is left to have ended the handler
         message = (
-            f"handler still running after max_run_time_ms={policy.max_run_time_ms};"
+            f"handler still running after max_run_time_ms={max_run_ms};"
             " stopped (LeaseExtension.max_run_time_ms bounds handlers whose lease is extended)"
         )
-        return Fail(message), keeper.deadline_ms
+        return Fail(message), job.deadline if lease is None else lease.deadline_ms
 
     def _count(self, outcome: Outcome) -> None:
         if isinstance(outcome, Complete):

@@ -5,10 +5,17 @@ Once ``at_fraction`` of the lease has passed, the job's timeout is set again fro
 answer means the job is no longer ours (cancelled, or timed out and handed on): the handler is
 stopped and nothing is reported. A passing fault is retried with back-off until the lease
 runs out, at which point the handler is stopped as if extension were off.
+
+One ``LeaseKeeper`` task per job type watches all of that type's running jobs through a
+heap of due times, so a job that ends before its first extension (most jobs) costs a heap
+push and nothing else: no task, no timer of its own.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +29,8 @@ from ..models import ActivatedJob
 from ._backoff import Backoff
 
 DEFAULT_AT_FRACTION = 0.5
+COMPACT_AFTER = 1024
+"""Ended jobs wait in the heap until their due time unless this many pile up (then: rebuild)."""
 
 
 @dataclass(frozen=True)
@@ -58,81 +67,134 @@ class LeaseExtension:
         return cls(enabled=bool(value))
 
 
-class LeaseKeeper:
-    """Extends one job's lease while its handler runs inside ``scope``.
+@dataclass(eq=False)
+class Lease:
+    """One running job as the keeper sees it.
 
-    ``scope``'s deadline is the handler's local deadline; every successful extension moves
-    it. ``lost`` tells, after ``scope`` ended, whether the server took the job away.
+    Attributes:
+        scope: The handler's cancel scope; its deadline is the job's local deadline.
+        deadline_ms: The server's deadline as far as we know (epoch ms), for report retries.
+        lost: The server said the job is no longer ours; ``scope`` was cancelled for it.
+        ended: The handler finished; nothing is extended any more.
     """
+
+    job: ActivatedJob
+    scope: anyio.CancelScope
+    deadline_ms: int
+    lost: bool = False
+    ended: bool = False
+    backoff: Backoff | None = None
+    """Made at the first failed extension (a ``random.Random`` is not free)."""
+
+
+class LeaseKeeper:
+    """Extends the leases of one job type's running jobs; ``run`` is its one task."""
 
     def __init__(
         self,
         client: AsyncClient,
-        job: ActivatedJob,
         timeout_ms: int,
         policy: LeaseExtension,
         log: Log,
         on_extended: Callable[[], None],
     ) -> None:
         self._client = client
-        self._job = job
-        self._lease_s = timeout_ms / 1000
         self._timeout_ms = timeout_ms
-        self._policy = policy
+        self._lease_s = timeout_ms / 1000
+        self._every_s = self._lease_s * policy.at_fraction
         self._log = log
         self._on_extended = on_extended
-        self.lost = False
-        self.deadline_ms = job.deadline
-        """The server's deadline as far as we know (epoch ms), for the report's retries."""
+        self._due: list[tuple[float, int, Lease]] = []
+        self._ended = 0
+        self._order = itertools.count()
+        self._wake = anyio.Event()
 
-    async def keep(self, scope: anyio.CancelScope) -> None:
-        """Run until cancelled (the handler ended) or the job is lost (``scope`` cancelled)."""
-        backoff = Backoff(base_s=0.05, cap_s=max(self._lease_s / 8, 0.05))
-        while True:
-            lease_started = scope.deadline - self._lease_s
-            await anyio.sleep_until(lease_started + self._lease_s * self._policy.at_fraction)
-            sent_at, sent_at_ms = anyio.current_time(), int(time.time() * 1000)
-            try:
-                await self._client.update_job(self._job.job_key, timeout_ms=self._timeout_ms)
-            except (NotFoundError, ConflictError) as exc:
-                self.lost = True
-                self._log.warning(
+    def track(self, job: ActivatedJob, scope: anyio.CancelScope) -> Lease:
+        """Extend ``job``'s lease while its handler runs in ``scope``, until ``lease.ended``."""
+        lease = Lease(job, scope, job.deadline)
+        self._schedule(lease, scope.deadline - self._lease_s + self._every_s)
+        return lease
+
+    def release(self, lease: Lease) -> None:
+        """The handler ended: extend no more. Dropped from the heap lazily, or in bulk when
+        many short jobs (ending long before their first extension) would pile up."""
+        lease.ended = True
+        self._ended += 1
+        if self._ended > COMPACT_AFTER and 2 * self._ended > len(self._due):
+            self._due = [entry for entry in self._due if not entry[2].ended]
+            heapq.heapify(self._due)
+            self._ended = 0
+
+    async def run(self) -> None:
+        """Extend leases as they fall due, until cancelled."""
+        async with anyio.create_task_group() as tg:
+            while True:
+                while self._due and self._due[0][2].ended:
+                    heapq.heappop(self._due)
+                    self._ended = max(self._ended - 1, 0)
+                wait_s = self._due[0][0] - anyio.current_time() if self._due else math.inf
+                if wait_s > 0:
+                    with anyio.move_on_after(wait_s):
+                        await self._wake.wait()
+                    self._wake = anyio.Event()
+                    continue
+                _, _, lease = heapq.heappop(self._due)
+                tg.start_soon(self._extend, lease)
+
+    def _schedule(self, lease: Lease, at: float) -> None:
+        if not self._due or at < self._due[0][0]:
+            self._wake.set()  # the keeper sleeps until a later time: make it look again
+        heapq.heappush(self._due, (at, next(self._order), lease))
+
+    async def _extend(self, lease: Lease) -> None:
+        key = lease.job.job_key
+        sent_at, sent_at_ms = anyio.current_time(), int(time.time() * 1000)
+        try:
+            await self._client.update_job(key, timeout_ms=self._timeout_ms)
+        except (NotFoundError, ConflictError) as exc:
+            if not lease.ended:
+                lease.lost = True
+                lease.scope.cancel()
+                self._log.bind(job_key=key).warning(
                     "job {} is no longer ours ({}); stopping its handler, nothing is reported",
-                    self._job.job_key,
+                    key,
                     exc.detail or exc.title,
                 )
-                scope.cancel()
-                return
-            except ApiError as exc:
-                if exc.status < 500 and exc.status != 429:
-                    self._log.error(
-                        "job {}: the server refused to extend its lease ({}); it runs on until"
-                        " the lease ends",
-                        self._job.job_key,
-                        exc,
-                    )
-                    return
-                await self._retry_later(backoff, exc)
-                continue
-            except SdkError as exc:
-                await self._retry_later(backoff, exc)
-                continue
-            except Exception as exc:  # a bug must not take the running job down with it
-                self._log.exception(
-                    "job {}: lease extension failed ({}); it runs on until the lease ends",
-                    self._job.job_key,
+            return
+        except ApiError as exc:
+            if exc.status >= 500 or exc.status == 429:
+                self._retry(lease, exc)
+            else:
+                self._log.bind(job_key=key).error(
+                    "job {}: the server refused to extend its lease ({}); it runs on until the"
+                    " lease ends",
+                    key,
                     exc,
                 )
-                return
-            backoff.reset()
-            scope.deadline = sent_at + self._lease_s
-            self.deadline_ms = sent_at_ms + self._timeout_ms
-            self._on_extended()
-            self._log.debug("job {}: lease extended by {} ms", self._job.job_key, self._timeout_ms)
-
-    async def _retry_later(self, backoff: Backoff, exc: SdkError) -> None:
-        if not backoff.failing:
-            self._log.warning(
-                "job {}: could not extend its lease ({}); retrying", self._job.job_key, exc
+            return
+        except SdkError as exc:
+            self._retry(lease, exc)
+            return
+        except Exception as exc:  # a bug must not take the worker down with it
+            self._log.bind(job_key=key).exception(
+                "job {}: lease extension failed ({}); it runs on until the lease ends", key, exc
             )
-        await anyio.sleep(backoff.next_delay_s())
+            return
+        if lease.ended:
+            return
+        lease.backoff = None
+        lease.scope.deadline = sent_at + self._lease_s
+        lease.deadline_ms = sent_at_ms + self._timeout_ms
+        self._on_extended()
+        self._schedule(lease, sent_at + self._every_s)
+        self._log.bind(job_key=key).debug("job {}: lease extended by {} ms", key, self._timeout_ms)
+
+    def _retry(self, lease: Lease, exc: SdkError) -> None:
+        if lease.ended:
+            return
+        if lease.backoff is None:
+            lease.backoff = Backoff(base_s=0.05, cap_s=2.0)
+            self._log.bind(job_key=lease.job.job_key).warning(
+                "job {}: could not extend its lease ({}); retrying", lease.job.job_key, exc
+            )
+        self._schedule(lease, anyio.current_time() + lease.backoff.next_delay_s())

@@ -77,12 +77,16 @@ class JobPoller:
             self.task.strategy.value,
         )
         try:
-            async with anyio.create_task_group() as jobs:
-                while not self._stopping.is_set():
-                    await self._wait_for_slot()
-                    for job in await self._poll():
-                        self._in_flight += 1
-                        jobs.start_soon(self._run_job, job)
+            async with anyio.create_task_group() as keeper:
+                if self._runner.keeper is not None:
+                    keeper.start_soon(self._runner.keeper.run)
+                async with anyio.create_task_group() as jobs:
+                    while not self._stopping.is_set():
+                        await self._wait_for_slot()
+                        for job in await self._poll():
+                            self._in_flight += 1
+                            jobs.start_soon(self._run_job, job)
+                keeper.cancel_scope.cancel()  # every job has ended
         finally:
             with anyio.CancelScope(shield=True):
                 await self._strategy.aclose()
