@@ -69,7 +69,11 @@ class TestTypedErrors:
             headers = {"traceparent": f"00-{trace}-00f067aa0ba902b7-01"}
             return httpx.Response(503, json=problem, headers=headers)
 
-        config = {"CAMUNDA_REST_ADDRESS": "http://test", "CAMUNDA_AUTH_STRATEGY": "NONE"}
+        config = {
+            "CAMUNDA_REST_ADDRESS": "http://test",
+            "CAMUNDA_AUTH_STRATEGY": "NONE",
+            "SDK_HTTP_RETRIES": "0",
+        }
         async with AsyncClient(configuration=config, transport=httpx.MockTransport(handler)) as c:
             with pytest.raises(BackpressureError) as caught:
                 await c.topology()
@@ -78,7 +82,11 @@ class TestTypedErrors:
         assert isinstance(caught.value, ApiError)
 
     async def test_unreachable_server_is_a_connection_error(self) -> None:
-        config = {"CAMUNDA_REST_ADDRESS": "http://127.0.0.1:9", "CAMUNDA_AUTH_STRATEGY": "NONE"}
+        config = {
+            "CAMUNDA_REST_ADDRESS": "http://127.0.0.1:9",
+            "CAMUNDA_AUTH_STRATEGY": "NONE",
+            "SDK_HTTP_RETRIES": "0",
+        }
         async with AsyncClient(configuration=config) as client:
             with pytest.raises(
                 ConnectionError, match=re.escape("GET http://127.0.0.1:9/v2/topology failed")

@@ -11,6 +11,7 @@ import random
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import anyio
 import pytest
@@ -59,7 +60,8 @@ def recorder() -> Iterator[Recorder]:
 
 @pytest.fixture
 async def proxy(file_broker: RunningBroker) -> AsyncIterator[FaultyProxy]:
-    port = int(file_broker.url.rsplit(":", 1)[1].split("/")[0])
+    port = urlsplit(file_broker.url).port
+    assert port is not None
     faulty = FaultyProxy(port)
     async with anyio.create_task_group() as tg:
         await tg.start(faulty.run)
