@@ -33,6 +33,10 @@ REPLACEMENTS = [
     ("await self._http.aclose()", "self._http.close()"),
     ("from collections.abc import AsyncGenerator,", "from collections.abc import Generator,"),
     ("from ._retry import async_sleep as _sleep", "from ._retry import sync_sleep as _sleep"),
+    (
+        "from ._transport import default_transport",
+        "from ._transport import default_sync_transport as default_transport",
+    ),
     ("_cluster.aread_resources(", "_cluster.read_resources("),
     ("response.aread()", "response.read()"),
     ("response.aclose()", "response.close()"),

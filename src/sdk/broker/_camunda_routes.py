@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -60,9 +61,28 @@ async def activate_jobs(request: Request) -> Response:
         tenant_ids=body.tenant_ids,
         with_lease=bool(body.with_lease),
     )
-    jobs = await _store(request).activate(query, max(timeout_ms, 0))
+    store = _store(request)
+    gone = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_watch_disconnect, request, gone, store, body.type)
+        jobs = await store.activate(query, max(timeout_ms, 0), client_gone=gone)
+        tg.cancel_scope.cancel()
     result = JobActivationResult(jobs=jobs)  # leased jobs carry one more field: serialise as any
     return _json(result.model_dump_json(by_alias=True, serialize_as_any=True).encode())
+
+
+async def _watch_disconnect(
+    request: Request, gone: anyio.Event, store: JobStore, job_type: str
+) -> None:
+    """Mark a long poll whose client went away, so it stops waiting and activates nothing.
+
+    A worker that stops cancels its poll; without this, the broker would activate the next
+    job into the closed connection, where it would stay locked until its timeout.
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+    store.notifier.notify(job_type)  # wake the wait; other waiters just look again
 
 
 async def complete_job(request: Request) -> Response:
@@ -95,7 +115,7 @@ async def update_job(request: Request) -> Response:
     change = body.changeset
     if change.retries is None and change.timeout is None:
         raise InvalidRequest("changeset: set at least one of retries and timeout")
-    await _store(request).update(key, change.retries, change.timeout)
+    await _store(request).update(key, change.retries, change.timeout, body.lease_token)
     return Response(status_code=NO_CONTENT)
 
 

@@ -327,12 +327,32 @@ class SqliteJobs:
                 key, row["type"], now, "ERROR_THROWN", worker=row["worker"], message=message
             )
 
-    def update(self, key: int, retries: int | None, timeout_ms: int | None, now: int) -> str:
-        """Change retries and/or the lease; return the job's type (to wake pollers)."""
+    def update(
+        self,
+        key: int,
+        retries: int | None,
+        timeout_ms: int | None,
+        now: int,
+        lease: str | None = None,
+    ) -> str:
+        """Change retries and/or the lease; return the job's type (to wake pollers).
+
+        On a leased job a stale ``lease`` is refused, and so is a timeout change without one
+        (it would extend another worker's activation); an operator may set retries without.
+        """
         with self._tx() as db:
             row = self._row(key)
             if row["state"] in _ENDED:
                 raise JobNotFound(f"job {key} has ended ({row['state']}) and cannot be updated")
+            if row["leased"] and row["state"] == "ACTIVATED":
+                current = _lease_token(row["key"], row["lease"])
+                if (lease is not None and lease != current) or (
+                    lease is None and timeout_ms is not None
+                ):
+                    raise JobInWrongState(
+                        f"cannot update job {key}: it is leased and the leaseToken is"
+                        f" {'stale' if lease else 'missing'}"
+                    )
             expired = row["state"] == "ACTIVATED" and row["available_at"] <= now
             if timeout_ms is not None and (row["state"] != "ACTIVATED" or expired):
                 raise JobInWrongState(

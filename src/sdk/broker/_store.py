@@ -184,10 +184,22 @@ class JobStore:
             self.notifier.notify(job_type)
         return keys
 
-    async def activate(self, query: Activation, request_timeout_ms: int) -> list[ActivatedJob]:
-        """Activate jobs, waiting up to ``request_timeout_ms`` for one to become available."""
+    async def activate(
+        self,
+        query: Activation,
+        request_timeout_ms: int,
+        *,
+        client_gone: anyio.Event | None = None,
+    ) -> list[ActivatedJob]:
+        """Activate jobs, waiting up to ``request_timeout_ms`` for one to become available.
+
+        Once ``client_gone`` is set (its setter also notifies the job type), the wait ends
+        and nothing more is activated.
+        """
         give_up_at = self.now() + request_timeout_ms
         while True:
+            if client_gone is not None and client_gone.is_set():
+                return []
             woken = self.notifier.event_for(query.job_type)
             jobs, next_at = await self._write(self._jobs.activate, query, self.now())
             now = self.now()
@@ -215,8 +227,10 @@ class JobStore:
     ) -> None:
         await self._write(self._jobs.throw_error, key, code, message, variables, lease, self.now())
 
-    async def update(self, key: int, retries: int | None, timeout_ms: int | None) -> None:
-        job_type = await self._write(self._jobs.update, key, retries, timeout_ms, self.now())
+    async def update(
+        self, key: int, retries: int | None, timeout_ms: int | None, lease: str | None = None
+    ) -> None:
+        job_type = await self._write(self._jobs.update, key, retries, timeout_ms, self.now(), lease)
         self.notifier.notify(job_type)
 
     async def cancel(self, key: int) -> None:

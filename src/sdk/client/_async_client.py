@@ -25,12 +25,14 @@ from ..models import (
     JobState,
     TopologyResponse,
 )
+from ..models._batch import JobReport, JobReportResult
 from . import _calls, _cluster, _event_stream
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
 from ._retry import HttpRetryPolicy
 from ._retry import async_sleep as _sleep
 from ._settings import Settings
+from ._transport import default_transport
 
 T = TypeVar("T")
 
@@ -75,7 +77,7 @@ class AsyncClient:
             auth=auth or auth_for(self.settings),
             timeout=httpx.Timeout(self.settings.http_timeout_s),
             limits=_LIMITS,
-            transport=transport,
+            transport=transport or default_transport(self.settings.http_transport, _LIMITS),
             headers={"accept": "application/json"},
         )
 
@@ -223,9 +225,17 @@ class AsyncClient:
         *,
         retries: int | None = None,
         timeout_ms: int | None = None,
+        lease_token: str | None = None,
     ) -> None:
-        """Change a job's retries and/or extend its lease to ``timeout_ms`` from now."""
-        await self._send(_calls.update_job(job_key, retries=retries, timeout_ms=timeout_ms))
+        """Change a job's retries and/or extend its lease to ``timeout_ms`` from now.
+
+        ``lease_token`` (from a leased activation) fences the change against a newer one.
+        """
+        await self._send(
+            _calls.update_job(
+                job_key, retries=retries, timeout_ms=timeout_ms, lease_token=lease_token
+            )
+        )
 
     async def topology(self) -> TopologyResponse:
         """The cluster topology; also a cheap "is the server there" check."""
@@ -304,6 +314,13 @@ class AsyncClient:
     async def capabilities(self) -> Capabilities | None:
         """The server's extensions, or ``None`` for a server without them (a real Camunda)."""
         return await self._send(_calls.capabilities())
+
+    async def report_jobs(self, reports: Sequence[JobReport]) -> list[JobReportResult]:
+        """Report many job outcomes in one request (extension ``jobs.report-batch``).
+
+        Each result carries the status the per-job Camunda call would have answered.
+        """
+        return await self._send(_calls.report_jobs(reports))
 
     async def create_jobs(self, jobs: Sequence[JobSpec]) -> list[JobKey]:
         """Create jobs in one durable batch; returns their keys in order."""

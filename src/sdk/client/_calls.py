@@ -36,6 +36,7 @@ from ..models import (
     TopologyResponse,
     parse_job_key,
 )
+from ..models._batch import JobReport, JobReportBatch, JobReportBatchResult, JobReportResult
 from ._retry import parse_retry_after
 
 T = TypeVar("T")
@@ -165,10 +166,26 @@ def throw_job_error(
 
 
 def update_job(
-    job_key: JobKey | str | int, *, retries: int | None, timeout_ms: int | None
+    job_key: JobKey | str | int,
+    *,
+    retries: int | None,
+    timeout_ms: int | None,
+    lease_token: str | None = None,
 ) -> Call[None]:
-    body = JobUpdateRequest(changeset=JobChangeset(retries=retries, timeout=timeout_ms))
+    body = JobUpdateRequest(
+        changeset=JobChangeset(retries=retries, timeout=timeout_ms), lease_token=lease_token
+    )
     return Call("PATCH", f"/jobs/{_key(job_key)}", _nothing, body)
+
+
+def report_jobs(reports: Sequence[JobReport]) -> Call[list[JobReportResult]]:
+    body = JobReportBatch(reports=list(reports))
+    return Call(
+        "POST",
+        "/ext/jobs/reports",
+        lambda r: JobReportBatchResult.model_validate_json(r.content).results,
+        body,
+    )
 
 
 def topology() -> Call[TopologyResponse]:

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..errors import ConfigurationError
+from ._transport import HttpTransport
 
 DEFAULT_REST_ADDRESS = "http://localhost:8080/v2"
 DEFAULT_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
@@ -98,6 +99,12 @@ class Settings(BaseSettings):
         validation_alias="SDK_HTTP_RETRIES",
         description="Repeats of a request that failed for a passing reason (connection refused,"
         " 429, 503; reads also on 502, 504, broken connections); 0: off.",
+    )
+    http_transport: HttpTransport = Field(
+        default=HttpTransport.AUTO,
+        validation_alias="SDK_HTTP_TRANSPORT",
+        description="`auto` (aiohttp when the optional `httpx-aiohttp` is installed, else"
+        " httpx), `httpx` or `aiohttp`: what carries the async client's requests.",
     )
     http_retry_max_delay_s: float = Field(
         default=5.0,

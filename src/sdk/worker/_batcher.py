@@ -19,6 +19,7 @@ from ..models import ProblemDetail
 from ..models._batch import JobReport, JobReportResult
 
 MAX_BATCH = 500
+BATCH_EXTENSION = "jobs.report-batch"
 
 SendBatch = Callable[[Sequence[JobReport]], Awaitable[list[JobReportResult]]]
 

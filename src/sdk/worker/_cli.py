@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging
-from ..broker import BrokerStartError, RunningBroker, bind, serve
+from ..broker import BrokerAuthSettings, BrokerStartError, RunningBroker, bind, serve
 from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
@@ -155,7 +155,10 @@ async def _serve_until_signalled(
 ) -> None:
     async with anyio.create_task_group() as tg:
         if settings.rest_address is None:
-            broker: RunningBroker = await tg.start(partial(serve, args.db, sock=args.sock))
+            auth = BrokerAuthSettings.load().to_auth()  # SDK_BROKER_USERS etc., as for sdk.broker
+            broker: RunningBroker = await tg.start(
+                partial(serve, args.db, sock=args.sock, auth=auth)
+            )
             settings = settings.model_copy(update={"rest_address": broker.url})
             logger.info(
                 "no CAMUNDA_REST_ADDRESS set: using the embedded broker at {}; create a job with"

@@ -20,6 +20,7 @@ import anyio
 from .._logging import Log
 from ..client import AsyncClient
 from ..models import ActivatedJob
+from ._batcher import ReportBatcher
 from ._context import JobContext
 from ._lease import LeaseKeeper
 from ._metrics import WorkerMetrics
@@ -42,13 +43,15 @@ class JobRunner:
         worker_name: str,
         log: Log,
         metrics: WorkerMetrics,
+        *,
+        batcher: ReportBatcher | None = None,
     ) -> None:
         self.task = task
         self._strategy = strategy
         self._worker_name = worker_name
         self._log = log
         self._metrics = metrics
-        self._reporter = Reporter(client, task)
+        self._reporter = Reporter(client, task, batcher)
         self.keeper: LeaseKeeper | None = None
         """Extends leases; ``None`` when the task's extension is off. Its ``run`` is the
         poller's to start."""

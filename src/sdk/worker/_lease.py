@@ -150,7 +150,9 @@ class LeaseKeeper:
         key = lease.job.job_key
         sent_at, sent_at_ms = anyio.current_time(), int(time.time() * 1000)
         try:
-            await self._client.update_job(key, timeout_ms=self._timeout_ms)
+            await self._client.update_job(
+                key, timeout_ms=self._timeout_ms, lease_token=lease.job.lease_token
+            )
         except (NotFoundError, ConflictError) as exc:
             if not lease.ended:
                 lease.lost = True

@@ -15,6 +15,7 @@ from ..client import AsyncClient
 from ..errors import BackpressureError, SdkError
 from ..models import ActivatedJob
 from ._backoff import Backoff
+from ._batcher import ReportBatcher
 from ._job import JobRunner
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
@@ -41,6 +42,7 @@ class JobPoller:
         log: Log,
         metrics: WorkerMetrics,
         link: ServerLink,
+        batcher: ReportBatcher | None = None,
     ) -> None:
         self.task = task
         self._client = client
@@ -49,7 +51,9 @@ class JobPoller:
         self._log = log.bind(job_type=task.job_type)
         self._metrics = metrics
         self._link = link
-        self._runner = JobRunner(task, self._strategy, client, worker_name, self._log, metrics)
+        self._runner = JobRunner(
+            task, self._strategy, client, worker_name, self._log, metrics, batcher=batcher
+        )
         self._in_flight = 0
         self._slot_freed = anyio.Event()
         self._stopping = anyio.Event()

@@ -22,7 +22,9 @@ from ..errors import (
     ServerError,
 )
 from ..models import ActivatedJob
+from ..models._batch import JobReport, ReportKind
 from ._backoff import Backoff
+from ._batcher import ReportBatcher
 from ._outcome import Complete, Fail, Outcome, ThrowError
 from ._task import TaskSpec
 
@@ -33,9 +35,14 @@ HANDED_BACK = "worker shutting down"
 
 
 class Reporter:
-    def __init__(self, client: AsyncClient, task: TaskSpec) -> None:
+    """Sends one task's outcomes: in batches while ``batcher`` runs, else one call per job."""
+
+    def __init__(
+        self, client: AsyncClient, task: TaskSpec, batcher: ReportBatcher | None = None
+    ) -> None:
         self._client = client
         self._task = task
+        self._batcher = batcher
 
     async def report(self, job: ActivatedJob, outcome: Outcome, log: Log) -> bool:
         """Send ``outcome``; ``True`` when the server took it."""
@@ -87,6 +94,9 @@ class Reporter:
                 await anyio.sleep(delay)
 
     async def _send(self, job: ActivatedJob, outcome: Outcome) -> None:
+        if self._batcher is not None and self._batcher.open:
+            await self._batcher.submit(self._batch_report(job, outcome))
+            return
         lease = job.lease_token
         if isinstance(outcome, Complete):
             await self._client.complete_job(job.job_key, outcome.variables, lease_token=lease)
@@ -104,6 +114,38 @@ class Reporter:
                 job.job_key,
                 retries=retries,
                 error_message=outcome.message,
-                retry_backoff_ms=self._task.retry.backoff_ms(retries) if retries else 0,
+                retry_backoff_ms=self._backoff_ms(retries),
                 lease_token=lease,
             )
+
+    def _backoff_ms(self, retries: int) -> int:
+        return self._task.retry.backoff_ms(retries) if retries else 0
+
+    def _batch_report(self, job: ActivatedJob, outcome: Outcome) -> JobReport:
+        """The same outcome as the per-job call would send, as one item of a batch."""
+        key, lease = job.job_key, job.lease_token
+        if isinstance(outcome, Complete):
+            return JobReport(
+                job_key=key,
+                kind=ReportKind.COMPLETE,
+                variables=outcome.variables,
+                lease_token=lease,
+            )
+        if isinstance(outcome, ThrowError):
+            return JobReport(
+                job_key=key,
+                kind=ReportKind.ERROR,
+                error_code=outcome.code,
+                error_message=outcome.message or None,
+                variables=outcome.variables or None,
+                lease_token=lease,
+            )
+        retries = max(job.retries - 1, 0)
+        return JobReport(
+            job_key=key,
+            kind=ReportKind.FAIL,
+            retries=retries,
+            error_message=outcome.message,
+            retry_back_off=self._backoff_ms(retries),
+            lease_token=lease,
+        )

@@ -13,12 +13,15 @@ A cancellation from outside (a second signal) skips step 2.
 from __future__ import annotations
 
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import anyio
 
 from .._logging import Log
 from ..client import AsyncClient
+from ..errors import ConfigurationError, SdkError
+from ._batcher import BATCH_EXTENSION, ReportBatcher
 from ._health import App, serve_http
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
@@ -36,6 +39,7 @@ class Supervisor:
         client: AsyncClient,
         *,
         grace_period_s: float,
+        report_batching: bool | None = None,
         log: Log,
         metrics: WorkerMetrics,
         link: ServerLink,
@@ -48,8 +52,13 @@ class Supervisor:
         self._log = log
         self._link = link
         self._stop = anyio.Event()
+        self._report_batching = report_batching
+        self._batcher = ReportBatcher(client.report_jobs)
         self._pollers = [
-            JobPoller(task, client, name, log=log, metrics=metrics, link=link) for task in tasks
+            JobPoller(
+                task, client, name, log=log, metrics=metrics, link=link, batcher=self._batcher
+            )
+            for task in tasks
         ]
 
     @property
@@ -75,6 +84,42 @@ class Supervisor:
         self._log.info(
             "worker {} starting: {} job type(s) on {}", self.name, remaining, self._client.base_url
         )
+        async with anyio.create_task_group() as reports:
+            if await self._batching_wanted():
+                reports.start_soon(self._batcher.run)
+            await self._run_pollers(http, drained, run_poller)
+            reports.cancel_scope.cancel()  # every job has reported: stop the batcher
+        # 4. done
+        self._log.info("worker {} stopped", self.name)
+
+    async def _batching_wanted(self) -> bool:
+        """Discover the batch-report extension (a real Camunda answers 404: exact calls)."""
+        if self._report_batching is False:
+            return False
+        try:
+            capabilities = await self._client.capabilities()
+        except SdkError as exc:
+            if self._report_batching:
+                raise ConfigurationError(
+                    f"report_batching=True, but discovery failed: {exc}"
+                ) from None
+            self._log.debug("no extension discovery ({}); reporting per job", exc)
+            return False
+        offered = capabilities is not None and BATCH_EXTENSION in capabilities.extensions
+        if self._report_batching and not offered:
+            raise ConfigurationError(
+                f"report_batching=True, but {self._client.base_url} does not offer"
+                f" {BATCH_EXTENSION!r}; a Camunda cluster needs per-job reports"
+            )
+        self._log.info("reporting {}", "in batches (jobs.report-batch)" if offered else "per job")
+        return offered
+
+    async def _run_pollers(
+        self,
+        http: tuple[App, socket.socket] | None,
+        drained: anyio.Event,
+        run_poller: Callable[[JobPoller], Coroutine[Any, Any, None]],
+    ) -> None:
         async with anyio.create_task_group() as tg:
             if http is not None:
                 self.http_url = await tg.start(serve_http, *http, self._log)
@@ -104,5 +149,3 @@ class Supervisor:
                     self.in_flight,
                 )
             tg.cancel_scope.cancel()
-        # 4. done
-        self._log.info("worker {} stopped", self.name)

@@ -77,6 +77,9 @@ class Worker:
         http_port: Serve ``/healthz``, ``/readyz`` and ``/metrics`` on this port while
             running (0: any free port, see ``http_url``; default ``None``: no endpoint).
         http_host: Address of that endpoint (default ``127.0.0.1``).
+        report_batching: Report outcomes in batches through the broker's
+            ``jobs.report-batch`` extension: ``None`` (default) when the server advertises
+            it, ``False`` never (exact per-job Camunda calls), ``True`` required.
     """
 
     def __init__(
@@ -91,8 +94,10 @@ class Worker:
         logger: _logging.Log | logging.Logger | None = None,
         http_port: int | None = None,
         http_host: str = DEFAULT_HTTP_HOST,
+        report_batching: bool | None = None,
     ) -> None:
         self.name = name or default_worker_name()
+        self.report_batching = report_batching
         self.timeout_ms = timeout_ms
         self.request_timeout_ms = request_timeout_ms
         self.grace_period_s = grace_period_s
@@ -288,6 +293,7 @@ class Worker:
             list(self._tasks.values()),
             client,
             grace_period_s=self.grace_period_s,
+            report_batching=self.report_batching,
             log=self._log,
             metrics=self._metrics,
             link=self._link,
