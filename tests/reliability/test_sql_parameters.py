@@ -83,7 +83,7 @@ def test_hostile_strings_are_bound_never_spliced(text: str, other: str) -> None:
         jobs.complete(done, {other: text}, tokens[done], NOW + 1)
         jobs.fail(failed, Failure(0, other, 0, {text: other}), tokens[failed], NOW + 1)
         jobs.throw_error(thrown, text, other, {other: text}, tokens[thrown], NOW + 1)
-        jobs.update(updated, 5, 1_000, NOW + 1)
+        jobs.update(updated, 5, 1_000, NOW + 1, tokens[updated])
         with pytest.raises(Exception, match="lease token"):
             jobs.complete(updated, None, other, NOW + 1)  # a hostile token: refused, not run
         jobs.cancel(updated, NOW + 2)

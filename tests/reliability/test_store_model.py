@@ -5,7 +5,8 @@ and the README, which are Zeebe's): states ACTIVATABLE → ACTIVATED → COMPLET
 | ACTIVATABLE (failed with retries left, after the back-off) | INCIDENT (none left); an
 activation whose deadline passed is handed out again; commands on a job that is not (or no
 longer) activated answer 409, on one that has ended 404; a job once activated with a lease is
-served only to leasing activations, and its commands need the current token. Every step runs
+served only to leasing activations, and its commands need the current token (an update may
+leave it out to change only retries). Every step runs
 on both, and after every step the store must show exactly what the model says: each job's
 state, fields and history, and every state's search results.
 
@@ -151,10 +152,17 @@ class JobModel:
         job.error_code, job.error_message = code, message
         job.history.append((now, "ERROR_THROWN", job.worker, None, message))
 
-    def update(self, key: int, retries: int | None, timeout_ms: int | None, now: int) -> None:
+    def update(
+        self, key: int, retries: int | None, timeout_ms: int | None, token: str | None, now: int
+    ) -> None:
         job = self.jobs.get(key)
         if job is None or job.state in ENDED:
             raise Rejected(JobNotFound)
+        if job.leased and job.state is JobState.ACTIVATED:
+            # A stale token never changes the job; an operator may set retries without one,
+            # but a timeout change without one would extend another worker's activation.
+            if (token is not None and token != job.token) or (token is None and timeout_ms):
+                raise Rejected(JobInWrongState)
         if timeout_ms is not None and (job.state is not JobState.ACTIVATED or job.expired(now)):
             raise Rejected(JobInWrongState)
         if retries is not None:
@@ -321,26 +329,24 @@ class StoreMachine(RuleBasedStateMachine):
             self.store.throw_error, key, code, message, None, lease, self.now
         ) is outcome(self.model.throw_error, key, code, message, lease, self.now)
 
-    @rule(choice=keys, retries=st.integers(min_value=0, max_value=3))
-    def update_retries(self, choice: int, retries: int) -> None:
+    def _update(self, choice: int, token: str, retries: int | None, timeout: int | None) -> None:
         key = self.pick(choice)
-        assert outcome(self.store.update, key, retries, None, self.now) is outcome(
-            self.model.update, key, retries, None, self.now
+        lease = self.token_for(key, token)
+        assert outcome(self.store.update, key, retries, timeout, self.now, lease) is outcome(
+            self.model.update, key, retries, timeout, lease, self.now
         )
 
-    @rule(choice=keys, timeout_ms=st.sampled_from([1, 1_000, 10_000]))
-    def update_timeout(self, choice: int, timeout_ms: int) -> None:
-        key = self.pick(choice)
-        assert outcome(self.store.update, key, None, timeout_ms, self.now) is outcome(
-            self.model.update, key, None, timeout_ms, self.now
-        )
+    @rule(choice=keys, token=tokens, retries=st.integers(min_value=0, max_value=3))
+    def update_retries(self, choice: int, token: str, retries: int) -> None:
+        self._update(choice, token, retries, None)
 
-    @rule(choice=keys, retries=st.integers(min_value=0, max_value=3), timeout_ms=st.just(2_000))
-    def update_both(self, choice: int, retries: int, timeout_ms: int) -> None:
-        key = self.pick(choice)
-        assert outcome(self.store.update, key, retries, timeout_ms, self.now) is outcome(
-            self.model.update, key, retries, timeout_ms, self.now
-        )
+    @rule(choice=keys, token=tokens, timeout_ms=st.sampled_from([1, 1_000, 10_000]))
+    def update_timeout(self, choice: int, token: str, timeout_ms: int) -> None:
+        self._update(choice, token, None, timeout_ms)
+
+    @rule(choice=keys, token=tokens, retries=st.integers(min_value=0, max_value=3))
+    def update_both(self, choice: int, token: str, retries: int) -> None:
+        self._update(choice, token, retries, 2_000)
 
     @rule(choice=keys)
     def cancel(self, choice: int) -> None:

@@ -172,14 +172,19 @@ async def run(config: BenchConfig) -> dict[str, Any]:
     concurrency = config.concurrency or scenario.concurrency
     if config.address is not None and strategy == "process":
         raise ValueError("the process strategy can only be measured on the embedded broker")
-    if config.mode != "exact":
-        raise ValueError(f"mode {config.mode!r} is not available yet; use 'exact'")
+    if config.mode not in {"exact", "batch"}:
+        raise ValueError(f"unknown mode {config.mode!r}; use 'exact' or 'batch'")
     logger.disable("sdk")
     stamps.clear()
     async with _broker(config) as broker, _client(broker.url) as client:
         if not scenario.live:
             await _create(client, config.jobs)
-        worker = Worker("bench", request_timeout_ms=5_000, timeout_ms=120_000)
+        worker = Worker(
+            "bench",
+            request_timeout_ms=5_000,
+            timeout_ms=120_000,
+            report_batching=config.mode == "batch",
+        )
         worker.task(JOB_TYPE, strategy=strategy, max_jobs=concurrency)(scenario.handler)
         cpu0, broker_cpu0 = _procstat.cpu_seconds(), _procstat.cpu_seconds(broker.pid)
         started = time.perf_counter()
