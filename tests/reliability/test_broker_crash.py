@@ -10,7 +10,7 @@ to clean up. After it restarts on the same SQLite file:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,11 +22,13 @@ import pytest
 
 from sdk.client import AsyncClient
 from sdk.errors import SdkError
-from sdk.models import MAX_SEARCH_LIMIT, Job, JobKey, JobState
+from sdk.models import MAX_SEARCH_LIMIT, Capabilities, Job, JobKey, JobState
+from sdk.models._batch import JobReport, JobReportResult, ReportKind
 from sdk.testing import running, wait_until
 from sdk.worker import JobContext, Worker
 
 from ._processes import broker_process, client_config, free_port, wait_reachable
+from ._reporting import BOTH, Reporting
 
 pytestmark = pytest.mark.anyio
 
@@ -48,17 +50,36 @@ class Ledger:
     handled: list[JobKey] = field(default_factory=list)
     handed_out_after_completion: list[JobKey] = field(default_factory=list)
     failed_creations: int = 0
+    single_reports: int = 0
+    batches: int = 0
 
     def reached(self, created: int, completed: int) -> bool:
         return len(self.created) >= created and len(self.completed) >= completed
 
 
 class AcknowledgingClient(AsyncClient):
-    """Notes each completion the broker acknowledged: the call returned without an error."""
+    """Notes each completion the broker acknowledged: the call returned without an error (per
+    job), or its batch came back with 204 for it."""
 
-    def __init__(self, ledger: Ledger, configuration: Mapping[str, Any]) -> None:
+    def __init__(
+        self, ledger: Ledger, configuration: Mapping[str, Any], reporting: Reporting
+    ) -> None:
         super().__init__(configuration=configuration)
         self.ledger = ledger
+        self.reporting = reporting
+
+    async def capabilities(self) -> Capabilities | None:
+        if self.reporting.per_job:
+            return None  # as a Camunda cluster: the worker reports per job
+        return await super().capabilities()
+
+    async def report_jobs(self, reports: Sequence[JobReport]) -> list[JobReportResult]:
+        results = await super().report_jobs(reports)
+        self.ledger.batches += 1
+        for report, result in zip(reports, results, strict=True):
+            if report.kind is ReportKind.COMPLETE and result.status == 204:
+                self.ledger.completed.add(report.job_key)
+        return results
 
     async def complete_job(
         self,
@@ -68,6 +89,7 @@ class AcknowledgingClient(AsyncClient):
         lease_token: str | None = None,
     ) -> None:
         await super().complete_job(job_key, variables, lease_token=lease_token)
+        self.ledger.single_reports += 1
         self.ledger.completed.add(JobKey(str(job_key)))
 
 
@@ -143,11 +165,12 @@ async def none_left(client: AsyncClient) -> bool:
 
 
 class TestBrokerKilled:
+    @pytest.mark.parametrize("reporting", BOTH, ids=str)
     @pytest.mark.parametrize(
         "crashes", [1, pytest.param(5, marks=[pytest.mark.slow, pytest.mark.timeout(300)])]
     )
     async def test_acknowledged_jobs_survive_and_the_worker_finishes_the_rest(
-        self, tmp_path: Path, crashes: int
+        self, tmp_path: Path, crashes: int, reporting: Reporting
     ) -> None:
         db, port, log = tmp_path / "jobs.sqlite3", free_port(), tmp_path / "broker.log"
         config = client_config(f"http://127.0.0.1:{port}")
@@ -159,7 +182,7 @@ class TestBrokerKilled:
                 await wait_reachable(client, process)
             async with (
                 AsyncClient(configuration=config) as client,
-                AcknowledgingClient(ledger, config) as worker_client,
+                AcknowledgingClient(ledger, config, reporting) as worker_client,
                 running(make_worker(ledger), worker_client),
             ):
                 async with anyio.create_task_group() as creators:
@@ -191,6 +214,12 @@ class TestBrokerKilled:
                 jobs = [await client.get_job(key) for key in sorted(ledger.created)]
 
         assert ledger.failed_creations >= crashes  # each crash hit requests in flight
+        used, unused = (
+            (ledger.single_reports, ledger.batches)
+            if reporting.per_job
+            else (ledger.batches, ledger.single_reports)
+        )
+        assert used > 0 and unused == 0  # the reporting path under test is the one taken
         assert ledger.handed_out_after_completion == []
         for job in jobs:
             assert job.state is JobState.COMPLETED

@@ -1,0 +1,52 @@
+"""The async client behaves the same over httpx's own pool and over aiohttp."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sdk.broker import RunningBroker
+from sdk.client import AsyncClient
+from sdk.errors import ConnectionError, NotFoundError
+from sdk.models import JobState
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["httpx", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def client(address: str, transport: str) -> AsyncClient:
+    config = {
+        "CAMUNDA_REST_ADDRESS": address,
+        "CAMUNDA_AUTH_STRATEGY": "NONE",
+        "SDK_HTTP_TRANSPORT": transport,
+        "SDK_HTTP_RETRIES": 0,
+    }
+    return AsyncClient(configuration=config)
+
+
+async def test_job_round_trip(sdk_broker: RunningBroker, transport: str) -> None:
+    async with client(sdk_broker.url, transport) as c:
+        key = await c.create_job("t", {"a": 1})
+        started = time.perf_counter()
+        assert (
+            await c.activate_jobs("none", max_jobs=1, timeout_ms=1_000, request_timeout_ms=300)
+            == []
+        )
+        assert time.perf_counter() - started < 5  # the long poll answered, not a client timeout
+        (job,) = await c.activate_jobs("t", max_jobs=5, timeout_ms=10_000, worker="w")
+        await c.complete_job(job.job_key, {"b": 2})
+        done = await c.get_job(key)
+        assert (done.state, done.variables) == (JobState.COMPLETED, {"a": 1, "b": 2})
+        with pytest.raises(NotFoundError):
+            await c.complete_job(key)
+
+
+async def test_unreachable_server_is_a_connection_error(transport: str) -> None:
+    async with client("http://127.0.0.1:9", transport) as c:
+        with pytest.raises(ConnectionError):
+            await c.topology()
