@@ -1,0 +1,318 @@
+"""Security as users run the processes: secrets stay out of every output, the broker stays local.
+
+``tests/broker/test_auth.py`` walks the route table for 401s and ``tests/client/test_auth.py``
+checks the in-process client; this file runs the real commands (``python -m sdk.broker``,
+``python -m sdk.worker``, ``python -m sdk``) as subprocesses, with debug logging, and greps
+everything they print, plus the client's exceptions, for every secret in every form it could
+leak in (as given, inside a Basic header, the OAuth token the worker was issued).
+
+Listening addresses are read from the kernel (``/proc/net/tcp*``) where there is one, and the
+only connections made are to addresses of this machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import traceback
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from sdk.broker import BrokerAuth, BrokerUser, RunningBroker, serve
+from sdk.client import AsyncClient
+from sdk.errors import UnauthorizedError
+from sdk.models import JobState
+from sdk.testing import wait_until
+
+from ._processes import START_TIMEOUT_S, Process, clean_env, free_port
+
+pytestmark = pytest.mark.anyio
+
+USER, VIEWER, CLIENT_ID = "ops", "eve", "app"
+WAIT_S = 30.0
+ENDED = {JobState.COMPLETED.value, JobState.INCIDENT.value, JobState.ERROR_THROWN.value}
+HANDLERS = textwrap.dedent(
+    """
+    import os
+
+    from sdk.worker import JobContext, Worker
+
+    worker = Worker(request_timeout_ms=1_000)
+
+
+    @worker.task(os.environ.get("JOB_TYPE", "sec"))
+    async def handle(job: JobContext, fail: bool = False) -> dict[str, bool]:
+        job.logger.debug("handling {} with {}", job.job_key, dict(job.variables))
+        if fail:
+            raise RuntimeError("designed failure")
+        return {"done": True}
+    """
+)
+
+
+@dataclass
+class Secrets:
+    """Fresh random secrets for one test, and every form in which they must never appear."""
+
+    password: str = field(default_factory=lambda: f"pw-{secrets.token_hex(10)}")
+    viewer_password: str = field(default_factory=lambda: f"vw-{secrets.token_hex(10)}")
+    api_key: str = field(default_factory=lambda: f"key-{secrets.token_hex(10)}")
+    client_secret: str = field(default_factory=lambda: f"cs-{secrets.token_hex(10)}")
+    wrong: str = field(default_factory=lambda: f"wrong-{secrets.token_hex(10)}")
+    issued_tokens: list[str] = field(default_factory=list)
+
+    def forms(self) -> dict[str, str]:
+        """Name → text that must not occur in any output."""
+        found = {
+            "password": self.password,
+            "viewer password": self.viewer_password,
+            "API key": self.api_key,
+            "client secret": self.client_secret,
+            "wrong secret": self.wrong,
+            "Basic header": b64(f"{USER}:{self.password}"),
+            "wrong Basic header": b64(f"{USER}:{self.wrong}"),
+            "viewer Basic header": b64(f"{VIEWER}:{self.viewer_password}"),
+        }
+        found.update({f"issued token {n}": t for n, t in enumerate(self.issued_tokens)})
+        return found
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def leaks(texts: dict[str, str], secrets_: Secrets) -> list[str]:
+    """``where: which secret`` for every secret found in every captured text."""
+    return [
+        f"{where}: {name}"
+        for where, text in texts.items()
+        for name, secret in secrets_.forms().items()
+        if secret in text
+    ]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "sec_handlers.py").write_text(HANDLERS)
+    return tmp_path
+
+
+@contextmanager
+def spawned(args: list[str], cwd: Path, name: str, **env: str) -> Iterator[Process]:
+    """``python ARGS`` with a clean environment plus ``env``; stdout and stderr into one file.
+
+    Killed (SIGKILL) when the block ends if it still runs."""
+    log = cwd / f"{name}.log"
+    with log.open("ab") as out:
+        popen = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=cwd,
+            env=clean_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    proc = Process(popen, log)
+    try:
+        yield proc
+    finally:
+        proc.kill()
+
+
+async def logged(proc: Process, needle: str, timeout_s: float = START_TIMEOUT_S) -> str:
+    """The output once it contains ``needle``; fails at once if the process ended without it."""
+
+    def seen() -> str | None:
+        text = proc.output()
+        if needle in text:
+            return text
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"exited {proc.popen.returncode} before {needle!r}:\n{text}")
+        return None
+
+    return await wait_until(seen, timeout_s=timeout_s, interval_s=0.05, message=repr(needle))
+
+
+async def terminated(proc: Process) -> int:
+    """SIGTERM, then the exit code (a bounded wait that leaves the event loop free)."""
+    if proc.popen.poll() is None:
+        proc.popen.send_signal(signal.SIGTERM)
+    await wait_until(
+        lambda: proc.popen.poll() is not None, timeout_s=WAIT_S, interval_s=0.05, message="exit"
+    )
+    return proc.popen.returncode
+
+
+async def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return await anyio.run_process(
+        [sys.executable, "-m", "sdk", *args], cwd=cwd, env=clean_env(**env), check=False
+    )
+
+
+# -- (a) secrets never appear in logs or error messages ----------------------------------------
+
+
+class TestSecretsStayOutOfOutput:
+    async def test_broker_workers_and_cli_never_print_a_secret(
+        self, project: Path, tmp_path: Path
+    ) -> None:
+        sec = Secrets()
+        port = free_port()
+        root = f"http://127.0.0.1:{port}"
+        oauth = {
+            "CAMUNDA_REST_ADDRESS": root,
+            "CAMUNDA_CLIENT_ID": CLIENT_ID,
+            "CAMUNDA_OAUTH_URL": f"{root}/oauth/token",
+            "CAMUNDA_TOKEN_AUDIENCE": "sdk-broker",
+        }
+        basic = {"CAMUNDA_REST_ADDRESS": root, "CAMUNDA_BASIC_AUTH_USERNAME": USER}
+        debug = {"SDK_LOG_LEVEL": "DEBUG"}
+        tokens = tmp_path / "tokens"
+        outputs: dict[str, str] = {}
+
+        broker_args = ["-m", "sdk.broker", "--db", str(tmp_path / "sec.db"), "--port", str(port)]
+        broker_args += ["--user", f"{USER}:{sec.password}"]  # a flag (visible in ps, by design)
+        broker_args += ["--oauth-client", f"{CLIENT_ID}:{sec.client_secret}"]
+        with spawned(
+            broker_args,
+            project,
+            "broker",
+            SDK_BROKER_API_KEYS=sec.api_key,  # and variables, which keep secrets out of ps
+            SDK_BROKER_VIEWERS=f"{VIEWER}:{sec.viewer_password}",
+            **debug,
+        ) as broker:
+            await logged(broker, "broker: serving")
+            async with httpx.AsyncClient(base_url=f"{root}/v2", timeout=10) as http:
+                api_key = {"authorization": f"Bearer {sec.api_key}"}
+                specs = [
+                    {"type": "sec-oauth"},
+                    {"type": "sec-basic"},
+                    {"type": "sec-basic", "variables": {"fail": True}, "retries": 1},
+                ]
+                created = await http.post("/ext/jobs", json={"jobs": specs}, headers=api_key)
+                assert created.status_code == 201, created.text
+                keys = created.json()["jobKeys"]
+
+                worker = partial(spawned, ["-m", "sdk.worker", "sec_handlers"], project)
+                with (
+                    worker(
+                        "w-oauth",
+                        JOB_TYPE="sec-oauth",
+                        CAMUNDA_CLIENT_SECRET=sec.client_secret,
+                        CAMUNDA_TOKEN_CACHE_DIR=str(tokens),
+                        SDK_LOG_FORMAT="json",
+                        **oauth,
+                        **debug,
+                    ) as w_oauth,
+                    worker(
+                        "w-basic",
+                        JOB_TYPE="sec-basic",
+                        CAMUNDA_BASIC_AUTH_PASSWORD=sec.password,
+                        **basic,
+                        **debug,
+                    ) as w_basic,
+                    worker(
+                        "w-oauth-wrong",
+                        CAMUNDA_CLIENT_SECRET=sec.wrong,
+                        **oauth,
+                        **debug,
+                    ) as w_oauth_wrong,
+                    worker(
+                        "w-basic-wrong",
+                        CAMUNDA_BASIC_AUTH_PASSWORD=sec.wrong,
+                        **basic,
+                        **debug,
+                    ) as w_basic_wrong,
+                ):
+                    viewer = {"authorization": f"Basic {b64(f'{VIEWER}:{sec.viewer_password}')}"}
+
+                    async def states() -> list[str] | None:
+                        for proc in (w_oauth, w_basic):
+                            assert proc.popen.poll() is None, proc.output()
+                        found = [
+                            (await http.get(f"/ext/jobs/{key}", headers=viewer)).json()["state"]
+                            for key in keys
+                        ]
+                        return found if set(found) <= ENDED else None
+
+                    found = await wait_until(states, timeout_s=WAIT_S, interval_s=0.1)
+                    assert found == ["COMPLETED", "COMPLETED", "INCIDENT"]
+                    await logged(w_oauth_wrong, "invalid_client")
+                    await logged(w_basic_wrong, "401 UNAUTHORIZED")
+                    workers = (w_oauth, w_basic, w_oauth_wrong, w_basic_wrong)
+                    for proc in workers:
+                        assert await terminated(proc) == 0, proc.output()
+                    outputs.update({p.log.stem: p.output() for p in workers})
+
+            for cli_env in (
+                {**basic, "CAMUNDA_BASIC_AUTH_PASSWORD": sec.wrong},
+                {**oauth, "CAMUNDA_CLIENT_SECRET": sec.wrong},
+            ):
+                done = await run_cli(project, "jobs", "list", **cli_env, **debug)
+                assert done.returncode == 1 and b"401" in done.stderr, done
+                strategy = "oauth" if "CAMUNDA_CLIENT_ID" in cli_env else "basic"
+                outputs[f"cli-{strategy}"] = (done.stdout + done.stderr).decode()
+            done = await run_cli(
+                project, "jobs", "list", **basic, CAMUNDA_BASIC_AUTH_PASSWORD=sec.password
+            )
+            assert done.returncode == 0 and b"COMPLETED" in done.stdout, done
+            outputs["cli-ok"] = (done.stdout + done.stderr).decode()
+
+            outputs.update(await client_errors(root, sec))
+            assert await terminated(broker) == 0, broker.output()
+            outputs["broker"] = broker.output()
+
+        (cache,) = tokens.glob("oauth-token-*.json")
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+        sec.issued_tokens.append(json.loads(cache.read_text())["access_token"])
+        assert "✓ sec-basic" in outputs["w-basic"] and "designed failure" in outputs["w-basic"]
+        assert "DEBUG" in outputs["w-basic"] and '"DEBUG"' in outputs["w-oauth"]
+        assert leaks(outputs, sec) == []
+
+
+async def client_errors(root: str, sec: Secrets) -> dict[str, str]:
+    """What the in-process client shows of a rejected call: message, repr, traceback."""
+    shown: dict[str, str] = {}
+    configs = {
+        "client-basic": {
+            "CAMUNDA_BASIC_AUTH_USERNAME": USER,
+            "CAMUNDA_BASIC_AUTH_PASSWORD": sec.wrong,
+        },
+        "client-oauth": {
+            "CAMUNDA_CLIENT_ID": CLIENT_ID,
+            "CAMUNDA_CLIENT_SECRET": sec.wrong,
+            "CAMUNDA_OAUTH_URL": f"{root}/oauth/token",
+        },
+    }
+    for name, config in configs.items():
+        async with AsyncClient(configuration={"CAMUNDA_REST_ADDRESS": root, **config}) as client:
+            with pytest.raises(UnauthorizedError) as caught:
+                await client.create_job("never")
+            err = caught.value
+            shown[name] = "\n".join(
+                [
+                    str(err),
+                    repr(err),
+                    err.problem.model_dump_json(),
+                    "".join(traceback.format_exception(err)),
+                    repr(client),
+                    repr(client.settings),
+                    str(client.settings.model_dump()),
+                ]
+            )
+    return shown
