@@ -13,8 +13,9 @@ only connections made are to addresses of this machine.
 from __future__ import annotations
 
 import base64
+import ipaddress
+import itertools
 import json
-import os
 import secrets
 import signal
 import socket
@@ -24,7 +25,7 @@ import sys
 import textwrap
 import traceback
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -316,3 +317,157 @@ async def client_errors(root: str, sec: Secrets) -> dict[str, str]:
                 ]
             )
     return shown
+
+
+class TestCredentialsInTheAddress:
+    """``http://user:password@host`` in ``CAMUNDA_REST_ADDRESS`` is honoured by httpx (as
+    Basic auth), so it is a place users put a secret; it must not come back out."""
+
+    @pytest.fixture
+    async def secured(self) -> AsyncIterator[tuple[RunningBroker, Secrets]]:
+        sec = Secrets()
+        auth = BrokerAuth(users=[BrokerUser(USER, SecretStr(sec.password))])
+        async with anyio.create_task_group() as tg:
+            broker = await tg.start(partial(serve, ":memory:", "127.0.0.1", 0, auth=auth))
+            yield broker, sec
+            tg.cancel_scope.cancel()
+
+    async def test_a_client_refuses_the_address_without_showing_the_password(
+        self, project: Path, secured: tuple[RunningBroker, Secrets]
+    ) -> None:
+        broker, sec = secured
+        address = broker.url.replace("http://", f"http://{USER}:{sec.wrong}@")
+
+        done = await run_cli(project, "jobs", "list", CAMUNDA_REST_ADDRESS=address)
+
+        output = (done.stdout + done.stderr).decode()
+        assert done.returncode == 1, output
+        assert "must not contain credentials" in output, output
+        assert "Traceback" not in output, output
+        assert leaks({"cli": output}, sec) == []
+
+    async def test_a_worker_refuses_the_address_at_start_up_without_showing_it(
+        self, project: Path, secured: tuple[RunningBroker, Secrets]
+    ) -> None:
+        broker, sec = secured
+        address = broker.url.replace("http://", f"http://{USER}:{sec.password}@")
+        args = ["-m", "sdk.worker", "sec_handlers"]
+        with spawned(args, project, "worker", CAMUNDA_REST_ADDRESS=address) as worker:
+            with anyio.fail_after(WAIT_S):
+                code = await anyio.to_thread.run_sync(worker.popen.wait)
+        output = worker.output()
+        assert code == 2, output
+        assert "must not contain credentials" in output, output
+        assert "Traceback" not in output, output
+        assert leaks({"worker": output}, sec) == []
+
+
+# -- (b) the broker binds loopback by default; (c) a loud warning when it is open ---------------
+
+
+def listening_addresses(port: int) -> list[str] | None:
+    """The addresses listening on TCP ``port``, from the kernel; ``None`` without /proc."""
+    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
+    if not tables[0].exists():
+        return None
+    found = []
+    for table in tables:
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            host_hex, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(host_hex)  # 32-bit words in host (little-endian) order
+                ordered = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                found.append(str(ipaddress.ip_address(ordered)))
+    return found
+
+
+def own_non_loopback_addresses() -> list[str]:
+    """Non-loopback IPv4 addresses of this machine (the kernel must let us bind each)."""
+    candidates: set[str] = set()
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        candidates |= {str(info[4][0]) for info in infos}
+    except OSError:
+        pass
+    fib = Path("/proc/net/fib_trie")
+    if fib.exists():  # Linux: every local address is a "/32 host LOCAL" leaf
+        lines = fib.read_text().splitlines()
+        candidates |= {
+            prev.split()[-1]
+            for prev, line in itertools.pairwise(lines)
+            if line.strip() == "/32 host LOCAL"
+        }
+    own = []
+    for address in sorted(candidates):
+        if ipaddress.ip_address(address).is_loopback:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((address, 0))
+            except OSError:
+                continue  # not an address of this machine
+        own.append(address)
+    return own
+
+
+def broker_command(db: Path, host: str | None, port: int) -> list[str]:
+    host_args = [] if host is None else ["--host", host]
+    return ["-m", "sdk.broker", "--db", str(db), *host_args, "--port", str(port)]
+
+
+def worker_command(db: Path, host: str | None, port: int) -> list[str]:
+    host_args = [] if host is None else ["--broker-host", host]
+    args = ["-m", "sdk.worker", "sec_handlers", "--db", str(db), *host_args]
+    return [*args, "--broker-port", str(port)]
+
+
+COMMANDS = {
+    "broker": (broker_command, "broker: serving {url}"),
+    "worker": (worker_command, "using the embedded broker at {url}"),
+}
+
+
+class TestListeningAddress:
+    @pytest.mark.parametrize("command", list(COMMANDS))
+    async def test_the_embedded_broker_listens_on_loopback_only_by_default(
+        self, project: Path, command: str
+    ) -> None:
+        make, started = COMMANDS[command]
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/v2"
+        with spawned(make(project / "b.db", None, port), project, command) as proc:
+            await logged(proc, started.format(url=url))
+
+            assert listening_addresses(port) in (None, ["127.0.0.1"])
+            stream = await anyio.connect_tcp("127.0.0.1", port)
+            await stream.aclose()
+            for address in own_non_loopback_addresses():  # only ever this machine's own
+                with anyio.fail_after(10), pytest.raises(OSError):
+                    await anyio.connect_tcp(address, port)
+        assert "WITHOUT AUTHENTICATION" not in proc.output()
+
+    @pytest.mark.parametrize("command", list(COMMANDS))
+    async def test_an_open_broker_off_loopback_warns_loudly(
+        self, project: Path, command: str
+    ) -> None:
+        make, _ = COMMANDS[command]
+        with spawned(make(project / "b.db", "0.0.0.0", 0), project, command) as proc:
+            output = await logged(proc, "WITHOUT AUTHENTICATION")
+            proc.kill()  # open to the network: stop it at once
+        (line,) = [line for line in output.splitlines() if "WITHOUT AUTHENTICATION" in line]
+        assert "WARNING" in line and "http://0.0.0.0:" in line
+        assert "SDK_BROKER_USERS" in line and "127.0.0.1" in line
+
+    async def test_a_broker_with_credentials_off_loopback_does_not_warn(
+        self, project: Path
+    ) -> None:
+        key = f"key-{secrets.token_hex(10)}"
+        args = [*broker_command(project / "b.db", "0.0.0.0", 0), "--api-key", key]
+        with spawned(args, project, "broker") as proc:
+            output = await logged(proc, "broker: serving http://0.0.0.0:")
+            proc.kill()
+        assert "WITHOUT AUTHENTICATION" not in output
+        assert key not in output

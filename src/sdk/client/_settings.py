@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -113,6 +114,17 @@ class Settings(BaseSettings):
         description="Longest wait before one repeat in seconds; a longer `Retry-After` is not"
         " waited for (the error is raised with `retry_after_s`).",
     )
+
+    @field_validator("rest_address")
+    @classmethod
+    def _no_credentials_in_address(cls, value: str | None) -> str | None:
+        """``http://user:pass@host`` would put the password into every error and log line."""
+        if value is not None and "@" in urlsplit(value).netloc:
+            raise ValueError(
+                "the address must not contain credentials (user:password@); set"
+                " CAMUNDA_BASIC_AUTH_USERNAME and CAMUNDA_BASIC_AUTH_PASSWORD instead"
+            )
+        return value
 
     @field_validator("auth_strategy", mode="before")
     @classmethod

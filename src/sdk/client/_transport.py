@@ -14,6 +14,8 @@ from enum import Enum
 
 import httpx
 
+LARGE_BODY_BYTES = 1024 * 1024
+
 
 class HttpTransport(str, Enum):
     AUTO = "auto"
@@ -44,9 +46,17 @@ def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     from httpx_aiohttp import AiohttpTransport
 
     class _Transport(AiohttpTransport):
-        """Maps every aiohttp failure to an httpx transport error (the client's contract)."""
+        """Maps every aiohttp failure to an httpx transport error (the client's contract).
+
+        Bodies over 1 MiB (bulk creation) go through httpx's own transport: aiohttp warns
+        that sending them as one bytes object may block the loop.
+        """
+
+        _large = httpx.AsyncHTTPTransport(limits=limits)
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if _body_size(request) > LARGE_BODY_BYTES:
+                return await self._large.handle_async_request(request)
             try:
                 return await super().handle_async_request(request)
             except httpx.TransportError:
@@ -54,4 +64,15 @@ def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
+        async def aclose(self) -> None:
+            await self._large.aclose()
+            await super().aclose()
+
     return _Transport(limits=limits)
+
+
+def _body_size(request: httpx.Request) -> int:
+    try:
+        return len(request.content)
+    except httpx.RequestNotRead:  # a streamed body (multipart upload): aiohttp streams it
+        return 0
