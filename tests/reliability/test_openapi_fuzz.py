@@ -189,7 +189,10 @@ def fuzz_operation(
         assume(not _overflows(case))
         _clamp_long_polls(case)
         response = case.call(base_url=origin, timeout=30)
-        case.validate_response(response, checks=checks)
+        if response.status_code == 413:  # a rejection too, which schemathesis does not count
+            case.validate_response(response, checks=CHECKS)
+        else:
+            case.validate_response(response, checks=checks)
         assert_problem_json(response)
 
     fuzz()
