@@ -17,7 +17,7 @@ import anyio.from_thread
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode, Response
 from schemathesis.checks import (
     content_type_conformance,
@@ -38,9 +38,6 @@ THOROUGH_EXAMPLES = 400
 """The same with ``--run-slow``."""
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 INT64_MAX = 2**63 - 1
-OVERFLOWING = {"timeout", "retryBackOff"}
-"""Fields whose values near INT64_MAX overflow ``now + value`` in the store: a known bug with
-its own strict xfail tests (test_hostile_input.TestOverflow); drop this filter with them."""
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -135,22 +132,6 @@ def _clamp_long_polls(case: Case[Any]) -> None:
             case.query["waitMs"] = 0
 
 
-def _overflows(case: Case[Any]) -> bool:
-    """Whether ``case`` carries a known-overflowing number (see ``OVERFLOWING``)."""
-
-    def walk(value: Any) -> bool:
-        if isinstance(value, list):
-            return any(walk(v) for v in value)
-        if isinstance(value, dict):
-            return any(
-                (k in OVERFLOWING and isinstance(v, int) and v > INT64_MAX // 2) or walk(v)
-                for k, v in value.items()
-            )
-        return False
-
-    return walk(case.body)
-
-
 def assert_problem_json(response: Response) -> None:
     if response.status_code < 400:
         return
@@ -186,7 +167,6 @@ def fuzz_operation(
         suppress_health_check=list(HealthCheck),
     )
     def fuzz(case: Case[Any]) -> None:
-        assume(not _overflows(case))
         _clamp_long_polls(case)
         response = case.call(base_url=origin, timeout=30)
         if response.status_code == 413:  # a rejection too, which schemathesis does not count

@@ -30,6 +30,7 @@ EXTENSIONS = [
     "jobs.report-batch",
     "events",
     "stats",
+    "openapi",
 ]
 
 

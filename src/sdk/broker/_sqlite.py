@@ -35,6 +35,7 @@ FIRST_KEY = 2251799813685249
 """Zeebe's first key on partition 1: our keys look like a real cluster's."""
 
 SCHEMA_VERSION = 1
+INT64_MAX = 2**63 - 1
 
 
 class StoreVersionError(RuntimeError):
@@ -231,7 +232,7 @@ class SqliteJobs:
     def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
         """Hand out up to ``max_jobs`` jobs; also return when the next one becomes available."""
         where, args = _candidates(query)
-        deadline = now + query.timeout_ms
+        deadline = _later(now, query.timeout_ms)
         jobs: list[ActivatedJob] = []
         with self._tx() as db:
             rows = db.execute(
@@ -290,7 +291,7 @@ class SqliteJobs:
                     failure.retries,
                     failure.message,
                     _merged(row, failure.variables),
-                    now + failure.backoff_ms,
+                    _later(now, failure.backoff_ms),
                     now,
                     key,
                 ),
@@ -371,7 +372,7 @@ class SqliteJobs:
             if timeout_ms is not None:
                 db.execute(
                     "UPDATE jobs SET deadline = ?, available_at = ?, updated_at = ? WHERE key = ?",
-                    (now + timeout_ms, now + timeout_ms, now, key),
+                    (_later(now, timeout_ms), _later(now, timeout_ms), now, key),
                 )
                 self._event(key, row["type"], now, "TIMEOUT_UPDATED", worker=row["worker"])
         return str(row["type"])
@@ -598,6 +599,11 @@ class SqliteJobs:
                     f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
                 )
         return row
+
+
+def _later(now: int, ms: int) -> int:
+    """``now + ms`` within SQLite's 64-bit integers (a lease of ~2**63 ms means "forever")."""
+    return min(now + ms, INT64_MAX)
 
 
 def _candidates(query: Activation) -> tuple[str, tuple[Any, ...]]:
