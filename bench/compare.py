@@ -94,8 +94,9 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{r['system'].split()[0]}\n{r['setting']}" for r in rows]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    names = {"sdk": "this project", "camunda-orchestration-sdk": "official SDK"}
+    labels = [f"{names.get(r['system'].split()[0], r['system'])}\n{r['setting']}" for r in rows]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
     bars = ax.bar(labels, [r["jobs_per_s"] for r in rows], color="#3b6ea5")
     ax.bar_label(bars, fmt="%.0f")
     ax.set_ylabel("no-op jobs / s (higher is better)")
