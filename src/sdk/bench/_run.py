@@ -186,7 +186,7 @@ async def run(config: BenchConfig) -> dict[str, Any]:
             report_batching=config.mode == "batch",
         )
         worker.task(JOB_TYPE, strategy=strategy, max_jobs=concurrency)(scenario.handler)
-        cpu0, broker_cpu0 = _procstat.cpu_seconds(), _procstat.cpu_seconds(broker.pid)
+        cpu0, broker_cpu0 = _procstat.cpu_seconds(), _broker_cpu(broker)
         started = time.perf_counter()
         created_at: list[float] = []
         async with anyio.create_task_group() as tg:
@@ -202,7 +202,7 @@ async def run(config: BenchConfig) -> dict[str, Any]:
                     seen[0] = await anyio.to_thread.run_sync(done)
             elapsed = time.perf_counter() - started
             worker.stop()
-        cpu1, broker_cpu1 = _procstat.cpu_seconds(), _procstat.cpu_seconds(broker.pid)
+        cpu1, broker_cpu1 = _procstat.cpu_seconds(), _broker_cpu(broker)
         rss = _procstat.rss_mb()
         pairs = zip(sorted(stamps.values()), sorted(created_at), strict=False)
         latencies = [(s - c) * 1000 for s, c in pairs] if scenario.live else _held_ms(broker.db)
@@ -237,6 +237,11 @@ async def _offer(client: AsyncClient, config: BenchConfig, created_at: list[floa
         created_at.append(time.perf_counter())
         await client.create_jobs([JobSpec(type=JOB_TYPE)])
         await anyio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+def _broker_cpu(broker: _Broker) -> float | None:
+    """The embedded broker subprocess's CPU seconds; unknown for a remote server."""
+    return None if broker.pid is None else _procstat.cpu_seconds(broker.pid)
 
 
 def _per_job(before: float | None, after: float | None, jobs: int) -> float | None:
