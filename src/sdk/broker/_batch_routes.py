@@ -20,10 +20,9 @@ from ..models._batch import (
     JobReportResult,
     ReportKind,
 )
-from ._http import INT64_MAX, read_model
+from ._http import INT64_MAX, read_model, store_of
 from ._problems import BrokerError, InvalidRequest
 from ._sqlite import Failure, SqliteJobs
-from ._store import JobStore
 
 
 def _operation(report: JobReport) -> Callable[[SqliteJobs, int], Any]:
@@ -61,7 +60,7 @@ def _result(report: JobReport, outcome: tuple[bool, Any]) -> JobReportResult:
 async def report_jobs(request: Request) -> Response:
     body = await read_model(request, JobReportBatch)
     operations = [_operation(report) for report in body.reports]  # all valid, or a 400
-    store: JobStore = request.app.state.store
+    store = store_of(request)
     outcomes = await store.write_group(operations)
     for report, (ok, job_type) in zip(body.reports, outcomes, strict=True):
         if ok and report.kind is ReportKind.FAIL and report.retries > 0:

@@ -19,7 +19,7 @@ from ..models import (
     Partition,
     TopologyResponse,
 )
-from ._http import job_key_param, read_model
+from ._http import job_key_param, read_model, store_of
 from ._problems import InvalidRequest
 from ._sqlite import Activation, Failure
 from ._store import JobStore
@@ -31,11 +31,6 @@ EMULATED_API = "8.8.0"
 """The Camunda API level whose job surface this broker speaks."""
 
 NO_CONTENT = 204
-
-
-def _store(request: Request) -> JobStore:
-    store: JobStore = request.app.state.store
-    return store
 
 
 def _json(body: bytes) -> Response:
@@ -61,7 +56,7 @@ async def activate_jobs(request: Request) -> Response:
         tenant_ids=body.tenant_ids,
         with_lease=bool(body.with_lease),
     )
-    store = _store(request)
+    store = store_of(request)
     gone = anyio.Event()
     async with anyio.create_task_group() as tg:
         tg.start_soon(_watch_disconnect, request, gone, store, body.type)
@@ -88,7 +83,7 @@ async def _watch_disconnect(
 async def complete_job(request: Request) -> Response:
     key = job_key_param(request)
     body = await read_model(request, JobCompletionRequest, required=False)
-    await _store(request).complete(key, body.variables, body.lease_token)
+    await store_of(request).complete(key, body.variables, body.lease_token)
     return Response(status_code=NO_CONTENT)
 
 
@@ -96,14 +91,14 @@ async def fail_job(request: Request) -> Response:
     key = job_key_param(request)
     body = await read_model(request, JobFailRequest, required=False)
     failure = Failure(body.retries, body.error_message, body.retry_back_off, body.variables)
-    await _store(request).fail(key, failure, body.lease_token)
+    await store_of(request).fail(key, failure, body.lease_token)
     return Response(status_code=NO_CONTENT)
 
 
 async def throw_job_error(request: Request) -> Response:
     key = job_key_param(request)
     body = await read_model(request, JobErrorRequest)
-    await _store(request).throw_error(
+    await store_of(request).throw_error(
         key, body.error_code, body.error_message, body.variables, body.lease_token
     )
     return Response(status_code=NO_CONTENT)
@@ -115,7 +110,7 @@ async def update_job(request: Request) -> Response:
     change = body.changeset
     if change.retries is None and change.timeout is None:
         raise InvalidRequest("changeset: set at least one of retries and timeout")
-    await _store(request).update(key, change.retries, change.timeout, body.lease_token)
+    await store_of(request).update(key, change.retries, change.timeout, body.lease_token)
     return Response(status_code=NO_CONTENT)
 
 

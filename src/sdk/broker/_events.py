@@ -19,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..models import JobEventPage, JobEventRecord
-from ._http import INT64_MAX
+from ._http import INT64_MAX, store_of
 from ._problems import InvalidRequest
 from ._store import JobStore
 
@@ -104,7 +104,7 @@ async def _page(
 
 
 async def job_events(request: Request) -> Response:
-    store: JobStore = request.app.state.store
+    store = store_of(request)
     after = _after(request)
     job_type = request.query_params.get("type") or None
     if "text/event-stream" in request.headers.get("accept", ""):

@@ -18,9 +18,8 @@ from ..models import (
     JobSearchResult,
 )
 from . import _events
-from ._http import job_key_param, read_model
+from ._http import job_key_param, read_model, store_of
 from ._openapi import OPENAPI_PATH, openapi_document
-from ._store import JobStore
 
 EXTENSIONS = [
     "jobs.create",
@@ -34,11 +33,6 @@ EXTENSIONS = [
 ]
 
 
-def _store(request: Request) -> JobStore:
-    store: JobStore = request.app.state.store
-    return store
-
-
 async def capabilities(request: Request) -> Response:
     body = Capabilities(server="sdk-broker", version=__version__, extensions=EXTENSIONS)
     return Response(body.to_wire(), media_type="application/json")
@@ -46,26 +40,26 @@ async def capabilities(request: Request) -> Response:
 
 async def create_jobs(request: Request) -> Response:
     body = await read_model(request, JobCreationRequest)
-    keys = await _store(request).create(body.jobs)
+    keys = await store_of(request).create(body.jobs)
     return Response(
         JobCreationResult(job_keys=keys).to_wire(), status_code=201, media_type="application/json"
     )
 
 
 async def get_job(request: Request) -> Response:
-    job = await _store(request).get(job_key_param(request))
+    job = await store_of(request).get(job_key_param(request))
     return Response(job.to_wire(), media_type="application/json")
 
 
 async def cancel_job(request: Request) -> Response:
-    await _store(request).cancel(job_key_param(request))
+    await store_of(request).cancel(job_key_param(request))
     return Response(status_code=204)
 
 
 async def search_jobs(request: Request) -> Response:
     body = await read_model(request, JobSearchRequest, required=False)
     after = int(body.after) if body.after is not None else None
-    jobs, next_key = await _store(request).search(body.type, body.state, body.limit, after)
+    jobs, next_key = await store_of(request).search(body.type, body.state, body.limit, after)
     result = JobSearchResult(items=jobs, next_cursor=None if next_key is None else str(next_key))
     return Response(result.to_wire(), media_type="application/json")
 

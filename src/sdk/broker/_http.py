@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from ._problems import InvalidRequest, PayloadTooLarge
+from ._store import JobStore
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,3 +105,9 @@ def job_key_param(request: Request) -> int:
     if not _DIGITS.fullmatch(raw) or int(raw) > INT64_MAX:
         raise InvalidRequest(f"jobKey {raw!r} is not a valid job key (a positive 64-bit integer)")
     return int(raw)
+
+
+def store_of(request: Request) -> JobStore:
+    """The store the app serves (``create_app`` puts it on the app's state)."""
+    store: JobStore = request.app.state.store
+    return store

@@ -23,9 +23,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..models import ResponseModel
+from ._http import store_of
 from ._problems import InvalidRequest
 from ._stats import MAX_WINDOW_MINUTES, Stats, collector_for
-from ._store import JobStore
 
 DEFAULT_WINDOW_MINUTES = 15
 
@@ -123,7 +123,7 @@ def window_minutes(request: Request) -> int:
 
 
 async def read_stats(request: Request, minutes: int) -> Stats:
-    store: JobStore = request.app.state.store
+    store = store_of(request)
     return await collector_for(store).snapshot(store, minutes)
 
 

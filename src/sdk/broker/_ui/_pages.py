@@ -23,7 +23,7 @@ from starlette.templating import Jinja2Templates
 from ... import __version__
 from ...models import Job, JobSearchRequest, JobState
 from .._http import describe as describe_validation
-from .._http import job_key_param
+from .._http import job_key_param, store_of
 from .._problems import BrokerError
 from .._stats import CATEGORIES
 from .._stats_routes import DEFAULT_WINDOW_MINUTES, read_stats
@@ -56,7 +56,7 @@ TEMPLATES = Jinja2Templates(env=_env)
 
 
 def _store(request: Request) -> JobStore:
-    store: JobStore = request.app.state.store
+    store = store_of(request)
     return store
 
 
