@@ -182,12 +182,12 @@ class LeaseKeeper:
                 "job {}: lease extension failed ({}); it runs on until the lease ends", key, exc
             )
             return
+        self._on_extended()  # the server extended it, even if the handler ended meanwhile
         if lease.ended:
             return
         lease.backoff = None
         lease.scope.deadline = sent_at + self._lease_s
         lease.deadline_ms = sent_at_ms + self._timeout_ms
-        self._on_extended()
         self._schedule(lease, sent_at + self._every_s)
         self._log.bind(job_key=key).debug("job {}: lease extended by {} ms", key, self._timeout_ms)
 
