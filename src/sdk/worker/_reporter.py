@@ -94,35 +94,36 @@ class Reporter:
                 await anyio.sleep(delay)
 
     async def _send(self, job: ActivatedJob, outcome: Outcome) -> None:
+        report = self._report(job, outcome)
         if self._batcher is not None and self._batcher.open:
-            await self._batcher.submit(self._batch_report(job, outcome))
-            return
-        lease = job.lease_token
-        if isinstance(outcome, Complete):
-            await self._client.complete_job(job.job_key, outcome.variables, lease_token=lease)
-        elif isinstance(outcome, ThrowError):
+            await self._batcher.submit(report)
+        elif report.kind is ReportKind.COMPLETE:
+            await self._client.complete_job(
+                job.job_key, report.variables, lease_token=report.lease_token
+            )
+        elif report.kind is ReportKind.ERROR:
+            assert report.error_code is not None  # set by _report for every ERROR
             await self._client.throw_job_error(
                 job.job_key,
-                outcome.code,
-                error_message=outcome.message or None,
-                variables=outcome.variables or None,
-                lease_token=lease,
+                report.error_code,
+                error_message=report.error_message,
+                variables=report.variables,
+                lease_token=report.lease_token,
             )
         else:
-            retries = max(job.retries - 1, 0)
             await self._client.fail_job(
                 job.job_key,
-                retries=retries,
-                error_message=outcome.message,
-                retry_backoff_ms=self._backoff_ms(retries),
-                lease_token=lease,
+                retries=report.retries,
+                error_message=report.error_message,
+                retry_backoff_ms=report.retry_back_off,
+                lease_token=report.lease_token,
             )
 
     def _backoff_ms(self, retries: int) -> int:
         return self._task.retry.backoff_ms(retries) if retries else 0
 
-    def _batch_report(self, job: ActivatedJob, outcome: Outcome) -> JobReport:
-        """The same outcome as the per-job call would send, as one item of a batch."""
+    def _report(self, job: ActivatedJob, outcome: Outcome) -> JobReport:
+        """What to tell the server, once for both paths: a batch item or a per-job call."""
         key, lease = job.job_key, job.lease_token
         if isinstance(outcome, Complete):
             return JobReport(
