@@ -180,8 +180,11 @@ class TestBrokerKilled:
             process = brokers.enter_context(broker_process(db, port, log))
             async with AsyncClient(configuration=config) as client:
                 await wait_reachable(client, process)
+            # No client-level retries for the creators: every creation the crash interrupts,
+            # or that is tried while the broker is down, must surface here to be counted.
+            creators_config = {**config, "SDK_HTTP_RETRIES": "0"}
             async with (
-                AsyncClient(configuration=config) as client,
+                AsyncClient(configuration=creators_config) as client,
                 AcknowledgingClient(ledger, config, reporting) as worker_client,
                 running(make_worker(ledger), worker_client),
             ):
