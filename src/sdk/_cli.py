@@ -3,6 +3,9 @@
 python -m sdk jobs create TYPE [--variables JSON] [--count N] [--retries N] [--header K=V]
 python -m sdk jobs get KEY
 python -m sdk jobs list [--type TYPE] [--state STATE] [--limit N]
+python -m sdk login --name NAME --address URL [--auth BASIC|OAUTH] [--client-id ID] ...
+python -m sdk profiles | whoami | logout [NAME]
+(--profile NAME before the command, or SDK_PROFILE, selects a stored profile)
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import json
 import sys
 from typing import Any
 
+from . import _login_cli
 from .client import Client, Settings
+from .client._profiles import ProfileError
 from .errors import SdkError
 from .models import MAX_CREATE_BATCH, JobSpec, JobState
 
@@ -40,7 +45,10 @@ def parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    jobs = p.add_subparsers(dest="group", required=True).add_parser("jobs", help="jobs")
+    p.add_argument("--profile", help="stored profile to use (default: $SDK_PROFILE)")
+    groups = p.add_subparsers(dest="group", required=True)
+    jobs = groups.add_parser("jobs", help="jobs")
+    _login_cli.add_parsers(groups)
     sub = jobs.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create", help="create jobs of a type")
     create.add_argument("type")
@@ -72,8 +80,10 @@ def _create(client: Client, args: argparse.Namespace) -> None:
         remaining -= batch
 
 
-def run(args: argparse.Namespace) -> None:
-    with Client(Settings.load()) as client:
+def run(args: argparse.Namespace) -> int:
+    if args.group in _login_cli.COMMANDS:
+        return _login_cli.run(args)
+    with Client(Settings.load(_login_cli.configuration(args))) as client:
         if args.command == "create":
             _create(client, args)
         elif args.command == "get":
@@ -82,13 +92,16 @@ def run(args: argparse.Namespace) -> None:
             page = client.search_jobs(job_type=args.type, state=args.state, limit=args.limit)
             for job in page.items:
                 print(f"{job.job_key}  {job.type:<20} {job.state.value:<13} retries={job.retries}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        run(args)
+        return run(args)
+    except ProfileError as exc:  # a usage error, like a bad option: exit status 2
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (SdkError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return 0

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import _batch_routes, _camunda_routes, _ext_routes, _stats_routes, _ui
+from . import _batch_routes, _camunda_routes, _ext_routes, _identity_routes, _stats_routes, _ui
 from ._auth import AuthMiddleware, BrokerAuth
 from ._problems import BrokerError, problem_response
 from ._store import JobStore
@@ -51,6 +51,7 @@ def create_app(store: JobStore, *, auth: BrokerAuth | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *_camunda_routes.ROUTES,
+            *_identity_routes.ROUTES,
             *_ext_routes.ROUTES,
             *_batch_routes.ROUTES,
             *_stats_routes.ROUTES,

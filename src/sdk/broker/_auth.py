@@ -50,6 +50,8 @@ class Principal:
 
     name: str
     read_only: bool = False
+    kind: str = "user"
+    """``user`` (HTTP Basic), ``api-key`` or ``client`` (an OAuth client's token)."""
 
 
 class BrokerAuth:
@@ -129,8 +131,9 @@ class BrokerAuth:
     def _bearer(self, token: str) -> Principal | None:
         presented = digest(token)
         if any(hmac.compare_digest(key, presented) for key in self._api_keys):
-            return Principal("api-key")
-        return Principal("oauth-client") if self.tokens.valid(token) else None
+            return Principal("api-key", kind="api-key")
+        client_id = self.tokens.client_of(token)
+        return None if client_id is None else Principal(client_id or "oauth-client", kind="client")
 
 
 class AuthMiddleware:

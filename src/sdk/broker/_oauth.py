@@ -53,7 +53,8 @@ class TokenIssuer:
         self._clients = {cid: digest(s.get_secret_value()) for cid, s in clients.items()}
         self.ttl_s = ttl_s
         self._clock = clock
-        self._tokens: dict[bytes, float] = {}
+        self._tokens: dict[bytes, tuple[float, str]] = {}
+        """Digest of a token → (when it expires, the client it was issued to)."""
         self.issued = 0
         """Tokens handed out so far (tests use it to count fetches)."""
 
@@ -65,18 +66,24 @@ class TokenIssuer:
         expected = self._clients.get(client_id, digest(secrets.token_hex(16)))
         return hmac.compare_digest(expected, digest(client_secret)) and client_id in self._clients
 
-    def issue(self) -> str:
-        """A new token (expired ones are dropped on the way)."""
+    def issue(self, client_id: str = "") -> str:
+        """A new token for ``client_id`` (expired ones are dropped on the way)."""
         now = self._clock()
-        self._tokens = {t: exp for t, exp in self._tokens.items() if exp > now}
+        self._tokens = {t: entry for t, entry in self._tokens.items() if entry[0] > now}
         token = secrets.token_urlsafe(32)
-        self._tokens[digest(token)] = now + self.ttl_s
+        self._tokens[digest(token)] = (now + self.ttl_s, client_id)
         self.issued += 1
         return token
 
     def valid(self, token: str) -> bool:
-        expires_at = self._tokens.get(digest(token))
-        return expires_at is not None and self._clock() < expires_at
+        return self.client_of(token) is not None
+
+    def client_of(self, token: str) -> str | None:
+        """The client a live ``token`` was issued to; ``None`` when unknown or expired."""
+        entry = self._tokens.get(digest(token))
+        if entry is None or self._clock() >= entry[0]:
+            return None
+        return entry[1]
 
     def revoke_all(self) -> None:
         """Forget every issued token (as a restart does); clients must fetch new ones."""
@@ -137,7 +144,7 @@ def token_route(issuer: TokenIssuer) -> Route:
                 400, "unsupported_grant_type", "only grant_type=client_credentials is supported"
             )
         body = {
-            "access_token": issuer.issue(),
+            "access_token": issuer.issue(client_id),
             "token_type": "Bearer",
             "expires_in": max(int(issuer.ttl_s), 1),
         }

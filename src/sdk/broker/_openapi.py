@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from .. import __version__
 from ..models import (
+    CamundaUserResult,
     Capabilities,
     Job,
     JobActivationRequest,
@@ -128,6 +129,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/v2/topology"): Operation(
         "The cluster's shape and version.", response=TopologyResponse
+    ),
+    ("GET", "/v2/authentication/me"): Operation(
+        "Whom the request's credentials authenticate as (anonymous on an open broker).",
+        response=CamundaUserResult,
     ),
     ("GET", "/v2/ext/capabilities"): Operation(
         "The extensions this server speaks beyond the Camunda job API.", response=Capabilities

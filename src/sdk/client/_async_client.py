@@ -14,6 +14,7 @@ from loguru import logger
 from ..errors import BackpressureError, ConnectionError, ProtocolError, ServerError
 from ..models import (
     ActivatedJob,
+    CamundaUserResult,
     Capabilities,
     CreateProcessInstanceResult,
     DeploymentResult,
@@ -26,7 +27,7 @@ from ..models import (
     TopologyResponse,
 )
 from ..models._batch import JobReport, JobReportResult
-from . import _calls, _cluster, _event_stream
+from . import _calls, _cluster, _event_stream, _identity
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
 from ._retry import HttpRetryPolicy
@@ -240,6 +241,15 @@ class AsyncClient:
     async def topology(self) -> TopologyResponse:
         """The cluster topology; also a cheap "is the server there" check."""
         return await self._send(_calls.topology())
+
+    async def current_user(self) -> CamundaUserResult:
+        """Whom this client's credentials authenticate as (``GET /v2/authentication/me``).
+
+        Raises:
+            UnauthorizedError: the server rejected the credentials.
+            NotFoundError: a server without the endpoint (an older Camunda).
+        """
+        return await self._send(_identity.current_user())
 
     async def check_server(self) -> TopologyResponse:
         """Make sure the server speaks the Camunda 8 REST v2 job API; returns its topology.

@@ -65,6 +65,15 @@ class TokenCache:
         self.path = folder.expanduser() / f"oauth-token-{digest}.json"
         self._warned = False
 
+    @classmethod
+    def of_client(cls, folder: Path, oauth_url: str, client_id: str, audience: str) -> TokenCache:
+        """The cache of one client's tokens (``python -m sdk logout`` deletes it by this key)."""
+        return cls(folder, f"{oauth_url}|{client_id}|{audience}")
+
+    def clear(self) -> None:
+        """Delete the cached token, whichever it is."""
+        self.path.unlink(missing_ok=True)
+
     def load(self) -> Token | None:
         """The cached token, or ``None`` when there is none or it cannot be read."""
         try:
@@ -130,7 +139,7 @@ class OAuthClientCredentials(httpx.Auth):
         self._timeout = httpx.Timeout(timeout_s).as_dict()
         self._clock = clock
         self._cache = (
-            TokenCache(cache_dir, f"{oauth_url}|{client_id}|{audience}") if cache_dir else None
+            TokenCache.of_client(cache_dir, oauth_url, client_id, audience) if cache_dir else None
         )
         self._token: Token | None = None
         self._thread_lock = threading.Lock()

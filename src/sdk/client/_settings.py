@@ -1,4 +1,4 @@
-"""Zero-config settings: ``.env`` < environment < an explicit ``configuration`` mapping.
+"""Zero-config settings: profile < ``.env`` < environment < an explicit ``configuration``.
 
 Variable names follow the official Camunda SDKs (``CAMUNDA_REST_ADDRESS``, ...), so one
 environment configures both.
@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ..errors import ConfigurationError
+from ._profiles import PROFILE_VARIABLE, ProfileSource
 from ._transport import HttpTransport
 
 DEFAULT_REST_ADDRESS = "http://localhost:8080/v2"
@@ -115,6 +116,31 @@ class Settings(BaseSettings):
         " waited for (the error is raised with `retry_after_s`).",
     )
 
+    profile: str | None = Field(
+        default=None,
+        validation_alias=PROFILE_VARIABLE,
+        description="Name of a profile stored by `python -m sdk login` (`--profile`); it fills"
+        " only the settings that the configuration, the environment and `.env` leave unset.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The profile comes last: it reads its name from the sources before it."""
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            file_secret_settings,
+            ProfileSource(settings_cls),
+        )
+
     @field_validator("rest_address")
     @classmethod
     def _no_credentials_in_address(cls, value: str | None) -> str | None:
@@ -133,10 +159,12 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, configuration: Mapping[str, Any] | None = None) -> Settings:
-        """Read ``.env`` and the environment, then apply ``configuration`` on top.
+        """Read the selected profile, ``.env`` and the environment, then apply
+        ``configuration`` on top (each fills only what the ones after it leave unset).
 
         Raises:
-            ConfigurationError: an unknown key in ``configuration`` or an invalid value.
+            ConfigurationError: an unknown key in ``configuration`` or an invalid value;
+                ``ProfileError`` when the selected profile is unknown or its file unreadable.
         """
         explicit = dict(configuration or {})
         known = {f.validation_alias for f in cls.model_fields.values()} | set(cls.model_fields)

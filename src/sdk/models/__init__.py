@@ -28,6 +28,8 @@ from ._extensions import JobSearchRequest as JobSearchRequest
 from ._extensions import JobSearchResult as JobSearchResult
 from ._extensions import JobSpec as JobSpec
 from ._extensions import JobState as JobState
+from ._identity import CamundaUserResult as CamundaUserResult
+from ._identity import TenantResult as TenantResult
 from ._jobs import ActivatedJob as ActivatedJob
 from ._jobs import JobActivationRequest as JobActivationRequest
 from ._jobs import JobActivationResult as JobActivationResult
@@ -64,6 +66,7 @@ __all__ = [
     "MAX_SEARCH_LIMIT",
     "ActivatedJob",
     "BrokerInfo",
+    "CamundaUserResult",
     "Capabilities",
     "CreateProcessInstanceResult",
     "DeploymentDecisionRequirementsResult",
@@ -104,6 +107,7 @@ __all__ = [
     "RequestModel",
     "ResponseModel",
     "TenantId",
+    "TenantResult",
     "TopologyResponse",
     "parse_job_key",
 ]

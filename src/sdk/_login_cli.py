@@ -1,0 +1,212 @@
+"""``python -m sdk login | profiles | whoami | logout``: named connection profiles.
+
+``login`` checks the credentials against the server (``GET /v2/authentication/me``) and only
+then stores them (``sdk.client._profiles``: a 0600 file in the user's config folder); an OAuth
+login leaves its token in the profile's token cache, so the next command does not ask the
+identity provider again. Secrets are read from ``--client-secret`` or a prompt that does not
+echo, and are never printed back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from pydantic import SecretStr
+
+from .client import Client, Settings
+from .client._oauth import TokenCache
+from .client._profiles import (
+    PROFILE_VARIABLE,
+    TOKEN_FOLDER,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    check_name,
+)
+from .client._settings import DEFAULT_OAUTH_URL, DEFAULT_TOKEN_AUDIENCE, AuthStrategy
+from .errors import ConfigurationError, NotFoundError, UnauthorizedError
+from .models import CamundaUserResult
+
+COMMANDS = frozenset({"login", "profiles", "whoami", "logout"})
+DEFAULT_PROFILE = "default"
+STRATEGIES = [s.value for s in AuthStrategy]
+
+
+def profile_option() -> argparse.ArgumentParser:
+    """``--profile`` for subcommands; SUPPRESS keeps the one given before the command."""
+    option = argparse.ArgumentParser(add_help=False)
+    option.add_argument(
+        "--profile",
+        default=argparse.SUPPRESS,
+        help=f"profile to use (default: ${PROFILE_VARIABLE})",
+    )
+    return option
+
+
+def add_parsers(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the profile commands to ``python -m sdk``'s command list."""
+    login = groups.add_parser("login", help="check credentials and store them as a profile")
+    login.add_argument("--name", default=DEFAULT_PROFILE, help="profile name (default: default)")
+    login.add_argument("--address", required=True, help="REST address, e.g. http://host:8080")
+    login.add_argument(
+        "--auth",
+        type=str.upper,
+        choices=STRATEGIES,
+        help="NONE, BASIC or OAUTH (default: OAUTH with --oauth-url, BASIC with --client-id)",
+    )
+    login.add_argument("--client-id", help="OAuth client id, or the BASIC user name")
+    login.add_argument("--client-secret", help="secret or password (default: prompt, not echoed)")
+    login.add_argument("--oauth-url", help=f"OAuth token endpoint (default: {DEFAULT_OAUTH_URL})")
+    login.add_argument("--audience", help=f"OAuth audience (default: {DEFAULT_TOKEN_AUDIENCE})")
+    login.add_argument("--no-verify", action="store_true", help="store without asking the server")
+    groups.add_parser("profiles", help="list stored profiles (never their secrets)")
+    groups.add_parser(
+        "whoami", help="whom the credentials authenticate as", parents=[profile_option()]
+    )
+    logout = groups.add_parser("logout", help="remove a stored profile", parents=[profile_option()])
+    logout.add_argument("name", nargs="?", help="profile to remove (default: the selected one)")
+
+
+def selected(args: argparse.Namespace) -> str | None:
+    """The profile chosen by ``--profile``, else by ``SDK_PROFILE``."""
+    return getattr(args, "profile", None) or os.environ.get(PROFILE_VARIABLE) or None
+
+
+def configuration(args: argparse.Namespace) -> dict[str, str]:
+    """Explicit settings of this run: only the profile name (``--profile`` beats the variable)."""
+    name = getattr(args, "profile", None)
+    return {PROFILE_VARIABLE: check_name(name)} if name else {}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one profile command; the exit status."""
+    store = ProfileStore()
+    if args.group == "login":
+        return _login(store, args)
+    if args.group == "profiles":
+        return _list(store, selected(args))
+    if args.group == "whoami":
+        return _whoami(Settings.load(configuration(args)))
+    return _logout(store, args.name or selected(args))
+
+
+def _secret(args: argparse.Namespace, auth: str) -> str:
+    if args.client_secret:
+        return str(args.client_secret)
+    what = "password" if auth == "BASIC" else "client secret"
+    try:
+        secret = getpass.getpass(f"{what} for {args.client_id}: ")
+    except EOFError:
+        secret = ""
+    if not secret:
+        raise ConfigurationError(f"login needs the {what} (--client-secret or the prompt)")
+    return secret
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    auth = args.auth or ("OAUTH" if args.oauth_url else "BASIC" if args.client_id else "NONE")
+    if auth == "NONE":
+        return Profile(check_name(args.name), args.address)
+    if not args.client_id:
+        what = "the user name" if auth == "BASIC" else "the OAuth client id"
+        raise ConfigurationError(f"{auth} login needs --client-id ({what})")
+    oauth = auth == "OAUTH"
+    return Profile(
+        check_name(args.name),
+        args.address,
+        auth,
+        args.client_id,
+        SecretStr(_secret(args, auth)),
+        args.oauth_url if oauth else None,
+        args.audience if oauth else None,
+    )
+
+
+def _identify(client: Client) -> CamundaUserResult | None:
+    """Whom the client authenticates as; ``None``: accepted by a server that does not say."""
+    try:
+        return client.current_user()
+    except NotFoundError:
+        client.topology()  # an older server: at least the credentials were accepted
+        return None
+
+
+def _describe(who: CamundaUserResult | None, settings: Settings) -> str:
+    where = f"{settings.resolved_auth().value} at {settings.base_url}"
+    if who is None:
+        return f"credentials accepted ({where}); the server does not say whom they name"
+    if who.is_anonymous or who.username is None:
+        return f"anonymous: {settings.base_url} accepts requests without credentials"
+    return f"{who.username} ({where})"
+
+
+def _login(store: ProfileStore, args: argparse.Namespace) -> int:
+    profile = _profile(args)
+    # exactly this profile's values (None: no other profile fills what it leaves unset)
+    settings = Settings.load({**profile.settings(store.folder), PROFILE_VARIABLE: None})
+    if not args.no_verify:
+        with Client(settings) as client:
+            try:
+                who = _identify(client)
+            except UnauthorizedError as exc:
+                print(
+                    f"error: {settings.base_url} did not accept the credentials for profile"
+                    f" {profile.name!r} ({exc.detail}); nothing was saved",
+                    file=sys.stderr,
+                )
+                return 1
+        print(f"authenticated as {_describe(who, settings)}")
+    store.save(profile)
+    print(f"saved profile {profile.name!r} in {store.path}")
+    print(f"use it with: python -m sdk --profile {profile.name} ... (or {PROFILE_VARIABLE})")
+    return 0
+
+
+def _list(store: ProfileStore, current: str | None) -> int:
+    profiles = store.load()
+    if not profiles:
+        print(f"no profiles in {store.path}; create one with: python -m sdk login")
+        return 0
+    rows = [("", "NAME", "AUTH", "CLIENT ID", "ADDRESS")]
+    for name, p in sorted(profiles.items()):
+        rows.append(("*" if name == current else "", name, p.auth, p.client_id or "-", p.address))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _whoami(settings: Settings) -> int:
+    profile = f" (profile {settings.profile!r})" if settings.profile else ""
+    with Client(settings) as client:
+        try:
+            who = _identify(client)
+        except UnauthorizedError as exc:
+            print(
+                f"not authenticated{profile}: {settings.base_url} rejected the"
+                f" {settings.resolved_auth().value} credentials ({exc.detail})",
+                file=sys.stderr,
+            )
+            return 1
+    print(_describe(who, settings) + profile)
+    return 0
+
+
+def _logout(store: ProfileStore, name: str | None) -> int:
+    if not name:
+        raise ProfileError(
+            f"name the profile to remove: python -m sdk logout NAME (or {PROFILE_VARIABLE})"
+        )
+    profile = store.remove(name)
+    if profile.auth == "OAUTH" and profile.client_id:
+        TokenCache.of_client(
+            store.folder / TOKEN_FOLDER,
+            profile.oauth_url or DEFAULT_OAUTH_URL,
+            profile.client_id,
+            profile.audience or DEFAULT_TOKEN_AUDIENCE,
+        ).clear()
+    print(f"removed profile {name!r} from {store.path}")
+    return 0
