@@ -20,7 +20,6 @@ from .client import Client, Settings
 from .client._oauth import TokenCache
 from .client._profiles import (
     PROFILE_VARIABLE,
-    TOKEN_FOLDER,
     Profile,
     ProfileError,
     ProfileStore,
@@ -62,7 +61,9 @@ def add_parsers(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     login.add_argument("--oauth-url", help=f"OAuth token endpoint (default: {DEFAULT_OAUTH_URL})")
     login.add_argument("--audience", help=f"OAuth audience (default: {DEFAULT_TOKEN_AUDIENCE})")
     login.add_argument("--no-verify", action="store_true", help="store without asking the server")
-    groups.add_parser("profiles", help="list stored profiles (never their secrets)")
+    groups.add_parser(
+        "profiles", help="list stored profiles (never their secrets)", parents=[profile_option()]
+    )
     groups.add_parser(
         "whoami", help="whom the credentials authenticate as", parents=[profile_option()]
     )
@@ -94,15 +95,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _secret(args: argparse.Namespace, auth: str) -> str:
+    """From ``--client-secret``, else a piped stdin's first line, else a prompt without echo."""
     if args.client_secret:
         return str(args.client_secret)
     what = "password" if auth == "BASIC" else "client secret"
     try:
-        secret = getpass.getpass(f"{what} for {args.client_id}: ")
-    except EOFError:
+        if sys.stdin is not None and not sys.stdin.isatty():
+            secret = sys.stdin.readline().rstrip("\r\n")  # `... | python -m sdk login`
+        else:
+            secret = getpass.getpass(f"{what} for {args.client_id}: ")
+    except (EOFError, KeyboardInterrupt):
         secret = ""
     if not secret:
-        raise ConfigurationError(f"login needs the {what} (--client-secret or the prompt)")
+        raise ConfigurationError(
+            f"login needs the {what}: --client-secret, the prompt, or a line on stdin"
+        )
     return secret
 
 
@@ -143,10 +150,26 @@ def _describe(who: CamundaUserResult | None, settings: Settings) -> str:
     return f"{who.username} ({where})"
 
 
+def _own_settings(profile: Profile, store: ProfileStore) -> Settings:
+    """Exactly ``profile``'s values over the defaults (no selected profile fills the rest)."""
+    return Settings.load({**profile.settings(store.folder), PROFILE_VARIABLE: None})
+
+
+def _token_cache(settings: Settings) -> TokenCache | None:
+    """The token cache an OAuth profile's client uses (``None`` for other strategies)."""
+    if settings.token_cache_dir is None or settings.client_id is None:
+        return None
+    return TokenCache.of_client(
+        settings.token_cache_dir, settings.oauth_url, settings.client_id, settings.token_audience
+    )
+
+
 def _login(store: ProfileStore, args: argparse.Namespace) -> int:
     profile = _profile(args)
-    # exactly this profile's values (None: no other profile fills what it leaves unset)
-    settings = Settings.load({**profile.settings(store.folder), PROFILE_VARIABLE: None})
+    settings = _own_settings(profile, store)
+    cache = _token_cache(settings)
+    if cache is not None:
+        cache.clear()  # a token cached by an earlier login would not test this secret
     if not args.no_verify:
         with Client(settings) as client:
             try:
@@ -201,12 +224,8 @@ def _logout(store: ProfileStore, name: str | None) -> int:
             f"name the profile to remove: python -m sdk logout NAME (or {PROFILE_VARIABLE})"
         )
     profile = store.remove(name)
-    if profile.auth == "OAUTH" and profile.client_id:
-        TokenCache.of_client(
-            store.folder / TOKEN_FOLDER,
-            profile.oauth_url or DEFAULT_OAUTH_URL,
-            profile.client_id,
-            profile.audience or DEFAULT_TOKEN_AUDIENCE,
-        ).clear()
+    cache = _token_cache(_own_settings(profile, store))
+    if cache is not None:
+        cache.clear()
     print(f"removed profile {name!r} from {store.path}")
     return 0

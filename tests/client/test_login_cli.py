@@ -7,6 +7,7 @@ real child process.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 import pytest
+from pydantic import SecretStr
 
 from sdk._cli import main
 from sdk.client._profiles import ProfileStore
@@ -59,11 +61,12 @@ def cli(capsys: pytest.CaptureFixture[str], config: Path) -> object:
     return run
 
 
-async def cli_process(config: Path, *argv: str, **env: str) -> Run:
+async def cli_process(config: Path, *argv: str, stdin: str = "", **env: str) -> Run:
     """``python -m sdk`` as a child process with only ``env`` set among the sdk's variables."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("CAMUNDA_", "SDK_"))}
     done = await anyio.run_process(
         [sys.executable, "-m", "sdk", *argv],
+        input=stdin.encode(),
         env={**base, "SDK_CONFIG_DIR": str(config), **env},
         check=False,
     )
@@ -80,6 +83,13 @@ def oauth_login(secured: Secured, name: str = "cloud", secret: str = CLIENT_SECR
     options = f"--name {name} --address {secured.url} --client-id {CLIENT_ID}"
     oauth = f"--oauth-url {secured.token_url} --audience sdk-broker"
     return ["login", *options.split(), *oauth.split(), "--client-secret", secret]
+
+
+class Terminal(io.StringIO):
+    """A stdin that is a terminal (so login prompts instead of reading a pipe)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 class TestBasicProfiles:
@@ -141,6 +151,7 @@ class TestBasicProfiles:
             return PASSWORD
 
         monkeypatch.setattr("getpass.getpass", getpass)
+        monkeypatch.setattr("sys.stdin", Terminal())
         result = await cli(*basic_login(secured)[:-2])
         assert result.code == 0, result.err
         assert prompts == [f"password for {USER}: "]
@@ -170,6 +181,14 @@ class TestBasicProfiles:
         assert "not authenticated" in result.err and "BASIC" in result.err
         assert "nope-71a2" not in result.err
 
+    async def test_a_piped_secret_is_read_from_stdin(self, secured: Secured, config: Path) -> None:
+        argv = basic_login(secured)[:-2]
+        result = await cli_process(config, *argv, stdin=f"{PASSWORD}\n")
+        assert result.code == 0, result.err
+        assert f"authenticated as {USER}" in result.out
+        assert PASSWORD not in result.out + result.err
+        assert ProfileStore(config).get("dev").secret == SecretStr(PASSWORD)
+
 
 class TestOAuthProfiles:
     async def test_login_fetches_one_token_that_later_processes_reuse(
@@ -191,6 +210,15 @@ class TestOAuthProfiles:
         assert list((config / "tokens").iterdir()) == []
         for output in (login, whoami):
             assert CLIENT_SECRET not in output.out + output.err
+
+    async def test_a_new_login_exchanges_its_own_secret_not_a_cached_token(
+        self, secured: Secured, cli: Cli, config: Path
+    ) -> None:
+        assert (await cli(*oauth_login(secured))).code == 0
+        again = await cli(*oauth_login(secured, secret="changed-secret-1d1d"))
+        assert again.code == 1 and "nothing was saved" in again.err
+        secret = ProfileStore(config).get("cloud").secret
+        assert secret is not None and secret.get_secret_value() == CLIENT_SECRET
 
     async def test_a_rejected_client_secret_saves_nothing(
         self, secured: Secured, cli: Cli, config: Path

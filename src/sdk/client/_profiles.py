@@ -29,6 +29,7 @@ PROFILES_FILE = "profiles.json"
 TOKEN_FOLDER = "tokens"
 """Where OAuth profiles cache their tokens, inside the config folder."""
 FORMAT_VERSION = 1
+STRATEGIES = ("NONE", "BASIC", "OAUTH")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -92,6 +93,10 @@ class Profile:
         fields = {k: data.get(k) for k in ("auth", "client_id", "oauth_url", "audience")}
         if not all(v is None or isinstance(v, str) for v in [*fields.values(), data.get("secret")]):
             raise ValueError(f"profile {name!r} has a field that is not a string")
+        if fields["auth"] not in (None, *STRATEGIES):
+            raise ValueError(
+                f"profile {name!r} has auth {fields['auth']!r}, not one of {STRATEGIES}"
+            )
         secret = data.get("secret")
         profile = cls(name, data["address"], **{k: v for k, v in fields.items() if v is not None})
         return replace(profile, secret=SecretStr(secret) if secret is not None else None)
