@@ -54,10 +54,12 @@ def add_parsers(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--auth",
         type=str.upper,
         choices=STRATEGIES,
-        help="NONE, BASIC or OAUTH (default: OAUTH with --oauth-url, BASIC with --client-id)",
+        help="NONE, BASIC, OAUTH or BEARER (default: BEARER with --api-key, OAUTH with"
+        " --oauth-url, BASIC with --client-id)",
     )
     login.add_argument("--client-id", help="OAuth client id, or the BASIC user name")
     login.add_argument("--client-secret", help="secret or password (default: prompt, not echoed)")
+    login.add_argument("--api-key", help="a bearer token / API key (BEARER auth)")
     login.add_argument("--oauth-url", help=f"OAuth token endpoint (default: {DEFAULT_OAUTH_URL})")
     login.add_argument("--audience", help=f"OAuth audience (default: {DEFAULT_TOKEN_AUDIENCE})")
     login.add_argument("--no-verify", action="store_true", help="store without asking the server")
@@ -96,27 +98,38 @@ def run(args: argparse.Namespace) -> int:
 
 def _secret(args: argparse.Namespace, auth: str) -> str:
     """From ``--client-secret``, else a piped stdin's first line, else a prompt without echo."""
-    if args.client_secret:
-        return str(args.client_secret)
-    what = "password" if auth == "BASIC" else "client secret"
+    if args.client_secret or args.api_key:
+        return str(args.client_secret or args.api_key)
+    what = {"BASIC": "password", "BEARER": "API key"}.get(auth, "client secret")
     try:
         if sys.stdin is not None and not sys.stdin.isatty():
             secret = sys.stdin.readline().rstrip("\r\n")  # `... | python -m sdk login`
         else:
-            secret = getpass.getpass(f"{what} for {args.client_id}: ")
+            secret = getpass.getpass(f"{what} for {args.client_id or args.address}: ")
     except (EOFError, KeyboardInterrupt):
         secret = ""
     if not secret:
         raise ConfigurationError(
-            f"login needs the {what}: --client-secret, the prompt, or a line on stdin"
+            f"login needs the {what}: {'--api-key' if auth == 'BEARER' else '--client-secret'},"
+            " the prompt, or a line on stdin"
         )
     return secret
 
 
+def _inferred_auth(args: argparse.Namespace) -> str:
+    if args.api_key:
+        return "BEARER"
+    return "OAUTH" if args.oauth_url else "BASIC" if args.client_id else "NONE"
+
+
 def _profile(args: argparse.Namespace) -> Profile:
-    auth = args.auth or ("OAUTH" if args.oauth_url else "BASIC" if args.client_id else "NONE")
+    auth = args.auth or _inferred_auth(args)
     if auth == "NONE":
         return Profile(check_name(args.name), args.address)
+    if auth == "BEARER":
+        return Profile(
+            check_name(args.name), args.address, auth, secret=SecretStr(_secret(args, auth))
+        )
     if not args.client_id:
         what = "the user name" if auth == "BASIC" else "the OAuth client id"
         raise ConfigurationError(f"{auth} login needs --client-id ({what})")

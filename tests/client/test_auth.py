@@ -16,6 +16,7 @@ from sdk.errors import ConfigurationError, ConnectionError, ForbiddenError, Unau
 from sdk.models import JobState
 
 from .conftest import (
+    API_KEY,
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,
@@ -82,6 +83,29 @@ class TestNoneAndBasic:
             assert (await client.search_jobs()).items == []
             with pytest.raises(ForbiddenError, match="may only read"):
                 await client.create_job("nope")
+
+
+class TestBearer:
+    async def test_an_api_key_works_jobs_and_never_shows(
+        self, secured: SecuredBroker, logs: Logs
+    ) -> None:
+        async with AsyncClient(configuration=secured.config(CAMUNDA_OAUTH_TOKEN=API_KEY)) as c:
+            key = await c.create_job("bearer")
+            assert (await c.current_user()).username == "api-key"
+            assert (await c.get_job(key)).type == "bearer"
+            assert API_KEY not in repr(c.settings) + repr(c._http.auth)
+        assert API_KEY not in logs.text()
+
+    async def test_a_wrong_key_is_unauthorized(self, secured: SecuredBroker) -> None:
+        config = secured.config(CAMUNDA_AUTH_STRATEGY="BEARER", CAMUNDA_OAUTH_TOKEN="nope-3c")
+        async with AsyncClient(configuration=config) as client:
+            with pytest.raises(UnauthorizedError) as caught:
+                await client.topology()
+        assert "nope-3c" not in str(caught.value)
+
+    def test_bearer_without_a_token_is_a_configuration_error(self) -> None:
+        with pytest.raises(ConfigurationError, match="CAMUNDA_OAUTH_TOKEN"):
+            AsyncClient(configuration={"CAMUNDA_AUTH_STRATEGY": "BEARER"})
 
 
 class TestOAuth:

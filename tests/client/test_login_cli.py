@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from sdk._cli import main
 from sdk.client._profiles import ProfileStore
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, VIEWER, VIEWER_PASSWORD
+from .conftest import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, VIEWER, VIEWER_PASSWORD
 from .conftest import SecuredBroker as Secured
 
 pytestmark = pytest.mark.anyio
@@ -237,6 +237,21 @@ def corrupt(config: Path) -> Path:
     path = config / "profiles.json"
     path.write_text("{oops", encoding="utf-8")
     return path
+
+
+class TestBearerProfiles:
+    async def test_an_api_key_profile_names_the_key_and_is_listed_without_it(
+        self, secured: Secured, cli: Cli
+    ) -> None:
+        login = await cli("login", "--name", "key", "--address", secured.url, "--api-key", API_KEY)
+        assert login.code == 0, login.err
+        assert "authenticated as api-key (BEARER" in login.out
+        listed = await cli("profiles")
+        assert "BEARER" in listed.out and API_KEY not in listed.out
+        jobs = await cli("--profile", "key", "jobs", "create", "by-key")
+        assert jobs.code == 0, jobs.err
+        for output in (login, listed, jobs):
+            assert API_KEY not in output.out + output.err
 
 
 class TestBadProfiles:

@@ -63,8 +63,15 @@ class TestTheFile:
 
     @pytest.mark.parametrize(
         "text",
-        ["{not json", "[]", '{"profiles": []}', '{"profiles": {"x": {"auth": "BASIC"}}}'],
-        ids=["syntax", "not-object", "profiles-not-object", "no-address"],
+        [
+            "{not json",
+            "[]",
+            '{"profiles": []}',
+            '{"profiles": {"x": {"auth": "BASIC"}}}',
+            '{"profiles": {"x": {"address": "http://h", "auth": "KERBEROS"}}}',
+            '{"profiles": {"x": {"address": "http://h", "secret": 42}}}',
+        ],
+        ids=["syntax", "not-object", "profiles-not-object", "no-address", "bad-auth", "number"],
     )
     def test_a_corrupt_file_is_an_error_naming_it(self, store: ProfileStore, text: str) -> None:
         store.folder.mkdir(parents=True)

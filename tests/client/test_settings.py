@@ -61,6 +61,10 @@ class TestValidation:
         assert Settings.load(basic).resolved_auth() is AuthStrategy.BASIC
         oauth = {"CAMUNDA_CLIENT_ID": "id", "CAMUNDA_CLIENT_SECRET": "s"}
         assert Settings.load(oauth).resolved_auth() is AuthStrategy.OAUTH
+        bearer = {"CAMUNDA_OAUTH_TOKEN": "key"}
+        assert Settings.load(bearer).resolved_auth() is AuthStrategy.BEARER
+        with pytest.raises(ConfigurationError, match="both OAUTH and BEARER"):
+            Settings.load({**oauth, **bearer}).resolved_auth()
 
     def test_both_kinds_of_credentials_need_an_explicit_strategy(self) -> None:
         both = {

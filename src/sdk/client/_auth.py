@@ -1,12 +1,29 @@
-"""``httpx.Auth`` for the configured strategy: nothing, HTTP Basic, or OAuth client credentials."""
+"""``httpx.Auth`` for the configured strategy: nothing, HTTP Basic, OAuth, or a static token."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import httpx
+from pydantic import SecretStr
 
 from ..errors import ConfigurationError
 from ._oauth import OAuthClientCredentials
 from ._settings import AuthStrategy, Settings
+
+
+class BearerToken(httpx.Auth):
+    """``Authorization: Bearer <token>`` on every request; the token stays out of reprs."""
+
+    def __init__(self, token: SecretStr) -> None:
+        self._header = f"Bearer {token.get_secret_value()}"
+
+    def __repr__(self) -> str:
+        return "BearerToken(***)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = self._header
+        yield request
 
 
 def auth_for(settings: Settings) -> httpx.Auth | None:
@@ -22,6 +39,10 @@ def auth_for(settings: Settings) -> httpx.Auth | None:
         return httpx.BasicAuth(
             settings.basic_auth_username, settings.basic_auth_password.get_secret_value()
         )
+    if strategy is AuthStrategy.BEARER:
+        if settings.oauth_token is None:
+            raise ConfigurationError("BEARER auth needs CAMUNDA_OAUTH_TOKEN (the token or API key)")
+        return BearerToken(settings.oauth_token)
     if settings.client_id is None or settings.client_secret is None:
         raise ConfigurationError("OAUTH auth needs CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET")
     return OAuthClientCredentials(

@@ -29,7 +29,7 @@ PROFILES_FILE = "profiles.json"
 TOKEN_FOLDER = "tokens"
 """Where OAuth profiles cache their tokens, inside the config folder."""
 FORMAT_VERSION = 1
-STRATEGIES = ("NONE", "BASIC", "OAUTH")
+STRATEGIES = ("NONE", "BASIC", "OAUTH", "BEARER")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -55,7 +55,8 @@ def check_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Profile:
-    """One stored connection: where, how, and who (``client_id`` is the BASIC user name)."""
+    """One stored connection: where, how, and who (``client_id`` is the BASIC user name;
+    ``secret`` the password, the client secret or the API key)."""
 
     name: str
     address: str
@@ -78,6 +79,8 @@ class Profile:
             values["CAMUNDA_OAUTH_URL"] = self.oauth_url
             values["CAMUNDA_TOKEN_AUDIENCE"] = self.audience
             values["CAMUNDA_TOKEN_CACHE_DIR"] = folder / TOKEN_FOLDER
+        elif self.auth == "BEARER":
+            values["CAMUNDA_OAUTH_TOKEN"] = self.secret
         return {k: v for k, v in values.items() if v is not None}
 
     def to_json(self) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class AuthStrategy(str, Enum):
     NONE = "NONE"
     BASIC = "BASIC"
     OAUTH = "OAUTH"
+    BEARER = "BEARER"
+    """A static bearer token (an API key), e.g. for the embedded broker's SDK_BROKER_API_KEYS."""
 
 
 class Settings(BaseSettings):
@@ -50,8 +52,8 @@ class Settings(BaseSettings):
     auth_strategy: AuthStrategy | None = Field(
         default=None,
         validation_alias="CAMUNDA_AUTH_STRATEGY",
-        description="`NONE`, `BASIC` or `OAUTH`; inferred from the credentials given when unset"
-        " (both kinds given: an error).",
+        description="`NONE`, `BASIC`, `OAUTH` or `BEARER`; inferred from the credentials given"
+        " when unset (two kinds given: an error).",
         json_schema_extra={"doc_default": "inferred"},
     )
     basic_auth_username: str | None = Field(
@@ -71,6 +73,12 @@ class Settings(BaseSettings):
     )
     client_secret: SecretStr | None = Field(
         default=None, validation_alias="CAMUNDA_CLIENT_SECRET", description="OAuth client secret."
+    )
+    oauth_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="CAMUNDA_OAUTH_TOKEN",
+        description="A static bearer token (an API key) for `BEARER` auth, sent as it is and"
+        " never renewed.",
     )
     oauth_url: str = Field(
         default=DEFAULT_OAUTH_URL,
@@ -190,14 +198,20 @@ class Settings(BaseSettings):
 
     def resolved_auth(self) -> AuthStrategy:
         """The auth strategy, inferred from the credentials when not set explicitly."""
-        basic = self.basic_auth_username is not None or self.basic_auth_password is not None
-        oauth = self.client_id is not None or self.client_secret is not None
         if self.auth_strategy is not None:
             return self.auth_strategy
-        if basic and oauth:
-            raise ConfigurationError(
-                "both BASIC and OAUTH credentials are set; set CAMUNDA_AUTH_STRATEGY to choose"
+        given = [
+            strategy
+            for strategy, values in (
+                (AuthStrategy.BASIC, (self.basic_auth_username, self.basic_auth_password)),
+                (AuthStrategy.OAUTH, (self.client_id, self.client_secret)),
+                (AuthStrategy.BEARER, (self.oauth_token,)),
             )
-        if basic:
-            return AuthStrategy.BASIC
-        return AuthStrategy.OAUTH if oauth else AuthStrategy.NONE
+            if any(v is not None for v in values)
+        ]
+        if len(given) > 1:
+            raise ConfigurationError(
+                f"both {' and '.join(s.value for s in given)} credentials are set;"
+                " set CAMUNDA_AUTH_STRATEGY to choose"
+            )
+        return given[0] if given else AuthStrategy.NONE
