@@ -14,6 +14,7 @@ import getpass
 import os
 import sys
 
+from dotenv import dotenv_values
 from pydantic import SecretStr
 
 from .client import Client, Settings
@@ -74,8 +75,9 @@ def add_parsers(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def selected(args: argparse.Namespace) -> str | None:
-    """The profile chosen by ``--profile``, else by ``SDK_PROFILE``."""
-    return getattr(args, "profile", None) or os.environ.get(PROFILE_VARIABLE) or None
+    """The profile chosen by ``--profile``, else by ``SDK_PROFILE`` (environment, ``.env``)."""
+    chosen = getattr(args, "profile", None) or os.environ.get(PROFILE_VARIABLE)
+    return chosen or dotenv_values(".env").get(PROFILE_VARIABLE) or None
 
 
 def configuration(args: argparse.Namespace) -> dict[str, str]:

@@ -124,10 +124,17 @@ class TestBasicProfiles:
     ) -> None:
         assert (await cli(*basic_login(secured, "a"), "--no-verify")).code == 0
         assert (await cli(*basic_login(secured, "b"), "--no-verify")).code == 0
-        monkeypatch.setenv("SDK_PROFILE", "b")
+        await anyio.Path(".env").write_text("SDK_PROFILE=a\n")
+        assert [line.split()[0] for line in (await cli("profiles")).out.splitlines()] == [
+            "NAME",
+            "*",
+            "b",
+        ]
+        monkeypatch.setenv("SDK_PROFILE", "b")  # the environment beats .env
         lines = (await cli("profiles")).out.splitlines()
         assert [line.split()[0] for line in lines] == ["NAME", "a", "*"]
         assert lines[2].split()[1] == "b"
+        assert (await cli("logout")).out.startswith("removed profile 'b'")
 
     async def test_a_wrong_password_saves_nothing_and_never_shows(
         self, secured: Secured, cli: Cli, config: Path
