@@ -3,8 +3,9 @@
 ``login`` checks the credentials against the server (``GET /v2/authentication/me``) and only
 then stores them (``sdk.client._profiles``: a 0600 file in the user's config folder); an OAuth
 login leaves its token in the profile's token cache, so the next command does not ask the
-identity provider again. Secrets are read from ``--client-secret`` or a prompt that does not
-echo, and are never printed back.
+identity provider again. Secrets are read from ``--client-secret`` / ``--api-key`` (visible in
+the process list), a piped stdin's first line, or a prompt that does not echo; they are never
+printed back.
 """
 
 from __future__ import annotations
@@ -223,9 +224,14 @@ def _whoami(settings: Settings) -> int:
         try:
             who = _identify(client)
         except UnauthorizedError as exc:
+            strategy = settings.resolved_auth()
+            what = (
+                "requires credentials and none are set"
+                if strategy is AuthStrategy.NONE
+                else f"rejected the {strategy.value} credentials"
+            )
             print(
-                f"not authenticated{profile}: {settings.base_url} rejected the"
-                f" {settings.resolved_auth().value} credentials ({exc.detail})",
+                f"not authenticated{profile}: {settings.base_url} {what} ({exc.detail})",
                 file=sys.stderr,
             )
             return 1

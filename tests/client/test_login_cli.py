@@ -17,10 +17,13 @@ from pathlib import Path
 
 import anyio
 import anyio.to_thread
+import httpx
 import pytest
 from pydantic import SecretStr
 
 from sdk._cli import main
+from sdk._login_cli import _describe, _identify
+from sdk.client import Client, Settings
 from sdk.client._profiles import ProfileStore
 
 from .conftest import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, VIEWER, VIEWER_PASSWORD
@@ -195,6 +198,30 @@ class TestBasicProfiles:
         assert f"authenticated as {USER}" in result.out
         assert PASSWORD not in result.out + result.err
         assert ProfileStore(config).get("dev").secret == SecretStr(PASSWORD)
+
+    async def test_whoami_without_credentials_says_they_are_required(
+        self, secured: Secured, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CAMUNDA_REST_ADDRESS", secured.url)
+        result = await cli("whoami")
+        assert result.code == 1
+        assert "requires credentials and none are set" in result.err
+
+
+def test_whoami_falls_back_to_topology_on_a_server_without_the_endpoint() -> None:
+    seen: list[str] = []
+
+    def older_camunda(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/v2/topology":
+            return httpx.Response(200, json={"brokers": [], "gatewayVersion": "8.6.0"})
+        return httpx.Response(404, json={"title": "NOT_FOUND", "status": 404})
+
+    settings = Settings.load({"CAMUNDA_REST_ADDRESS": "http://old:8080", "SDK_PROFILE": None})
+    with Client(settings, transport=httpx.MockTransport(older_camunda)) as client:
+        assert _identify(client) is None
+    assert seen == ["/v2/authentication/me", "/v2/topology"]
+    assert "the server does not say whom" in _describe(None, settings)
 
 
 class TestOAuthProfiles:
