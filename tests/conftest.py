@@ -5,7 +5,8 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from tests._postgres import (
+
+from sdk.broker._pg_cluster import (
     URL_VARIABLE,
     PrivateCluster,
     drop_database,

@@ -1,4 +1,5 @@
-"""A private PostgreSQL cluster for the tests: ``initdb`` and ``pg_ctl`` in a temporary folder.
+"""A private PostgreSQL cluster for tests and trials: ``initdb`` and ``pg_ctl`` in a temporary
+folder.
 
 CI (``.ci/run``) starts one and exports ``SDK_TEST_POSTGRES_URL``; elsewhere the suite starts
 its own when the server binaries exist (as an unprivileged user when run as root, since
