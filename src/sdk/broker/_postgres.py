@@ -68,8 +68,12 @@ class PostgresJobs:
         self._in_group = False
         self._events: list[Event] = []
         self._woken: set[str] = set()
-        with self._guard():
-            ensure_schema(self._connection(), self.path)
+        try:
+            with self._guard():
+                ensure_schema(self._connection(), self.path)
+        except BaseException:
+            self.close()  # e.g. a newer schema: refused, and no connection left open
+            raise
 
     # -- connection and transactions -------------------------------------------------------
 
@@ -97,7 +101,7 @@ class PostgresJobs:
         except psycopg.OperationalError as exc:
             self.close()  # the next call connects afresh
             raise StoreUnavailable(
-                "the job database is unavailable, retry later: "
+                f"the job database {self.path} is unavailable, retry later: "
                 + redact_text(str(exc).strip(), self.url)
             ) from None
 
