@@ -22,6 +22,7 @@ from ..models import ActivatedJob, Job, JobEventRecord, JobKey, JobSpec, JobStat
 from ._backends import open_jobs
 from ._contract import Activation, Failure, Jobs
 from ._notifier import Notifier
+from ._problems import StoreUnavailable
 
 T = TypeVar("T")
 
@@ -143,6 +144,8 @@ class JobStore:
                 results = await self._run(self._jobs.run_group, calls)
         finally:
             self._signal_change()
+        if results and all(not ok and isinstance(v, StoreUnavailable) for ok, v in results):
+            raise results[0][1]  # the database was away: the whole request is retried (503)
         return results
 
     def _signal_change(self) -> None:
