@@ -15,7 +15,9 @@ WORKDIR /app
 # The package first, so editing handlers does not reinstall it.
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install . && rm -rf src
+# EXTRAS (build arg), e.g. "postgres": optional extras to install with it.
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS:+[$EXTRAS]}" && rm -rf src
 
 COPY workers ./workers
 

@@ -17,11 +17,15 @@ HTTP_TIMEOUT_S = 30.0
 """Longer than every long poll the suite makes, shorter than the per-test timeout."""
 
 
-@pytest.fixture(params=["memory", "sqlite-file"])
+@pytest.fixture(params=["memory", "sqlite-file", "postgres"])
 def store_path(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the broker keeps its jobs: in memory, or in a SQLite file (WAL, fsync)."""
+    """Where the broker keeps its jobs: in memory, in a SQLite file (WAL, fsync), or in a
+    fresh PostgreSQL database (skipped, saying why, where no server can be started)."""
     if request.param == "memory":
         return ":memory:"
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
     return str(tmp_path / "jobs.sqlite3")
 
 

@@ -79,6 +79,18 @@ def broker_process(db: Path, port: int, log: Path) -> Iterator[Process]:
 
 
 @contextmanager
+def replica_process(database_url: str, port: int, log: Path) -> Iterator[Process]:
+    """``python -m sdk.broker --database-url URL --port PORT``: one of several brokers on one
+    PostgreSQL database; killed when the block ends."""
+    args = ["-m", "sdk.broker", "--database-url", database_url, "--port", str(port)]
+    proc = _spawn(args, log.parent, log, clean_env())
+    try:
+        yield proc
+    finally:
+        proc.kill()
+
+
+@contextmanager
 def worker_process(
     module: str, name: str, address: str, cwd: Path, **env: str
 ) -> Iterator[Process]:

@@ -10,7 +10,9 @@ leave it out to change only retries). Every step runs
 on both, and after every step the store must show exactly what the model says: each job's
 state, fields and history, and every state's search results.
 
-Runs on ``":memory:"`` and on a SQLite file (which may also be closed and reopened).
+The machine drives the store contract (``sdk.broker._contract.Jobs``), so the same rules run
+on ``":memory:"``, on a SQLite file and on PostgreSQL (each of the last two may also be closed
+and reopened; Postgres is skipped, saying why, where no server can be started).
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from sdk.broker._contract import Activation, Failure, Jobs
+from sdk.broker._postgres import PostgresJobs
 from sdk.broker._problems import BrokerError, JobInWrongState, JobNotFound
-from sdk.broker._sqlite import FIRST_KEY, Activation, Failure, SqliteJobs
+from sdk.broker._sqlite import FIRST_KEY, SqliteJobs
 from sdk.models import DEFAULT_TENANT, JobSpec, JobState, LeasedJob
 
 START_MS = 1_700_000_000_000
@@ -213,15 +218,15 @@ class StoreMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp: Path | None = None
-        self.store = SqliteJobs(self.store_path(), synchronous="NORMAL")
+        self.store: Jobs = self.open_store()
         self.model = JobModel()
         self.now = START_MS
         self.counter = 0
         self.tokens: dict[int, list[str]] = {}
         """Every lease token the store handed out per job, oldest first."""
 
-    def store_path(self) -> str:
-        return ":memory:"
+    def open_store(self) -> Jobs:
+        return SqliteJobs(":memory:", synchronous="NORMAL")
 
     def teardown(self) -> None:
         self.store.close()
@@ -399,15 +404,43 @@ class StoreMachine(RuleBasedStateMachine):
 class FileStoreMachine(StoreMachine):
     """The same rules on a SQLite file, which may also be closed and opened again."""
 
-    def store_path(self) -> str:
+    def open_store(self) -> Jobs:
         self.tmp = Path(tempfile.mkdtemp(prefix="sdk-model-"))
-        return str(self.tmp / "jobs.sqlite3")
+        return SqliteJobs(self.tmp / "jobs.sqlite3", synchronous="NORMAL")
 
     @rule()
     def reopen(self) -> None:
         path = self.store.path
         self.store.close()
         self.store = SqliteJobs(path, synchronous="NORMAL")
+
+
+class PostgresStoreMachine(StoreMachine):
+    """The same rules on PostgreSQL: each run starts from an empty database, which may also
+    be closed and connected to again."""
+
+    database_url: str | None = None
+    """Set by the ``postgres_machine`` fixture below."""
+
+    def open_store(self) -> Jobs:
+        assert self.database_url is not None
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+        return PostgresJobs(self.database_url)
+
+    @rule()
+    def reopen(self) -> None:
+        self.store.close()
+        assert self.database_url is not None
+        self.store = PostgresJobs(self.database_url)
+
+
+@pytest.fixture(autouse=True)
+def postgres_machine(request: pytest.FixtureRequest) -> None:
+    """Give the Postgres machines a database of their own (or skip, saying why)."""
+    if getattr(request.cls, "needs_postgres", False):
+        PostgresStoreMachine.database_url = request.getfixturevalue("postgres_url")
 
 
 SETTINGS = settings(
@@ -421,6 +454,9 @@ TestMemoryStore = StoreMachine.TestCase
 TestMemoryStore.settings = SETTINGS
 TestFileStore = FileStoreMachine.TestCase
 TestFileStore.settings = SETTINGS
+TestPostgresStore = PostgresStoreMachine.TestCase
+TestPostgresStore.settings = SETTINGS
+TestPostgresStore.needs_postgres = True  # type: ignore[attr-defined]
 
 
 class ThoroughMemoryMachine(StoreMachine):

@@ -127,3 +127,19 @@ class TestEnvExample:
         }
         assert variables - listed == set(), "missing from .env.example"
         assert listed - variables == set(), "in .env.example but read by nothing"
+
+
+class TestComposePostgresProfile:
+    def test_runs_two_broker_replicas_on_postgres_and_workers_on_them(self) -> None:
+        services: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())["services"]
+        assert services["postgres"]["image"].startswith("postgres:")
+        replicas = services["broker-pg"]
+        assert replicas["deploy"]["replicas"] == 2
+        assert replicas["build"]["args"]["EXTRAS"] == "postgres"
+        url = replicas["environment"]["SDK_BROKER_DATABASE_URL"]
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url
+        assert replicas["depends_on"]["postgres"]["condition"] == "service_healthy"
+        workers = services["worker-pg"]
+        assert workers["environment"]["CAMUNDA_REST_ADDRESS"] == "http://broker-pg:8080/v2"
+        for name in ("postgres", "broker-pg", "worker-pg"):
+            assert services[name]["profiles"] == ["postgres"], name

@@ -20,12 +20,12 @@ from ..models._batch import (
     JobReportResult,
     ReportKind,
 )
+from ._contract import Failure, Jobs
 from ._http import INT64_MAX, read_model, store_of
 from ._problems import BrokerError, InvalidRequest
-from ._sqlite import Failure, SqliteJobs
 
 
-def _operation(report: JobReport) -> Callable[[SqliteJobs, int], Any]:
+def _operation(report: JobReport) -> Callable[[Jobs, int], Any]:
     """The store call a report stands for, bound to everything but the store and the time."""
     key = int(report.job_key)
     if key > INT64_MAX:

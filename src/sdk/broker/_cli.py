@@ -14,7 +14,8 @@ from loguru import logger
 
 from ..errors import ConfigurationError
 from ._auth import BrokerAuthSettings
-from ._server import BrokerStartError, bind, rest_url, serve
+from ._redact import redact
+from ._server import BrokerStartError, bind, open_store, rest_url, serve
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +37,15 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=default_db_path(),
         help=f"SQLite file, or :memory: (default: {default_db_path()})",
+    )
+    url = os.environ.get("SDK_BROKER_DATABASE_URL") or None
+    p.add_argument(
+        "--database-url",
+        default=url,
+        metavar="postgresql://USER:PASSWORD@HOST/DB",
+        help="keep the jobs in PostgreSQL instead of --db (several brokers may share it;"
+        " needs sdk[postgres]; default: $SDK_BROKER_DATABASE_URL"
+        + (f", now {redact(url)})" if url else ", unset)"),
     )
     p.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST})"
@@ -77,9 +87,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace) -> None:
+    where = args.database_url or args.db
+    store = open_store(where, synchronous=args.synchronous)  # a clear error, not a group's
     async with anyio.create_task_group() as tg:
         await tg.start(
-            partial(serve, args.db, sock=args.sock, synchronous=args.synchronous, auth=args.auth)
+            partial(
+                serve,
+                where,
+                sock=args.sock,
+                synchronous=args.synchronous,
+                auth=args.auth,
+                store=store,
+            )
         )
         logger.info("broker: dashboard at {}/ui", rest_url(args.sock).removesuffix("/v2"))
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

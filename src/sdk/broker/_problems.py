@@ -41,6 +41,17 @@ class JobInWrongState(BrokerError):
     title = "INVALID_STATE"
 
 
+class StoreUnavailable(BrokerError):
+    """The job database cannot be reached (e.g. PostgreSQL restarts): retry after a back-off.
+
+    503 ``RESOURCE_EXHAUSTED`` is what clients already retry on every call; a write whose
+    commit was cut off may or may not have happened, as with any lost answer.
+    """
+
+    status = 503
+    title = "RESOURCE_EXHAUSTED"
+
+
 def problem_response(request: Request, status: int, title: str, detail: str) -> Response:
     """A problem+json response with all five fields present, as Camunda sends them."""
     body = ProblemDetail(

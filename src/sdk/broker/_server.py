@@ -14,6 +14,8 @@ from loguru import logger
 
 from ._app import create_app
 from ._auth import BrokerAuth
+from ._problems import StoreUnavailable
+from ._sqlite import StoreVersionError
 from ._store import JobStore
 
 SHUTDOWN_GRACE_S = 2
@@ -29,6 +31,14 @@ class RunningBroker:
 
     url: str
     store: JobStore
+
+
+def open_store(db: str | Path, *, synchronous: str = "FULL") -> JobStore:
+    """Open the store at ``db`` (a file or a PostgreSQL URL), or say why it cannot be."""
+    try:
+        return JobStore(db, synchronous=synchronous)
+    except (StoreVersionError, StoreUnavailable) as exc:
+        raise BrokerStartError(f"cannot open the job store: {exc}") from None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -89,18 +99,22 @@ async def serve(
     synchronous: str = "FULL",
     sock: socket.socket | None = None,
     auth: BrokerAuth | None = None,
+    store: JobStore | None = None,
     task_status: TaskStatus[RunningBroker] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve a broker on ``db`` until cancelled; ``task_status`` receives the running broker.
 
-    Signals are left to the caller: this never installs a handler, so a worker process that
-    embeds the broker keeps control of its own shutdown. Pass ``sock`` (from ``bind``) to
-    learn of a taken port before any task group wraps the error. Pass ``auth`` to require
+    ``db`` is a SQLite file (or ``:memory:``) or a PostgreSQL URL, which several brokers may
+    share. Signals are left to the caller: this never installs a handler, so a worker process
+    that embeds the broker keeps control of its own shutdown. Pass ``sock`` (from ``bind``)
+    and ``store`` (from ``open_store``, which serve then owns) to learn of a taken port or an
+    unreachable database before any task group wraps the error. Pass ``auth`` to require
     credentials; without it the broker is open (a loud warning when not on loopback).
     """
     if sock is None:
         sock = bind(host, port)
-    store = JobStore(db, synchronous=synchronous)
+    if store is None:
+        store = open_store(db, synchronous=synchronous)
     config = uvicorn.Config(
         create_app(store, auth=auth),
         log_level="warning",
@@ -112,12 +126,15 @@ async def serve(
     server = uvicorn.Server(config)
     server.lifespan = config.lifespan_class(config)
     try:
-        await server.startup(sockets=[sock])
-        url = rest_url(sock)
-        warn_if_open(sock, auth)
-        logger.info("broker: serving {} (store {})", url, store.path)
-        task_status.started(RunningBroker(url=url, store=store))
-        await server.main_loop()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(store.follow_other_replicas)
+            await server.startup(sockets=[sock])
+            url = rest_url(sock)
+            warn_if_open(sock, auth)
+            logger.info("broker: serving {} (store {})", url, store.path)
+            task_status.started(RunningBroker(url=url, store=store))
+            await server.main_loop()
+            tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
             store.release_waiters()

@@ -14,9 +14,8 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..models import (
     ActivatedJob,
@@ -29,6 +28,8 @@ from ..models import (
     LeasedJob,
     TenantId,
 )
+from ._contract import Activation as Activation
+from ._contract import Failure as Failure
 from ._problems import JobInWrongState, JobNotFound
 
 FIRST_KEY = 2251799813685249
@@ -36,6 +37,12 @@ FIRST_KEY = 2251799813685249
 
 SCHEMA_VERSION = 1
 INT64_MAX = 2**63 - 1
+
+
+class Row(Protocol):
+    """A result row read by column name (``sqlite3.Row``, or a dict from psycopg)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 class StoreVersionError(RuntimeError):
@@ -84,30 +91,10 @@ CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
 
 
-@dataclass(frozen=True)
-class Activation:
-    """What one activation query asks for. ``timeout_ms`` is the lease length."""
-
-    job_type: str
-    worker: str
-    timeout_ms: int
-    max_jobs: int
-    fetch_variables: Sequence[str] | None = None
-    tenant_ids: Sequence[str] | None = None
-    with_lease: bool = False
-    """Fence the activation with a lease token (Camunda 8.10's ``withLease``)."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    retries: int
-    message: str | None
-    backoff_ms: int
-    variables: dict[str, Any] | None
-
-
 class SqliteJobs:
     """The job store proper. ``path`` ``":memory:"`` gives a throwaway store for tests."""
+
+    shared = False
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
@@ -343,22 +330,7 @@ class SqliteJobs:
         """
         with self._tx() as db:
             row = self._row(key)
-            if row["state"] in _ENDED:
-                raise JobNotFound(f"job {key} has ended ({row['state']}) and cannot be updated")
-            if row["leased"] and row["state"] == "ACTIVATED":
-                current = _lease_token(row["key"], row["lease"])
-                if (lease is not None and lease != current) or (
-                    lease is None and timeout_ms is not None
-                ):
-                    raise JobInWrongState(
-                        f"cannot update job {key}: it is leased and the leaseToken is"
-                        f" {'stale' if lease else 'missing'}"
-                    )
-            expired = row["state"] == "ACTIVATED" and row["available_at"] <= now
-            if timeout_ms is not None and (row["state"] != "ACTIVATED" or expired):
-                raise JobInWrongState(
-                    f"job {key} is not activated, so its timeout cannot be changed"
-                )
+            check_update(row, key, timeout_ms, lease, now)
             if retries is not None:
                 state = row["state"]
                 if state == "INCIDENT" and retries > 0:
@@ -579,26 +551,48 @@ class SqliteJobs:
 
     def _activated_row(self, key: int, lease: str | None, now: int, verb: str) -> sqlite3.Row:
         row = self._row(key)
-        state = row["state"]
-        if state in _ENDED:
-            raise JobNotFound(f"cannot {verb} job {key}: it has already ended ({state})")
-        if state != "ACTIVATED":
-            raise JobInWrongState(f"cannot {verb} job {key}: it is {state}, not ACTIVATED")
-        if row["available_at"] <= now:
-            raise JobInWrongState(
-                f"cannot {verb} job {key}: its activation timed out and it may be handed to"
-                " another worker"
-            )
-        if row["leased"]:
-            if lease is None:
-                raise JobInWrongState(
-                    f"cannot {verb} job {key}: it was activated with a lease; send its leaseToken"
-                )
-            if lease != _lease_token(row["key"], row["lease"]):
-                raise JobInWrongState(
-                    f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
-                )
+        check_activated(row, key, lease, now, verb)
         return row
+
+
+def check_activated(row: Row, key: int, lease: str | None, now: int, verb: str) -> None:
+    """Refuse a command (``verb``) on a job that is not held by the caller's activation."""
+    state = row["state"]
+    if state in _ENDED:
+        raise JobNotFound(f"cannot {verb} job {key}: it has already ended ({state})")
+    if state != "ACTIVATED":
+        raise JobInWrongState(f"cannot {verb} job {key}: it is {state}, not ACTIVATED")
+    if row["available_at"] <= now:
+        raise JobInWrongState(
+            f"cannot {verb} job {key}: its activation timed out and it may be handed to"
+            " another worker"
+        )
+    if row["leased"]:
+        if lease is None:
+            raise JobInWrongState(
+                f"cannot {verb} job {key}: it was activated with a lease; send its leaseToken"
+            )
+        if lease != _lease_token(row["key"], row["lease"]):
+            raise JobInWrongState(
+                f"cannot {verb} job {key}: the lease token is stale (the job was re-activated)"
+            )
+
+
+def check_update(row: Row, key: int, timeout_ms: int | None, lease: str | None, now: int) -> None:
+    """Refuse an update of an ended job, with a stale or missing lease token (a timeout change
+    without one would extend another worker's activation), or of a timeout not activated."""
+    if row["state"] in _ENDED:
+        raise JobNotFound(f"job {key} has ended ({row['state']}) and cannot be updated")
+    if row["leased"] and row["state"] == "ACTIVATED":
+        current = _lease_token(row["key"], row["lease"])
+        if (lease is not None and lease != current) or (lease is None and timeout_ms is not None):
+            raise JobInWrongState(
+                f"cannot update job {key}: it is leased and the leaseToken is"
+                f" {'stale' if lease else 'missing'}"
+            )
+    expired = row["state"] == "ACTIVATED" and row["available_at"] <= now
+    if timeout_ms is not None and (row["state"] != "ACTIVATED" or expired):
+        raise JobInWrongState(f"job {key} is not activated, so its timeout cannot be changed")
 
 
 def _later(now: int, ms: int) -> int:
@@ -625,7 +619,7 @@ def _checked_sync(mode: str) -> str:
     return value
 
 
-def _merged(row: sqlite3.Row, variables: dict[str, Any] | None) -> str:
+def _merged(row: Row, variables: dict[str, Any] | None) -> str:
     if not variables:
         return str(row["variables"])
     merged = json.loads(row["variables"])
@@ -633,7 +627,7 @@ def _merged(row: sqlite3.Row, variables: dict[str, Any] | None) -> str:
     return json.dumps(merged)
 
 
-def _view_state(row: sqlite3.Row, now: int) -> JobState:
+def _view_state(row: Row, now: int) -> JobState:
     if row["state"] == "ACTIVATED" and row["available_at"] <= now:
         return JobState.ACTIVATABLE  # timed out; the next activation takes it
     return JobState(row["state"])
@@ -647,7 +641,7 @@ def _state_filter(state: JobState, now: int) -> tuple[str, list[Any]]:
     return "state = ?", [state.value]
 
 
-def _job(row: sqlite3.Row, now: int, history: list[JobEvent] | None = None) -> Job:
+def _job(row: Row, now: int, history: list[JobEvent] | None = None) -> Job:
     state = _view_state(row, now)
     return Job(
         job_key=JobKey(str(row["key"])),
@@ -672,7 +666,7 @@ def _lease_token(key: int, lease: int) -> str:
     return f"{key}.{lease}"
 
 
-def _activated(row: sqlite3.Row, query: Activation, deadline: int, lease: int) -> ActivatedJob:
+def _activated(row: Row, query: Activation, deadline: int, lease: int) -> ActivatedJob:
     fields = _activated_fields(row, query, deadline)
     if query.with_lease:
         token = _lease_token(row["key"], lease)
@@ -680,7 +674,7 @@ def _activated(row: sqlite3.Row, query: Activation, deadline: int, lease: int) -
     return ActivatedJob(**fields)
 
 
-def _activated_fields(row: sqlite3.Row, query: Activation, deadline: int) -> dict[str, Any]:
+def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, Any]:
     """The columns every activated job shows (a non-leased job's ``leaseToken`` is null)."""
     variables: dict[str, Any] = json.loads(row["variables"])
     if query.fetch_variables:  # absent or empty: every variable, as on Camunda

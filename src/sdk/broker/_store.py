@@ -1,8 +1,9 @@
-"""The asynchronous face of the job store: owns the SQLite connection and the wake-ups.
+"""The asynchronous face of the job store: owns the backend's connection and the wake-ups.
 
-Every operation runs in a worker thread, one at a time (a capacity limiter of one), so the
-event loop never waits on disk and the connection is never shared by two threads at once.
-Writes are group-committed (see ``JobStore._write``).
+The backend is SQLite or PostgreSQL (``_backends.py``; both keep ``_contract.Jobs``). Every
+operation runs in a worker thread, one at a time (a capacity limiter of one), so the event
+loop never waits on disk or the network and the connection is never shared by two threads at
+once. Writes are group-committed (see ``JobStore._write``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import anyio
 import anyio.to_thread
 
 from ..models import ActivatedJob, Job, JobEventRecord, JobKey, JobSpec, JobState
+from ._backends import open_jobs
+from ._contract import Activation, Failure, Jobs
 from ._notifier import Notifier
-from ._sqlite import Activation, Failure, SqliteJobs
+from ._problems import StoreUnavailable
 
 T = TypeVar("T")
 
@@ -33,6 +36,9 @@ def wall_clock_ms() -> int:
 
 GROUP_LIMIT = 512
 """Most writes committed in one transaction."""
+SHARED_POLL_MS = 1_000
+"""Longest long-poll wait between looks at a database other brokers share: bounds the delay
+should another replica's notification be lost."""
 
 
 class _PendingWrite:
@@ -65,7 +71,8 @@ class JobStore:
     """Durable job storage with long-poll support.
 
     Args:
-        path: SQLite database file, or ``":memory:"`` for a throwaway store.
+        path: SQLite database file, ``":memory:"`` for a throwaway store, or a PostgreSQL
+            URL (``postgresql://user:password@host/db``; replicas may share it).
         clock: Source of the current time in epoch ms (default: the wall clock).
         synchronous: SQLite ``synchronous`` pragma; ``FULL`` (default) fsyncs every commit.
     """
@@ -77,7 +84,7 @@ class JobStore:
         clock: Clock = wall_clock_ms,
         synchronous: str = "FULL",
     ) -> None:
-        self._jobs = SqliteJobs(path, synchronous=synchronous)
+        self._jobs, self._follower = open_jobs(path, synchronous=synchronous)
         self._clock = clock
         self._limiter = anyio.CapacityLimiter(1)
         self.notifier = Notifier()
@@ -88,7 +95,14 @@ class JobStore:
 
     @property
     def path(self) -> str:
+        """Where the jobs live, safe to log (a URL's password is hidden)."""
         return self._jobs.path
+
+    async def follow_other_replicas(self) -> None:
+        """Until cancelled, wake waiters for other brokers' commits on a shared database;
+        returns at once for a store of its own (SQLite)."""
+        if self._follower is not None:
+            await self._follower(self.notifier, self._signal_change)
 
     def now(self) -> int:
         return self._clock()
@@ -120,7 +134,7 @@ class JobStore:
         return result
 
     async def write_group(
-        self, operations: Sequence[Callable[[SqliteJobs, int], Any]]
+        self, operations: Sequence[Callable[[Jobs, int], Any]]
     ) -> list[tuple[bool, Any]]:
         """Run one request's writes as one transaction; ``(ok, result or error)`` each."""
         now = self.now()
@@ -130,6 +144,8 @@ class JobStore:
                 results = await self._run(self._jobs.run_group, calls)
         finally:
             self._signal_change()
+        if results and all(not ok and isinstance(v, StoreUnavailable) for ok, v in results):
+            raise results[0][1]  # the database was away: the whole request is retried (503)
         return results
 
     def _signal_change(self) -> None:
@@ -206,6 +222,8 @@ class JobStore:
             if jobs or now >= give_up_at or self._closing:
                 return jobs
             wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
+            if self._jobs.shared:
+                wake_at = min(wake_at, now + SHARED_POLL_MS)
             with anyio.move_on_after((wake_at - now) / 1000):
                 await woken.wait()
 

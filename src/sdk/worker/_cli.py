@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .. import _logging
 from ..broker import BrokerAuthSettings, BrokerStartError, RunningBroker, bind, serve
 from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
+from ..broker._server import open_store
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
 from ._health import DEFAULT_HTTP_HOST, bind_http
@@ -74,6 +75,13 @@ class WorkerSettings(BaseSettings):
         validation_alias="SDK_BROKER_DB",
         description="SQLite file of the embedded broker (default: under SDK_DATA_DIR).",
     )
+    broker_database_url: str | None = Field(
+        default=None,
+        validation_alias="SDK_BROKER_DATABASE_URL",
+        description="PostgreSQL URL of the broker's jobs instead of SDK_BROKER_DB"
+        " (`postgresql://user:password@host/db`, several brokers may share it; needs"
+        " `sdk[postgres]`).",
+    )
     log_level: str = Field(
         default=_logging.DEFAULT_LEVEL, validation_alias="SDK_LOG_LEVEL", description="Log level."
     )
@@ -119,9 +127,9 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--db",
-        type=Path,
-        default=defaults.broker_db or default_db_path(),
-        help="embedded broker SQLite file",
+        type=str,
+        default=defaults.broker_database_url or defaults.broker_db or default_db_path(),
+        help="embedded broker SQLite file (or PostgreSQL URL: SDK_BROKER_DATABASE_URL)",
     )
     p.add_argument(
         "--log-level",
@@ -153,11 +161,13 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
 async def _serve_until_signalled(
     worker: Worker, settings: Settings, args: argparse.Namespace
 ) -> None:
+    # opened before the task group, so a database error reads plainly, not as a group's
+    store = open_store(args.db) if settings.rest_address is None else None
     async with anyio.create_task_group() as tg:
-        if settings.rest_address is None:
+        if store is not None:
             auth = BrokerAuthSettings.load().to_auth()  # SDK_BROKER_USERS etc., as for sdk.broker
             broker: RunningBroker = await tg.start(
-                partial(serve, args.db, sock=args.sock, auth=auth)
+                partial(serve, args.db, sock=args.sock, auth=auth, store=store)
             )
             settings = settings.model_copy(update={"rest_address": broker.url})
             logger.info(

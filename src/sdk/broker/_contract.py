@@ -1,0 +1,109 @@
+"""The job store contract: what ``JobStore`` needs of a backend (SQLite or PostgreSQL).
+
+Synchronous on purpose: ``JobStore`` runs every call in its worker thread, one at a time, so
+a backend owns one connection and never shares it between threads. Each method is one short
+transaction committed before it returns; inside ``run_group`` a savepoint isolates it instead,
+and the group commits once. Both backends must satisfy the same rules (the broker suite and
+the model test in ``tests/reliability/test_store_model.py`` run on each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..models import ActivatedJob, Job, JobEventRecord, JobKey, JobSpec, JobState
+
+
+@dataclass(frozen=True)
+class Activation:
+    """What one activation query asks for. ``timeout_ms`` is the lease length."""
+
+    job_type: str
+    worker: str
+    timeout_ms: int
+    max_jobs: int
+    fetch_variables: Sequence[str] | None = None
+    tenant_ids: Sequence[str] | None = None
+    with_lease: bool = False
+    """Fence the activation with a lease token (Camunda 8.10's ``withLease``)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    retries: int
+    message: str | None
+    backoff_ms: int
+    variables: dict[str, Any] | None
+
+
+class Jobs(Protocol):
+    """The job table and its rules; ``now`` is epoch ms, passed in so tests control time."""
+
+    path: str
+    """Where the jobs live, safe to log (a database URL without its password)."""
+
+    shared: bool
+    """Whether other processes may change the jobs (then waits also poll, boundedly)."""
+
+    def close(self) -> None: ...
+
+    def run_group(self, ops: Sequence[Callable[[], Any]]) -> list[tuple[bool, Any]]: ...
+
+    def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]: ...
+
+    def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]: ...
+
+    def complete(
+        self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
+    ) -> None: ...
+
+    def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str: ...
+
+    def throw_error(
+        self,
+        key: int,
+        code: str,
+        message: str | None,
+        variables: dict[str, Any] | None,
+        lease: str | None,
+        now: int,
+    ) -> None: ...
+
+    def update(
+        self,
+        key: int,
+        retries: int | None,
+        timeout_ms: int | None,
+        now: int,
+        lease: str | None = None,
+    ) -> str: ...
+
+    def cancel(self, key: int, now: int) -> None: ...
+
+    def get(self, key: int, now: int) -> Job: ...
+
+    def events_after(self, after_id: int, limit: int) -> list[JobEventRecord]: ...
+
+    def last_event_id(self) -> int: ...
+
+    def search(
+        self, job_type: str | None, state: JobState | None, limit: int, after: int | None, now: int
+    ) -> tuple[list[Job], int | None]: ...
+
+    def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]: ...
+
+    def live_counts(
+        self, job_types: Sequence[str], now: int
+    ) -> tuple[int, list[tuple[str, str, int]]]: ...
+
+    def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]: ...
+
+    def first_event_id_at_or_after(self, at: int) -> int: ...
+
+    def event_aggregates(
+        self, after_id: int, until_id: int
+    ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]: ...
+
+    def retry_at(self, key: int, now: int) -> int | None: ...
