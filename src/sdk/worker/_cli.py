@@ -23,8 +23,16 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging
-from ..broker import BrokerAuthSettings, BrokerStartError, RunningBroker, bind, serve
-from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
+from ..broker import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    BrokerAuthSettings,
+    BrokerStartError,
+    RunningBroker,
+    bind,
+    default_db_path,
+    serve,
+)
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
 from ._health import DEFAULT_HTTP_HOST, bind_http
