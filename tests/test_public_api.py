@@ -28,6 +28,8 @@ PUBLIC = {
         "Worker",
     ],
     "sdk.broker": [
+        "DEFAULT_HOST",
+        "DEFAULT_PORT",
         "BrokerAuth",
         "BrokerAuthSettings",
         "BrokerStartError",
@@ -36,6 +38,7 @@ PUBLIC = {
         "RunningBroker",
         "bind",
         "create_app",
+        "default_db_path",
         "serve",
         "wall_clock_ms",
     ],

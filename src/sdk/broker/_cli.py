@@ -14,20 +14,9 @@ from loguru import logger
 
 from ..errors import ConfigurationError
 from ._auth import BrokerAuthSettings
+from ._defaults import DEFAULT_HOST, DEFAULT_PORT, default_db_path
 from ._redact import redact
 from ._server import BrokerStartError, bind, open_store, rest_url, serve
-
-DEFAULT_PORT = 8080
-DEFAULT_HOST = "127.0.0.1"
-
-
-def default_db_path() -> Path:
-    """``$SDK_DATA_DIR/broker.db``, else under ``$XDG_DATA_HOME`` (``~/.local/share``)."""
-    base = os.environ.get("SDK_DATA_DIR")
-    if base:
-        return Path(base) / "broker.db"
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "sdk" / "broker.db"
 
 
 def parser() -> argparse.ArgumentParser:

@@ -18,19 +18,32 @@ from pathlib import Path
 from typing import Literal
 
 import anyio
+from anyio.abc import TaskGroup
 from loguru import logger
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging
-from ..broker import BrokerAuthSettings, BrokerStartError, RunningBroker, bind, serve
-from ..broker._cli import DEFAULT_HOST, DEFAULT_PORT, default_db_path
-from ..broker._server import open_store
+from ..broker import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    BrokerAuthSettings,
+    BrokerStartError,
+    JobStore,
+    RunningBroker,
+    bind,
+    default_db_path,
+    open_store,
+    serve,
+)
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
+from ._group_run import GroupConfig, run_group
 from ._health import DEFAULT_HTTP_HOST, bind_http
 from ._loader import DEFAULT_MODULE, load_handlers
-from ._worker import DEFAULT_GRACE_PERIOD_S, Worker
+from ._processes import stop_when_orphaned, supervisor_pid
+from ._reload import require_watchfiles, watched_paths
+from ._worker import DEFAULT_GRACE_PERIOD_S, Worker, default_worker_name
 
 EXIT_CONFIG = 2
 THREAD_EXIT_WAIT_S = 0.5
@@ -155,7 +168,38 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         default=defaults.http_host,
         help=f"address of that endpoint (default: {defaults.http_host})",
     )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N worker processes under one supervisor (default: 1, in this process)",
+    )
+    p.add_argument(
+        "--reload",
+        action="store_true",
+        help="development: restart the worker when a Python file changes (needs sdk[reload])",
+    )
     return p
+
+
+async def _start_embedded_broker(
+    tg: TaskGroup, store: JobStore | None, args: argparse.Namespace
+) -> str | None:
+    """Serve the embedded broker on ``store`` in ``tg`` (none: a server is configured)."""
+    if store is None:
+        return None
+    auth = BrokerAuthSettings.load().to_auth()  # SDK_BROKER_USERS etc., as for sdk.broker
+    broker: RunningBroker = await tg.start(
+        partial(serve, args.db, sock=args.sock, auth=auth, store=store)
+    )
+    logger.info(
+        "no CAMUNDA_REST_ADDRESS set: using the embedded broker at {}; create a job with"
+        " `python -m sdk jobs create TYPE --variables '{{}}'`",
+        broker.url,
+    )
+    logger.info("dashboard: {}/ui", broker.url.removesuffix("/v2"))
+    return broker.url
 
 
 async def _serve_until_signalled(
@@ -164,18 +208,11 @@ async def _serve_until_signalled(
     # opened before the task group, so a database error reads plainly, not as a group's
     store = open_store(args.db) if settings.rest_address is None else None
     async with anyio.create_task_group() as tg:
-        if store is not None:
-            auth = BrokerAuthSettings.load().to_auth()  # SDK_BROKER_USERS etc., as for sdk.broker
-            broker: RunningBroker = await tg.start(
-                partial(serve, args.db, sock=args.sock, auth=auth, store=store)
-            )
-            settings = settings.model_copy(update={"rest_address": broker.url})
-            logger.info(
-                "no CAMUNDA_REST_ADDRESS set: using the embedded broker at {}; create a job with"
-                " `python -m sdk jobs create TYPE --variables '{{}}'`",
-                broker.url,
-            )
-            logger.info("dashboard: {}/ui", broker.url.removesuffix("/v2"))
+        url = await _start_embedded_broker(tg, store, args)
+        if url is not None:
+            settings = settings.model_copy(update={"rest_address": url})
+        if (supervisor := supervisor_pid()) is not None:  # one of a group's processes
+            tg.start_soon(stop_when_orphaned, supervisor, worker.stop)
         with anyio.CancelScope() as worker_scope:
             tg.start_soon(_handle_signals, worker, worker_scope)
             async with AsyncClient(settings) as client:
@@ -201,14 +238,16 @@ def main(argv: list[str] | None = None) -> int:
         args = parser(worker_settings).parse_args(argv)
         _configure_logging(args.log_level, args.log_format)
         settings = Settings.load()
-        worker = Worker(args.name, grace_period_s=args.grace_period)
         modules = args.modules or worker_settings.workers.split(",")
+        if args.processes != 1 or args.reload:
+            return _run_group(args, modules, settings)
+        worker = Worker(args.name, grace_period_s=args.grace_period)
         loaded = load_handlers(modules, worker)
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
         worker.check()
         args.sock = None if settings.rest_address else bind(args.broker_host, args.broker_port)
         args.http_sock = None
-        if args.http_port is not None:
+        if args.http_port is not None and supervisor_pid() is None:
             args.http_sock = bind_http(args.http_host, args.http_port)
         anyio.run(_serve_until_signalled, worker, settings, args)
     except (ConfigurationError, BrokerStartError) as exc:
@@ -216,6 +255,45 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     _leave_abandoned_threads()
     return 0
+
+
+def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings) -> int:
+    """``--processes N`` / ``--reload``: this process supervises workers (``_group_run``)."""
+    if args.processes < 1:
+        raise ConfigurationError(f"--processes must be 1 or more, not {args.processes}")
+    if args.reload:
+        require_watchfiles()
+    else:  # a broken handler module is a start-up error here, not N crashing children
+        check = Worker(args.name, grace_period_s=args.grace_period)
+        load_handlers(modules, check)
+        check.check()
+    args.sock = None if settings.rest_address else bind(args.broker_host, args.broker_port)
+    config = GroupConfig(
+        count=args.processes,
+        child_args=_child_args(args, modules),
+        name=args.name or default_worker_name(),
+        reload_paths=watched_paths(modules, Path.cwd()) if args.reload else None,
+        http_sock=None if args.http_port is None else bind_http(args.http_host, args.http_port),
+    )
+    store = open_store(args.db) if settings.rest_address is None else None
+    start_broker = partial(_start_embedded_broker, store=store, args=args)
+    code: int = anyio.run(run_group, config, start_broker, logger.bind(worker="supervisor"))
+    return code
+
+
+def _child_args(args: argparse.Namespace, modules: list[str]) -> list[str]:
+    """A child's command line: the same handlers and drain/log options, nothing else."""
+    named = [] if args.name is None else ["--name", args.name]
+    return [
+        *modules,
+        *named,
+        "--grace-period",
+        str(args.grace_period),
+        "--log-level",
+        args.log_level,
+        "--log-format",
+        args.log_format,
+    ]
 
 
 def _load_settings() -> WorkerSettings:

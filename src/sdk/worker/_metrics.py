@@ -52,7 +52,11 @@ class WorkerMetrics:
             registry=r,
         )
         self.in_flight = Gauge(
-            "sdk_worker_jobs_in_flight", "Jobs running right now.", BY_TYPE, registry=r
+            "sdk_worker_jobs_in_flight",
+            "Jobs running right now.",
+            BY_TYPE,
+            registry=r,
+            multiprocess_mode="livesum",  # --processes: summed over the live children
         )
         self.poll_errors = Counter(
             "sdk_worker_poll_errors", "Activation requests that failed.", BY_TYPE, registry=r
@@ -64,7 +68,10 @@ class WorkerMetrics:
             registry=r,
         )
         self.server_up = Gauge(
-            "sdk_worker_server_up", "1 while the server answers, else 0.", registry=r
+            "sdk_worker_server_up",
+            "1 while the server answers, else 0.",
+            registry=r,
+            multiprocess_mode="livemin",  # --processes: 1 only while every child reaches it
         )
 
     def render(self) -> bytes:
