@@ -4,6 +4,7 @@ bad input as an incident, JSON-mode results, and fetching only the variables a h
 from __future__ import annotations
 
 import json
+import pickle
 from typing import Any
 
 import httpx
@@ -170,6 +171,13 @@ class TestRegistration:
 
         with pytest.raises(ConfigurationError, match=r"'NotDefinedAnywhere'.*cannot be resolved"):
             worker_with("t", handler)
+
+    def test_a_pickled_invocation_reuses_its_validators(self) -> None:
+        """Process children get the handler by reference and parse it once, not per job."""
+        invocation = worker_with("t", charge).tasks["t"].invocation
+        first, second = (pickle.loads(pickle.dumps(invocation)) for _ in range(2))
+        assert first.variable_params[0].adapter is second.variable_params[0].adapter
+        assert first.whole_model == "order"
 
     def test_two_models_are_two_variables(self) -> None:
         def handler(order: Order, other: Order) -> None: ...

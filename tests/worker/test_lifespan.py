@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import pytest
 
 from sdk.client import AsyncClient
@@ -76,6 +77,38 @@ class TestLifespan:
         assert seen_by_middleware == [True] * 4
         for key in keys:
             assert (await sdk_client.get_job(key)).variables["pool"] == "pool-1"
+
+    async def test_a_job_running_at_stop_finishes_before_the_lifespan_closes(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        started, release = anyio.Event(), anyio.Event()
+        closed: list[bool] = []
+        worker = make_worker()
+
+        @worker.lifespan
+        async def resources() -> AsyncIterator[dict[str, int]]:
+            yield {"r": 1}
+            closed.append(True)
+
+        @worker.task("slow")
+        async def slow(job: JobContext) -> dict[str, Any]:
+            started.set()
+            await release.wait()
+            return {"closed_while_running": bool(closed), "r": job.state["r"]}
+
+        key = await sdk_client.create_job("slow")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(worker.run, sdk_client)
+            with anyio.fail_after(10):
+                await started.wait()
+            worker.stop()
+            await wait_until(lambda: worker.readiness[1].startswith("draining"))
+            assert closed == []
+            release.set()
+        job = await sdk_client.get_job(key)
+        assert job.state is JobState.COMPLETED, job.error_message
+        assert job.variables == {"closed_while_running": False, "r": 1}
+        assert closed == [True]
 
     async def test_several_lifespans_merge_and_close_in_reverse(
         self, sdk_client: AsyncClient
