@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, PydanticSchemaGenerationError, TypeAdapter, ValidationError
-from typing_extensions import is_typeddict
 
 from ..errors import ConfigurationError
 
@@ -73,8 +72,14 @@ def _is_model(annotation: Any) -> bool:
     if typing.get_origin(annotation) is typing.Annotated:
         target = typing.get_args(annotation)[0]
     return isinstance(target, type) and (
-        issubclass(target, BaseModel) or dataclasses.is_dataclass(target) or is_typeddict(target)
+        issubclass(target, BaseModel) or dataclasses.is_dataclass(target) or _is_typeddict(target)
     )
+
+
+def _is_typeddict(target: type) -> bool:
+    """``typing`` and ``typing_extensions`` TypedDicts alike (``typing.is_typeddict`` knows
+    only the first before Python 3.13)."""
+    return issubclass(target, dict) and hasattr(target, "__required_keys__")
 
 
 def whole_model(where: str, params: tuple[VariableParam, ...], takes_all: bool) -> str | None:
