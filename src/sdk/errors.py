@@ -11,7 +11,9 @@ SdkError
 │   ├── BackpressureError       429 / 503: the server asks us to slow down (``retry_after_s``)
 │   └── ServerError             other 5xx
 ├── ProtocolError               the server answered, but not as a Camunda v2 job API
-└── ConnectionError             the server could not be reached (no HTTP answer at all)
+├── ConnectionError             the server could not be reached (no HTTP answer at all)
+└── StateUnavailableError       JobContext.state read in a process child (lifespan state stays
+                                in the worker's process)
 
 JobError                        raised by a handler to throw a BPMN business error
 """
@@ -213,3 +215,12 @@ class JobError(SdkError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.code, self.message, self.variables))
+
+
+class StateUnavailableError(SdkError, RuntimeError):
+    """``JobContext.state`` was read in a child process of the ``process`` strategy.
+
+    Lifespan resources (connection pools, clients) live in the worker's process and cannot be
+    pickled into children; open what a process handler needs in the child (e.g. at module
+    level), or run the handler with the ``thread`` strategy.
+    """

@@ -3,6 +3,12 @@
 from ..errors import JobError as JobError
 from ._context import JobContext as JobContext
 from ._lease import LeaseExtension as LeaseExtension
+from ._middleware import CallNext as CallNext
+from ._middleware import Middleware as Middleware
+from ._outcome import Complete as Complete
+from ._outcome import Fail as Fail
+from ._outcome import Outcome as Outcome
+from ._outcome import ThrowError as ThrowError
 from ._task import RetryPolicy as RetryPolicy
 from ._task import Strategy as Strategy
 from ._task import TaskSpec as TaskSpec
@@ -10,12 +16,18 @@ from ._worker import JobHandler as JobHandler
 from ._worker import Worker as Worker
 
 __all__ = [
+    "CallNext",
+    "Complete",
+    "Fail",
     "JobContext",
     "JobError",
     "JobHandler",
     "LeaseExtension",
+    "Middleware",
+    "Outcome",
     "RetryPolicy",
     "Strategy",
     "TaskSpec",
+    "ThrowError",
     "Worker",
 ]

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _root_logger
 
+from ..errors import StateUnavailableError
 from ..models import ActivatedJob, JobKey
 
 if TYPE_CHECKING:
     from loguru import Logger
+
+NO_STATE: Mapping[str, Any] = MappingProxyType({})
+_IN_CHILD = "in a child process"
+"""What ``_state`` becomes when a context is pickled: children never see lifespan state."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class JobContext:
         worker: This worker's name.
         process_instance_key: The process instance, or ``"-1"`` outside a process.
         element_id: The BPMN element id, if any.
+        state: What the worker's lifespan functions yielded (read-only); see ``state``.
     """
 
     job_key: JobKey
@@ -40,9 +47,12 @@ class JobContext:
     worker: str = ""
     process_instance_key: str = "-1"
     element_id: str = ""
+    _state: Mapping[str, Any] | str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def of(cls, job: ActivatedJob, worker: str) -> JobContext:
+    def of(
+        cls, job: ActivatedJob, worker: str, state: Mapping[str, Any] | None = None
+    ) -> JobContext:
         return cls(
             job_key=job.job_key,
             job_type=job.type,
@@ -53,7 +63,28 @@ class JobContext:
             worker=worker,
             process_instance_key=job.process_instance_key,
             element_id=job.element_id,
+            _state=state,
         )
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        """Resources yielded by ``@worker.lifespan`` (empty without one).
+
+        Raises:
+            StateUnavailableError: read by a ``process`` handler: lifespan resources live in
+                the worker's process and are never sent to child processes.
+        """
+        if isinstance(self._state, str):
+            raise StateUnavailableError(
+                "JobContext.state is not available to process-strategy handlers: lifespan"
+                " resources live in the worker's process and are not sent to child processes;"
+                " open what the handler needs in the child (e.g. at module level), or use the"
+                " thread strategy"
+            )
+        return NO_STATE if self._state is None else self._state
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_state": _IN_CHILD}
 
     @property
     def logger(self) -> Logger:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
 
 import anyio
 
@@ -24,6 +27,7 @@ from ._batcher import ReportBatcher
 from ._context import JobContext
 from ._lease import LeaseKeeper
 from ._metrics import WorkerMetrics
+from ._middleware import chain
 from ._outcome import Complete, Fail, Outcome, ThrowError
 from ._reporter import Reporter
 from ._strategies import ExecutionStrategy
@@ -45,9 +49,17 @@ class JobRunner:
         metrics: WorkerMetrics,
         *,
         batcher: ReportBatcher | None = None,
+        state: Mapping[str, Any] | None = None,
     ) -> None:
         self.task = task
         self._strategy = strategy
+        self._state = state
+        self._chain = (
+            chain(task.middleware, partial(strategy.run, task.invocation))
+            if task.middleware
+            else None
+        )
+        """The task's middleware around the strategy; ``None``: call the strategy directly."""
         self._worker_name = worker_name
         self._log = log
         self._metrics = metrics
@@ -96,7 +108,7 @@ class JobRunner:
 
     async def _run_handler(self, job: ActivatedJob, log: Log) -> tuple[Outcome, int] | None:
         """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
-        ctx = JobContext.of(job, self._worker_name)
+        ctx = JobContext.of(job, self._worker_name, self._state)
         keeper, lease = self.keeper, None
         lease_s = self.task.timeout_ms / 1000
         max_run_ms = self.task.lease_extension.max_run_time_ms
@@ -105,7 +117,10 @@ class JobRunner:
                 if keeper is not None:
                     lease = keeper.track(job, lease_scope)
                 try:
-                    outcome = await self._strategy.run(self.task.invocation, ctx)
+                    if self._chain is None:
+                        outcome = await self._strategy.run(self.task.invocation, ctx)
+                    else:
+                        outcome = await self._chain(ctx)
                 finally:
                     if keeper is not None and lease is not None:
                         keeper.release(lease)
@@ -149,7 +164,7 @@ def _log_outcome(log: Log, job: ActivatedJob, outcome: Outcome, elapsed_s: float
             job.type,
             job.job_key,
             took,
-            max(job.retries - 1, 0),
+            max(job.retries - 1, 0) if outcome.retries is None else outcome.retries,
             first_line,
         )
     else:

@@ -1,6 +1,6 @@
 """What running a handler came to, as picklable data, and how results and errors map to it.
 
-return dict / pydantic model / dataclass / None  -> Complete
+return dict / pydantic model / dataclass / None  -> Complete (JSON-mode variables)
 raise JobError(code, message, variables)          -> ThrowError
 raise anything else                               -> Fail (retries - 1, back-off)
 """
@@ -23,18 +23,27 @@ TRACEBACK_LINES = 8
 
 @dataclass(frozen=True)
 class Complete:
+    """Complete the job, merging ``variables`` into its process."""
+
     variables: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Fail:
-    """A technical failure; the poller decides retries and back-off from the task's policy."""
+    """A technical failure: the job is retried with back-off from the task's policy.
+
+    ``retries``: retries left to report; ``None`` (default): ``retries - 1``; ``0`` raises an
+    incident at once (bad input that no retry can fix).
+    """
 
     message: str
+    retries: int | None = None
 
 
 @dataclass(frozen=True)
 class ThrowError:
+    """Throw the BPMN error ``code`` (what ``raise JobError(...)`` comes to)."""
+
     code: str
     message: str
     variables: dict[str, Any]
@@ -44,22 +53,28 @@ Outcome = Complete | Fail | ThrowError
 
 
 def from_result(result: Any) -> Outcome:
-    """Map a handler's return value; anything not JSON-able is a failure that says why."""
+    """Map a handler's return value; anything not JSON-able is a failure that says why.
+
+    pydantic serialises models, dataclasses and dicts in JSON mode, so ``datetime``,
+    ``Decimal``, ``UUID`` and ``Enum`` values become strings and numbers.
+    """
     if result is None:
         return Complete({})
-    if isinstance(result, BaseModel):
-        result = result.model_dump(mode="json", by_alias=True)
-    elif dataclasses.is_dataclass(result) and not isinstance(result, type):
-        result = dataclasses.asdict(result)
-    if not isinstance(result, dict) or not all(isinstance(k, str) for k in result):
+    is_object = isinstance(result, BaseModel) or (
+        dataclasses.is_dataclass(result) and not isinstance(result, type)
+    )
+    if not is_object and (
+        not isinstance(result, dict) or not all(isinstance(k, str) for k in result)
+    ):
         return Fail(
             f"handler returned {type(result).__name__}; return a dict with string keys,"
             " a pydantic model, a dataclass or None"
         )
     try:
-        return Complete(to_jsonable_python(result))
+        variables = to_jsonable_python(result, by_alias=True)
     except PydanticSerializationError as exc:
         return Fail(f"handler returned variables that are not JSON-serialisable: {exc}")
+    return Complete(variables)
 
 
 def from_exception(exc: BaseException) -> Outcome:

@@ -8,6 +8,9 @@ fatal: the loop polls on until it answers again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import anyio
 
 from .._logging import Log
@@ -43,6 +46,7 @@ class JobPoller:
         metrics: WorkerMetrics,
         link: ServerLink,
         batcher: ReportBatcher | None = None,
+        state: Mapping[str, Any] | None = None,
     ) -> None:
         self.task = task
         self._client = client
@@ -52,7 +56,14 @@ class JobPoller:
         self._metrics = metrics
         self._link = link
         self._runner = JobRunner(
-            task, self._strategy, client, worker_name, self._log, metrics, batcher=batcher
+            task,
+            self._strategy,
+            client,
+            worker_name,
+            self._log,
+            metrics,
+            batcher=batcher,
+            state=state,
         )
         self._in_flight = 0
         self._slot_freed = anyio.Event()

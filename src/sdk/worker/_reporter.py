@@ -141,7 +141,7 @@ class Reporter:
                 variables=outcome.variables or None,
                 lease_token=lease,
             )
-        retries = max(job.retries - 1, 0)
+        retries = max(job.retries - 1, 0) if outcome.retries is None else outcome.retries
         return JobReport(
             job_key=key,
             kind=ReportKind.FAIL,

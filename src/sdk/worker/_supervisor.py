@@ -13,7 +13,7 @@ A cancellation from outside (a second signal) skips step 2.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -43,6 +43,7 @@ class Supervisor:
         log: Log,
         metrics: WorkerMetrics,
         link: ServerLink,
+        state: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.grace_period_s = grace_period_s
@@ -56,7 +57,14 @@ class Supervisor:
         self._batcher = ReportBatcher(client.report_jobs)
         self._pollers = [
             JobPoller(
-                task, client, name, log=log, metrics=metrics, link=link, batcher=self._batcher
+                task,
+                client,
+                name,
+                log=log,
+                metrics=metrics,
+                link=link,
+                batcher=self._batcher,
+                state=state,
             )
             for task in tasks
         ]

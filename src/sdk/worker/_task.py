@@ -8,6 +8,7 @@ its first job.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import pickle
@@ -19,7 +20,9 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ._context import JobContext
+from ._inputs import InputError, VariableParam, bind, variable_param, whole_model
 from ._lease import LeaseExtension
+from ._middleware import Middleware, check_middleware
 from ._outcome import Fail, Outcome, from_exception, from_result
 
 DEFAULT_MAX_JOBS = 32
@@ -60,21 +63,31 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Invocation:
-    """How to call one handler for a job. Plain data, so it pickles into child processes."""
+    """How to call one handler for a job (see ``_inputs`` for how parameters are filled).
+
+    Pickled into child processes by reference to ``func``: the child rebuilds it (and its
+    validators) once per handler, not once per job.
+    """
 
     func: Callable[..., Any]
     context_param: str | None
-    variable_params: tuple[tuple[str, bool], ...]
-    """(name, required) of each parameter filled from a variable."""
+    variable_params: tuple[VariableParam, ...]
     takes_all_variables: bool
+    whole_model: str | None = None
+    """The parameter built from all variables when the job has none of its name."""
+
+    @property
+    def needed_variables(self) -> tuple[str, ...] | None:
+        """The variables the handler reads, or ``None`` when it may read any of them."""
+        if self.context_param or self.takes_all_variables or self.whole_model:
+            return None
+        return tuple(p.name for p in self.variable_params) or None
 
     def arguments(self, ctx: JobContext) -> dict[str, Any]:
-        kwargs: dict[str, Any] = dict(ctx.variables) if self.takes_all_variables else {}
-        for name, required in self.variable_params:
-            if name in ctx.variables:
-                kwargs[name] = ctx.variables[name]
-            elif required:
-                raise MissingVariable(name)
+        variables = ctx.variables
+        kwargs = bind(self.variable_params, self.whole_model, variables)
+        if self.takes_all_variables:
+            kwargs = {**variables, **kwargs}
         if self.context_param is not None:
             kwargs[self.context_param] = ctx
         return kwargs
@@ -83,8 +96,8 @@ class Invocation:
         """Run a plain ``def`` handler and map what it did to an ``Outcome``."""
         try:
             return from_result(self.func(**self.arguments(ctx)))
-        except MissingVariable as exc:
-            return Fail(str(exc))
+        except InputError as exc:
+            return Fail(str(exc), retries=0)
         except Exception as exc:
             return from_exception(exc)
 
@@ -92,18 +105,30 @@ class Invocation:
         """Run an ``async def`` handler and map what it did to an ``Outcome``."""
         try:
             return from_result(await self.func(**self.arguments(ctx)))
-        except MissingVariable as exc:
-            return Fail(str(exc))
+        except InputError as exc:
+            return Fail(str(exc), retries=0)
         except Exception as exc:
             return from_exception(exc)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _invocation_of, (self.func,)
 
-class MissingVariable(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"variable {name!r} is missing from the job; give the parameter a default"
-            " or create the job with it"
-        )
+
+_CHILD_INVOCATIONS: dict[tuple[Any, bool], Invocation] = {}
+
+
+def _invocation_of(func: Callable[..., Any]) -> Invocation:
+    """A child process's copy of an ``Invocation``, parsed once per handler.
+
+    Keyed by the underlying function (or class of a callable object): a bound method arrives
+    with a fresh instance for every job.
+    """
+    target = getattr(func, "__func__", func) if inspect.isroutine(func) else type(func)
+    key = (target, inspect.ismethod(func))
+    known = _CHILD_INVOCATIONS.get(key)
+    if known is None:
+        known = _CHILD_INVOCATIONS[key] = _invocation("handler", func)
+    return known if known.func is func else dataclasses.replace(known, func=func)
 
 
 @dataclass(frozen=True)
@@ -117,11 +142,13 @@ class TaskSpec:
         max_jobs: Jobs of this type run at once (the activation never asks for more).
         timeout_ms: Lease asked for on activation; the handler is stopped after it.
         request_timeout_ms: Long-poll wait of one activation.
-        fetch_variables: Variables to fetch; ``None``: all.
+        fetch_variables: Variables to fetch; ``None``: all. Defaults to the handler's
+            parameters when it names every variable it reads (see ``Invocation``).
         retry: Back-off policy of failures.
         lease_extension: How the lease of a running job is extended.
         max_jobs_per_child: ``process`` only: jobs a child process runs before it is
             replaced by a fresh one; ``None``: no limit.
+        middleware: Run around each job on the event loop, outermost first.
     """
 
     job_type: str
@@ -134,6 +161,7 @@ class TaskSpec:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lease_extension: LeaseExtension = field(default_factory=LeaseExtension)
     max_jobs_per_child: int | None = None
+    middleware: tuple[Middleware, ...] = ()
 
     @property
     def name(self) -> str:
@@ -152,6 +180,7 @@ def make_task(
     retry: RetryPolicy | None = None,
     lease_extension: LeaseExtension | bool = True,
     max_jobs_per_child: int | None = None,
+    middleware: Sequence[Middleware] = (),
 ) -> TaskSpec:
     """Check a handler and its settings; raise ``ConfigurationError`` saying what is wrong."""
     where = f"handler {getattr(func, '__qualname__', func)!r} for job type {job_type!r}"
@@ -175,6 +204,9 @@ def make_task(
     invocation = _invocation(where, func)
     if chosen is Strategy.PROCESS:
         _check_importable(where, func)
+    check_middleware(where, middleware)
+    if fetch_variables is None:  # as Spring Zeebe does from @Variable parameters
+        fetch_variables = invocation.needed_variables
     return TaskSpec(
         job_type=job_type,
         invocation=invocation,
@@ -186,6 +218,7 @@ def make_task(
         retry=retry or RetryPolicy(),
         lease_extension=LeaseExtension.of(lease_extension),
         max_jobs_per_child=max_jobs_per_child,
+        middleware=tuple(middleware),
     )
 
 
@@ -216,7 +249,7 @@ def _invocation(where: str, func: Callable[..., Any]) -> Invocation:
         raise ConfigurationError(f"{where}: cannot read its signature ({exc})") from None
     hints = _type_hints(func)
     context_param: str | None = None
-    variables: list[tuple[str, bool]] = []
+    variables: list[VariableParam] = []
     all_variables = False
     for name, param in signature.parameters.items():
         if param.kind is param.VAR_KEYWORD:
@@ -226,16 +259,24 @@ def _invocation(where: str, func: Callable[..., Any]) -> Invocation:
                 f"{where}: parameter {name!r} must be passable by name (no *args or '/')"
             )
         elif hints.get(name) is JobContext:
+            if context_param is not None:
+                raise ConfigurationError(
+                    f"{where}: parameters {context_param!r} and {name!r} are both JobContext;"
+                    " keep one"
+                )
             context_param = name
         else:
-            variables.append((name, param.default is param.empty))
-    return Invocation(func, context_param, tuple(variables), all_variables)
+            required = param.default is param.empty
+            variables.append(variable_param(where, name, hints.get(name, Any), required))
+    params = tuple(variables)
+    whole = whole_model(where, params, all_variables)
+    return Invocation(func, context_param, params, all_variables, whole)
 
 
 def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
     target = func.__call__ if not inspect.isroutine(func) else func  # type: ignore[operator]
     try:
-        return typing.get_type_hints(target)
+        return typing.get_type_hints(target, include_extras=True)
     except Exception:  # unresolvable forward references: fall back to raw annotations
         annotations: dict[str, Any] = getattr(target, "__annotations__", {})
         return {

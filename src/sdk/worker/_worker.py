@@ -19,8 +19,10 @@ from ..client import AsyncClient
 from ..errors import ConfigurationError
 from ._health import DEFAULT_HTTP_HOST, bind_http, health_app
 from ._lease import LeaseExtension
+from ._lifespan import Lifespan, as_lifespan, entered
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
+from ._middleware import Middleware, check_middleware
 from ._supervisor import Supervisor
 from ._task import (
     DEFAULT_REQUEST_TIMEOUT_MS,
@@ -33,6 +35,7 @@ from ._task import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+L = TypeVar("L", bound=Callable[[], Any])
 
 DEFAULT_GRACE_PERIOD_S = 30.0
 
@@ -56,6 +59,7 @@ class JobHandler:
     fetch_variables: ClassVar[Sequence[str] | None] = None
     lease_extension: ClassVar[LeaseExtension | bool | None] = None
     max_jobs_per_child: ClassVar[int | None] = None
+    middleware: ClassVar[Sequence[Middleware]] = ()
 
     def handle(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement handle()")
@@ -80,6 +84,8 @@ class Worker:
         report_batching: Report outcomes in batches through the broker's
             ``jobs.report-batch`` extension: ``None`` (default) when the server advertises
             it, ``False`` never (exact per-job Camunda calls), ``True`` required.
+        middleware: Run around every job of the tasks registered on this worker, on the
+            event loop, the first outermost (see "Middleware" in the README).
     """
 
     def __init__(
@@ -95,7 +101,11 @@ class Worker:
         http_port: int | None = None,
         http_host: str = DEFAULT_HTTP_HOST,
         report_batching: bool | None = None,
+        middleware: Sequence[Middleware] = (),
     ) -> None:
+        check_middleware("Worker", middleware)
+        self.middleware: tuple[Middleware, ...] = tuple(middleware)
+        self._lifespans: list[Lifespan] = []
         self.name = name or default_worker_name()
         self.report_batching = report_batching
         self.timeout_ms = timeout_ms
@@ -169,6 +179,7 @@ class Worker:
         retry: RetryPolicy | None = None,
         lease_extension: LeaseExtension | bool | None = None,
         max_jobs_per_child: int | None = None,
+        middleware: Sequence[Middleware] = (),
     ) -> Callable[[F], F]: ...
 
     def task(
@@ -183,6 +194,7 @@ class Worker:
         retry: RetryPolicy | None = None,
         lease_extension: LeaseExtension | bool | None = None,
         max_jobs_per_child: int | None = None,
+        middleware: Sequence[Middleware] = (),
     ) -> F | Callable[[F], F]:
         """Register a handler: ``@worker.task("charge-card")`` (or bare: the function's name).
 
@@ -192,12 +204,14 @@ class Worker:
             max_jobs: Jobs run at once (default 32; the core count for ``process``).
             timeout_ms: Job lease in ms (default: the worker's).
             request_timeout_ms: Long-poll wait in ms (default: the worker's).
-            fetch_variables: Variables to fetch (default: all).
+            fetch_variables: Variables to fetch (default: the handler's parameters when it
+                names each variable it reads, else all).
             retry: Back-off policy of failures (default: the worker's).
             lease_extension: Lease extension of running jobs (``True``/``False`` or a
                 ``LeaseExtension``; default: the worker's).
             max_jobs_per_child: ``process`` only: jobs a child process runs before a fresh
                 one replaces it (default: no limit).
+            middleware: Run around this task's jobs, inside the worker's middleware.
         """
         if callable(job_type):
             return self.task()(job_type)
@@ -221,6 +235,7 @@ class Worker:
                         self.lease_extension if lease_extension is None else lease_extension
                     ),
                     max_jobs_per_child=max_jobs_per_child,
+                    middleware=(*self.middleware, *middleware),
                 )
             )
             return func
@@ -242,12 +257,28 @@ class Worker:
             fetch_variables=instance.fetch_variables,
             lease_extension=instance.lease_extension,
             max_jobs_per_child=instance.max_jobs_per_child,
+            middleware=instance.middleware,
         )(instance.handle)
 
     def include(self, other: Worker) -> None:
-        """Take over every task registered on ``other`` (used to merge handler modules)."""
+        """Take over every task and lifespan of ``other`` (used to merge handler modules).
+
+        Its tasks keep the middleware they were registered with.
+        """
         for task in other._tasks.values():
             self.add_task(task)
+        self._lifespans.extend(ls for ls in other._lifespans if ls not in self._lifespans)
+
+    def lifespan(self, func: L) -> L:
+        """Register resources opened before the first poll and closed after the drain.
+
+        ``func`` is an async generator function (or an async context manager function)
+        without arguments that yields a mapping of resources by name (or nothing); handlers
+        and middleware read them as ``job.state["name"]``. Process handlers cannot (a
+        ``StateUnavailableError`` says why). Several lifespans are entered in order.
+        """
+        self._lifespans.append(as_lifespan(func))
+        return func
 
     @property
     def stop_requested(self) -> bool:
@@ -288,22 +319,24 @@ class Worker:
             raise RuntimeError(f"worker {self.name} is running already; stop() it first")
         if http_sock is None and self.http_port is not None:
             http_sock = bind_http(self.http_host, self.http_port)
-        supervisor = Supervisor(
-            self.name,
-            list(self._tasks.values()),
-            client,
-            grace_period_s=self.grace_period_s,
-            report_batching=self.report_batching,
-            log=self._log,
-            metrics=self._metrics,
-            link=self._link,
-        )
-        self._link.reset()
-        self._supervisor = supervisor
-        if self._stop_requested:
-            supervisor.stop()
-        try:
-            await supervisor.run(None if http_sock is None else (health_app(self), http_sock))
-        finally:
-            self._supervisor = None
-            self._stop_requested = False  # the worker may run again
+        async with entered(self._lifespans) as state:  # closed after the drain
+            supervisor = Supervisor(
+                self.name,
+                list(self._tasks.values()),
+                client,
+                grace_period_s=self.grace_period_s,
+                report_batching=self.report_batching,
+                log=self._log,
+                metrics=self._metrics,
+                link=self._link,
+                state=state,
+            )
+            self._link.reset()
+            self._supervisor = supervisor
+            if self._stop_requested:
+                supervisor.stop()
+            try:
+                await supervisor.run(None if http_sock is None else (health_app(self), http_sock))
+            finally:
+                self._supervisor = None
+                self._stop_requested = False  # the worker may run again
