@@ -21,6 +21,7 @@ from ._link import ServerLink
 from ._metrics import WorkerMetrics
 from ._strategies import ExecutionStrategy, strategy_for
 from ._task import TaskSpec
+from ._tracing import JobTracing
 
 POLL_BACKOFF_BASE_S = 0.1
 POLL_BACKOFF_CAP_S = 30.0
@@ -43,6 +44,7 @@ class JobPoller:
         metrics: WorkerMetrics,
         link: ServerLink,
         batcher: ReportBatcher | None = None,
+        tracing: JobTracing | None = None,
     ) -> None:
         self.task = task
         self._client = client
@@ -52,7 +54,14 @@ class JobPoller:
         self._metrics = metrics
         self._link = link
         self._runner = JobRunner(
-            task, self._strategy, client, worker_name, self._log, metrics, batcher=batcher
+            task,
+            self._strategy,
+            client,
+            worker_name,
+            self._log,
+            metrics,
+            batcher=batcher,
+            tracing=tracing,
         )
         self._in_flight = 0
         self._slot_freed = anyio.Event()

@@ -27,6 +27,7 @@ from ._link import ServerLink
 from ._metrics import WorkerMetrics
 from ._poller import JobPoller
 from ._task import TaskSpec
+from ._tracing import JobTracing
 
 
 class Supervisor:
@@ -43,6 +44,7 @@ class Supervisor:
         log: Log,
         metrics: WorkerMetrics,
         link: ServerLink,
+        tracing: JobTracing | None = None,
     ) -> None:
         self.name = name
         self.grace_period_s = grace_period_s
@@ -56,7 +58,14 @@ class Supervisor:
         self._batcher = ReportBatcher(client.report_jobs)
         self._pollers = [
             JobPoller(
-                task, client, name, log=log, metrics=metrics, link=link, batcher=self._batcher
+                task,
+                client,
+                name,
+                log=log,
+                metrics=metrics,
+                link=link,
+                batcher=self._batcher,
+                tracing=tracing,
             )
             for task in tasks
         ]

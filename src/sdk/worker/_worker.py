@@ -10,7 +10,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 from prometheus_client import CollectorRegistry
 
@@ -31,6 +31,10 @@ from ._task import (
     check_picklable,
     make_task,
 )
+from ._tracing import JobTracing
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,6 +84,9 @@ class Worker:
         report_batching: Report outcomes in batches through the broker's
             ``jobs.report-batch`` extension: ``None`` (default) when the server advertises
             it, ``False`` never (exact per-job Camunda calls), ``True`` required.
+        tracer_provider: With the ``[otel]`` extra: the OpenTelemetry provider of the job
+            spans (default: the global one, looked up when a job starts). See README
+            "Tracing (OpenTelemetry)".
     """
 
     def __init__(
@@ -95,9 +102,11 @@ class Worker:
         http_port: int | None = None,
         http_host: str = DEFAULT_HTTP_HOST,
         report_batching: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.name = name or default_worker_name()
         self.report_batching = report_batching
+        self.tracer_provider = tracer_provider
         self.timeout_ms = timeout_ms
         self.request_timeout_ms = request_timeout_ms
         self.grace_period_s = grace_period_s
@@ -297,6 +306,7 @@ class Worker:
             log=self._log,
             metrics=self._metrics,
             link=self._link,
+            tracing=JobTracing.create(self.tracer_provider, self.name),
         )
         self._link.reset()
         self._supervisor = supervisor
