@@ -58,7 +58,7 @@ class HttpTracing:
         template = url_template(url.path)
         attributes: dict[str, str | int] = {
             "http.request.method": request.method,
-            "url.full": str(url.copy_with(username=None, password=None)),
+            "url.full": str(url.copy_with(username=None, password=None) if url.userinfo else url),
             "url.template": template,
             "server.address": url.host,
         }
