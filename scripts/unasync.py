@@ -41,6 +41,7 @@ REPLACEMENTS = [
     ("response.aread()", "response.read()"),
     ("response.aclose()", "response.close()"),
     (".aiter_sse()", ".iter_sse()"),
+    ("self._tracing.asend(", "self._tracing.send("),
     (
         "``async with contextlib.aclosing(client.follow_job_events()) as events: ...``",
         "``with contextlib.closing(client.follow_job_events()) as events: ...``",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from httpx_sse import EventSource
@@ -33,7 +33,11 @@ from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
 from ._retry import HttpRetryPolicy
 from ._retry import sync_sleep as _sleep
 from ._settings import Settings
+from ._tracing import HttpTracing
 from ._transport import default_sync_transport as default_transport
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 T = TypeVar("T")
 
@@ -55,6 +59,8 @@ class Client:
             with back-off up to ``SDK_HTTP_RETRY_MAX_DELAY_S``. ``HttpRetryPolicy.off()``
             turns it off.
         auth: An ``httpx.Auth`` to use instead of the one the settings describe.
+        tracer_provider: With the ``[otel]`` extra: the OpenTelemetry provider of the
+            requests' client spans (default: the global one).
 
     Use it as ``with Client() as client: ...``; nothing is opened before that.
     """
@@ -67,6 +73,7 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         retry: HttpRetryPolicy | None = None,
         auth: httpx.Auth | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.settings = settings or Settings.load(configuration)
         self.retry = retry or HttpRetryPolicy(
@@ -81,6 +88,7 @@ class Client:
             transport=transport or default_transport(self.settings.http_transport, _LIMITS),
             headers={"accept": "application/json"},
         )
+        self._tracing = HttpTracing.create(tracer_provider)
 
     @property
     def base_url(self) -> str:
@@ -107,7 +115,10 @@ class Client:
         while True:
             request = _calls.build_request(self._http, call)
             try:
-                response = self._http.send(request)
+                if self._tracing is None:
+                    response = self._http.send(request)
+                else:
+                    response = self._tracing.send(self._http, request, attempt)
             except httpx.TransportError as exc:
                 delay_s = self.retry.after_error(attempt, exc, call.idempotent)
                 if delay_s is None:

@@ -32,6 +32,7 @@ from ._outcome import Complete, Fail, Outcome, ThrowError
 from ._reporter import Reporter
 from ._strategies import ExecutionStrategy
 from ._task import TaskSpec
+from ._tracing import JobTracing
 
 HAND_BACK_TIMEOUT_S = 5.0
 
@@ -50,6 +51,7 @@ class JobRunner:
         *,
         batcher: ReportBatcher | None = None,
         state: Mapping[str, Any] | None = None,
+        tracing: JobTracing | None = None,
     ) -> None:
         self.task = task
         self._strategy = strategy
@@ -63,7 +65,12 @@ class JobRunner:
         self._worker_name = worker_name
         self._log = log
         self._metrics = metrics
-        self._reporter = Reporter(client, task, batcher)
+        self._tracing = tracing
+        self._reporter = (
+            Reporter(client, task, batcher)
+            if tracing is None
+            else tracing.reporter(client, task, batcher)
+        )
         self.keeper: LeaseKeeper | None = None
         """Extends leases; ``None`` when the task's extension is off. Its ``run`` is the
         poller's to start."""
@@ -77,6 +84,12 @@ class JobRunner:
             )
 
     async def run(self, job: ActivatedJob) -> None:
+        if self._tracing is None:
+            await self._run(job)
+        else:
+            await self._tracing.run(job, self._run)
+
+    async def _run(self, job: ActivatedJob) -> None:
         log = self._log.bind(job_key=job.job_key)
         job_type = self.task.job_type
         in_flight = self._metrics.in_flight.labels(job_type)

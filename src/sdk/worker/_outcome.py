@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from .._otel import record_exception
 from ..errors import JobError
 
 MAX_ERROR_MESSAGE = 4_000
@@ -85,6 +86,7 @@ def from_exception(exc: BaseException) -> Outcome:
         except PydanticSerializationError as err:
             return Fail(f"JobError variables are not JSON-serialisable: {err}")
         return ThrowError(exc.code, exc.message, variables)
+    record_exception(exc)
     return Fail(describe(exc))
 
 

@@ -24,6 +24,7 @@ from ._link import ServerLink
 from ._metrics import WorkerMetrics
 from ._strategies import ExecutionStrategy, strategy_for
 from ._task import TaskSpec
+from ._tracing import JobTracing
 
 POLL_BACKOFF_BASE_S = 0.1
 POLL_BACKOFF_CAP_S = 30.0
@@ -47,6 +48,7 @@ class JobPoller:
         link: ServerLink,
         batcher: ReportBatcher | None = None,
         state: Mapping[str, Any] | None = None,
+        tracing: JobTracing | None = None,
     ) -> None:
         self.task = task
         self._client = client
@@ -64,6 +66,7 @@ class JobPoller:
             metrics,
             batcher=batcher,
             state=state,
+            tracing=tracing,
         )
         self._in_flight = 0
         self._slot_freed = anyio.Event()

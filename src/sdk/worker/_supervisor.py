@@ -27,6 +27,7 @@ from ._link import ServerLink
 from ._metrics import WorkerMetrics
 from ._poller import JobPoller
 from ._task import TaskSpec
+from ._tracing import JobTracing
 
 
 class Supervisor:
@@ -44,6 +45,7 @@ class Supervisor:
         metrics: WorkerMetrics,
         link: ServerLink,
         state: Mapping[str, Any] | None = None,
+        tracing: JobTracing | None = None,
     ) -> None:
         self.name = name
         self.grace_period_s = grace_period_s
@@ -65,6 +67,7 @@ class Supervisor:
                 link=link,
                 batcher=self._batcher,
                 state=state,
+                tracing=tracing,
             )
             for task in tasks
         ]

@@ -10,7 +10,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 from prometheus_client import CollectorRegistry
 
@@ -33,6 +33,10 @@ from ._task import (
     check_picklable,
     make_task,
 )
+from ._tracing import JobTracing
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 F = TypeVar("F", bound=Callable[..., Any])
 L = TypeVar("L", bound=Callable[[], Any])
@@ -86,6 +90,9 @@ class Worker:
             it, ``False`` never (exact per-job Camunda calls), ``True`` required.
         middleware: Run around every job of the tasks registered on this worker, on the
             event loop, the first outermost (see "Middleware" in the README).
+        tracer_provider: With the ``[otel]`` extra: the OpenTelemetry provider of the job
+            spans (default: the global one, looked up when a job starts). See README
+            "Tracing (OpenTelemetry)".
     """
 
     def __init__(
@@ -102,12 +109,14 @@ class Worker:
         http_host: str = DEFAULT_HTTP_HOST,
         report_batching: bool | None = None,
         middleware: Sequence[Middleware] = (),
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         check_middleware("Worker", middleware)
         self.middleware: tuple[Middleware, ...] = tuple(middleware)
         self._lifespans: list[Lifespan] = []
         self.name = name or default_worker_name()
         self.report_batching = report_batching
+        self.tracer_provider = tracer_provider
         self.timeout_ms = timeout_ms
         self.request_timeout_ms = request_timeout_ms
         self.grace_period_s = grace_period_s
@@ -330,6 +339,7 @@ class Worker:
                 metrics=self._metrics,
                 link=self._link,
                 state=state,
+                tracing=JobTracing.create(self.tracer_provider, self.name),
             )
             self._link.reset()
             self._supervisor = supervisor

@@ -1,0 +1,211 @@
+"""One CONSUMER span per job, its report as a child span, and traces continued from the job.
+
+A job whose custom headers (or, failing that, variables) hold a W3C ``traceparent`` (and
+optionally ``tracestate``) continues the trace of whoever created it; any other job starts
+a trace of its own. The job span is current while the handler runs, so the handler's own
+spans and its HTTP calls are its children. Attribute names: see ``JOB_ATTRIBUTES`` and the
+README section "Tracing (OpenTelemetry)".
+
+Nothing here is imported from OpenTelemetry unless the ``[otel]`` extra is installed;
+``JobTracing.create`` then answers ``None`` and the runner takes its untraced path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._logging import Log
+from .._otel import INSTALLED, tracer_for
+from ..client import AsyncClient
+from ..models import ActivatedJob
+from ._batcher import ReportBatcher
+from ._outcome import Complete, Fail, Outcome, ThrowError
+from ._reporter import Reporter
+from ._task import Strategy, TaskSpec
+
+if INSTALLED or TYPE_CHECKING:  # without the [otel] extra, nothing below is ever called
+    from opentelemetry import context, trace
+    from opentelemetry.context import Context
+    from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, TracerProvider
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    _W3C = TraceContextTextMapPropagator()
+    _STATE_KEY = context.create_key("sdk-job-trace")
+
+JOB_KEY = "camunda.job.key"
+JOB_TYPE = "camunda.job.type"
+JOB_RETRIES = "camunda.job.retries"
+JOB_WORKER = "camunda.job.worker"
+PROCESS_INSTANCE_KEY = "camunda.process_instance.key"
+ELEMENT_ID = "camunda.element.id"
+JOB_OUTCOME = "camunda.job.outcome"
+JOB_ERROR_CODE = "camunda.job.error_code"
+REPORT_BATCHED = "camunda.report.batched"
+JOB_ATTRIBUTES = (JOB_KEY, JOB_TYPE, JOB_RETRIES, JOB_WORKER, PROCESS_INSTANCE_KEY, ELEMENT_ID)
+"""Set on every job span when it starts; ``JOB_OUTCOME`` when it ends."""
+
+COMPLETED, FAILED, ERROR_THROWN = "completed", "failed", "error_thrown"
+HANDED_BACK = "handed_back"
+"""The worker stopped before the handler did and returned the job (see ``_supervisor``)."""
+NOT_REPORTED = "not_reported"
+"""The handler ended, but the server did not take its report (no longer ours, or unreachable)."""
+ABANDONED = "abandoned"
+"""Nothing was reported: the lease ended before the handler did, or the job was lost."""
+
+_REPORTS: Mapping[type[Any], tuple[str, str]] = {
+    Complete: ("complete", COMPLETED),
+    Fail: ("fail", FAILED),
+    ThrowError: ("throw error", ERROR_THROWN),
+}
+"""Outcome type -> (report span name's verb, the job's outcome once it is reported)."""
+
+
+class _JobTrace:
+    """The span of one running job and how it came out (set by the reporter)."""
+
+    __slots__ = ("outcome", "span")
+
+    def __init__(self, span: trace.Span) -> None:
+        self.span = span
+        self.outcome: Outcome | str | None = None
+
+
+class JobTracing:
+    """Spans of one worker's jobs, from ``tracer``."""
+
+    def __init__(self, tracer: Tracer, worker_name: str) -> None:
+        self._tracer = tracer
+        self._worker_name = worker_name
+
+    @classmethod
+    def create(cls, provider: TracerProvider | None, worker_name: str) -> JobTracing | None:
+        """``None`` when OpenTelemetry is not installed (jobs then run untraced)."""
+        tracer = tracer_for(provider)
+        return None if tracer is None else cls(tracer, worker_name)
+
+    def reporter(
+        self, client: AsyncClient, task: TaskSpec, batcher: ReportBatcher | None
+    ) -> Reporter:
+        """A ``Reporter`` whose reports are child spans of the job span."""
+        return TracedReporter(client, task, batcher, tracer=self._tracer)
+
+    async def run(self, job: ActivatedJob, run: Callable[[ActivatedJob], Awaitable[None]]) -> None:
+        """``await run(job)`` inside the job's span."""
+        parent = continued_context(job)
+        span = self._tracer.start_span(
+            f"job {job.type}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                JOB_KEY: job.job_key,
+                JOB_TYPE: job.type,
+                JOB_RETRIES: job.retries,
+                JOB_WORKER: self._worker_name,
+                PROCESS_INSTANCE_KEY: job.process_instance_key,
+                ELEMENT_ID: job.element_id,
+            },
+        )
+        state = _JobTrace(span)
+        token = context.attach(
+            context.set_value(_STATE_KEY, state, trace.set_span_in_context(span, parent))
+        )
+        try:
+            await run(job)
+        except Exception as exc:  # a defect of the runner itself: the job's span says so
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            context.detach(token)
+            _end(state)
+
+
+class TracedReporter(Reporter):
+    """Reports (and hand-backs) as child spans of the current job span."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        task: TaskSpec,
+        batcher: ReportBatcher | None = None,
+        *,
+        tracer: Tracer,
+    ) -> None:
+        super().__init__(client, task, batcher)
+        self._tracer = tracer
+
+    async def report(self, job: ActivatedJob, outcome: Outcome, log: Log) -> bool:
+        verb, _ = _REPORTS[type(outcome)]
+        batched = self._batcher is not None and self._batcher.open
+        with self._tracer.start_as_current_span(
+            f"{verb} {job.type}", attributes={JOB_KEY: job.job_key, REPORT_BATCHED: batched}
+        ) as span:
+            reported = await super().report(job, outcome, log)
+            if not reported:
+                span.set_status(Status(StatusCode.ERROR, "the server did not take the report"))
+        state = _current()
+        # a rejected result is re-reported as a failure (nested call): the innermost one counts
+        if state is not None and state.outcome is None:
+            state.outcome = outcome if reported else NOT_REPORTED
+            if isinstance(outcome, Fail) and self._task.strategy is Strategy.PROCESS:
+                _add_exception_event(state.span, outcome.message)  # raised in a child process
+        return reported
+
+    async def hand_back(self, job: ActivatedJob, log: Log) -> None:
+        with self._tracer.start_as_current_span(
+            f"hand back {job.type}", attributes={JOB_KEY: job.job_key}
+        ):
+            await super().hand_back(job, log)
+        state = _current()
+        if state is not None:
+            state.outcome = HANDED_BACK
+
+
+def continued_context(job: ActivatedJob) -> Context:
+    """The caller's trace context from the job's ``traceparent``, else an empty (root) one."""
+    for carrier in (job.custom_headers, job.variables):
+        parent = carrier.get("traceparent")
+        if isinstance(parent, str):
+            fields = {"traceparent": parent}
+            state = carrier.get("tracestate")
+            if isinstance(state, str):
+                fields["tracestate"] = state
+            return _W3C.extract(fields, context=Context())
+    return Context()
+
+
+def _current() -> _JobTrace | None:
+    state = context.get_value(_STATE_KEY)
+    return state if isinstance(state, _JobTrace) else None
+
+
+def _end(state: _JobTrace) -> None:
+    span, outcome = state.span, state.outcome
+    if outcome is None:
+        span.set_attribute(JOB_OUTCOME, ABANDONED)
+        span.set_status(Status(StatusCode.ERROR, "nothing reported: the lease ended or was lost"))
+    elif isinstance(outcome, str):
+        span.set_attribute(JOB_OUTCOME, outcome)
+        if outcome == NOT_REPORTED:
+            span.set_status(Status(StatusCode.ERROR, "the server did not take the report"))
+    else:
+        span.set_attribute(JOB_OUTCOME, _REPORTS[type(outcome)][1])
+        if isinstance(outcome, Fail):
+            span.set_status(Status(StatusCode.ERROR, outcome.message.partition("\n")[0]))
+        elif isinstance(outcome, ThrowError):
+            span.set_attribute(JOB_ERROR_CODE, outcome.code)
+    span.end()
+
+
+def _add_exception_event(span: trace.Span, message: str) -> None:
+    """The exception event of a failure raised where no span was current (a child process):
+    rebuilt from the failure message, ``Type: message`` and a traceback tail."""
+    head, _, stacktrace = message.partition("\n")
+    exc_type, sep, exc_message = head.partition(": ")
+    attributes = {"exception.message": exc_message if sep else head}
+    if sep and exc_type.replace(".", "").replace("_", "").isalnum():
+        attributes["exception.type"] = exc_type
+    if stacktrace:
+        attributes["exception.stacktrace"] = stacktrace
+    span.add_event("exception", attributes)
