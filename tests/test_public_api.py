@@ -45,6 +45,7 @@ PUBLIC = {
         "bind",
         "create_app",
         "default_db_path",
+        "open_store",
         "serve",
         "wall_clock_ms",
     ],

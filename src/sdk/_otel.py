@@ -34,6 +34,16 @@ def tracer_for(provider: TracerProvider | None) -> Tracer | None:
     return opentelemetry.trace.get_tracer(SCOPE, __version__, tracer_provider=provider)
 
 
+def provider_configured() -> bool:
+    """Whether a real global tracer provider is set (not the API's proxy or no-op one)."""
+    if not INSTALLED:
+        return False
+    provider = opentelemetry.trace.get_tracer_provider()
+    return not isinstance(
+        provider, (opentelemetry.trace.ProxyTracerProvider, opentelemetry.trace.NoOpTracerProvider)
+    )
+
+
 def record_exception(exc: BaseException) -> None:
     """Record a handler's exception on the current span: the job's, in the handler's task or
     thread (the thread strategy copies the context). A no-op outside a traced job."""

@@ -51,6 +51,8 @@ class JobPoller:
         tracing: JobTracing | None = None,
     ) -> None:
         self.task = task
+        fetch = task.fetch_variables
+        self._fetch = fetch if tracing is None else tracing.fetched(fetch)
         self._client = client
         self._worker_name = worker_name
         self._strategy: ExecutionStrategy = strategy_for(task)
@@ -133,7 +135,7 @@ class JobPoller:
                     timeout_ms=self.task.timeout_ms,
                     worker=self._worker_name,
                     request_timeout_ms=self.task.request_timeout_ms,
-                    fetch_variables=self.task.fetch_variables,
+                    fetch_variables=self._fetch,
                 )
             except (SdkError, ValueError) as exc:  # never let one bad answer end the loop
                 await self._back_off(exc)

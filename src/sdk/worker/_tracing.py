@@ -12,11 +12,11 @@ Nothing here is imported from OpenTelemetry unless the ``[otel]`` extra is insta
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._logging import Log
-from .._otel import INSTALLED, tracer_for
+from .._otel import INSTALLED, provider_configured, tracer_for
 from ..client import AsyncClient
 from ..models import ActivatedJob
 from ._batcher import ReportBatcher
@@ -71,18 +71,33 @@ class _JobTrace:
         self.outcome: Outcome | str | None = None
 
 
+TRACE_VARIABLES = ("traceparent", "tracestate")
+"""W3C trace context fields looked for in a job's headers, then its variables."""
+
+
 class JobTracing:
     """Spans of one worker's jobs, from ``tracer``."""
 
-    def __init__(self, tracer: Tracer, worker_name: str) -> None:
+    def __init__(self, tracer: Tracer, worker_name: str, *, configured: bool = True) -> None:
         self._tracer = tracer
         self._worker_name = worker_name
+        self._configured = configured
 
     @classmethod
     def create(cls, provider: TracerProvider | None, worker_name: str) -> JobTracing | None:
         """``None`` when OpenTelemetry is not installed (jobs then run untraced)."""
         tracer = tracer_for(provider)
-        return None if tracer is None else cls(tracer, worker_name)
+        if tracer is None:
+            return None
+        return cls(tracer, worker_name, configured=provider is not None or provider_configured())
+
+    def fetched(self, names: Sequence[str] | None) -> Sequence[str] | None:
+        """``names`` plus the trace context variables when a tracer provider is configured:
+        a handler that declares only the variables it reads still continues a trace carried
+        in the variables (untraced, the fetch stays exactly the handler's names)."""
+        if names is None or not self._configured:
+            return names
+        return [*names, *(v for v in TRACE_VARIABLES if v not in names)]
 
     def reporter(
         self, client: AsyncClient, task: TaskSpec, batcher: ReportBatcher | None
