@@ -1,9 +1,11 @@
 """A private PostgreSQL cluster for tests and trials: ``initdb`` and ``pg_ctl`` in a temporary
 folder.
 
-CI (``.ci/run``) starts one and exports ``SDK_TEST_POSTGRES_URL``; elsewhere the suite starts
-its own when the server binaries exist (as an unprivileged user when run as root, since
-``initdb`` refuses root). ``fsync=off`` keeps it fast: the tests kill processes, not the OS.
+CI (``.ci/run``) starts one with ``python -m sdk.broker._pg_cluster start FOLDER`` (which prints
+the URL it exports as ``SDK_TEST_POSTGRES_URL``) and ends it with ``stop FOLDER``; elsewhere the
+suite starts its own when the server binaries exist. Run as root, the server runs as
+``nobody``, since ``initdb`` refuses root. ``fsync=off`` keeps it fast: the tests kill
+processes, not the OS.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -42,14 +45,21 @@ def free_port() -> int:
 
 
 class PrivateCluster:
-    """One PostgreSQL server of our own; ``stop``/``start`` keep its port and data."""
+    """One PostgreSQL server of our own; ``stop``/``start`` keep its port and data.
 
-    def __init__(self, binaries: Path) -> None:
+    ``folder`` (default: a new temporary one) is initialised unless it already holds a
+    cluster, which is then taken over, e.g. to stop it from another process.
+    """
+
+    def __init__(self, binaries: Path, folder: Path | None = None) -> None:
         self.binaries = binaries
-        self.folder = Path(tempfile.mkdtemp(prefix="sdk-pg-"))
+        self.folder = folder if folder is not None else Path(tempfile.mkdtemp(prefix="sdk-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
         self._user = "nobody" if os.geteuid() == 0 else None
+        if self.data.exists():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
         if self._user is not None:
             entry = pwd.getpwnam(self._user)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
@@ -121,3 +131,25 @@ def drop_database(server_url: str, url: str) -> None:
     name = url.rpartition("/")[2]
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+
+
+def main(argv: list[str]) -> int:
+    """``start FOLDER`` (prints the server's URL) or ``stop FOLDER``: a cluster for a shell."""
+    if len(argv) != 2 or argv[0] not in ("start", "stop"):
+        print("usage: python -m sdk.broker._pg_cluster start|stop FOLDER", file=sys.stderr)
+        return 2
+    binaries = server_binaries()
+    if binaries is None:
+        print("PostgreSQL is not installed (no initdb/pg_ctl found)", file=sys.stderr)
+        return 1
+    cluster = PrivateCluster(binaries, Path(argv[1]))
+    if argv[0] == "start":
+        cluster.start()
+        print(cluster.url)
+    else:
+        cluster.remove()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
