@@ -74,7 +74,7 @@ class TestOverHttp:
     @pytest.mark.parametrize("bad", ["", '""', "x" * 256, "ключ", "a\tb"])
     async def test_a_malformed_key_is_400(self, http: httpx.AsyncClient, bad: str) -> None:
         response = await http.post(
-            "/ext/jobs", json=ONE_JOB, headers={"Idempotency-Key": bad.encode()}
+            "/ext/jobs", json=ONE_JOB, headers={b"Idempotency-Key": bad.encode()}
         )
         assert response.status_code == 400
         assert "Idempotency-Key" in response.json()["detail"]
