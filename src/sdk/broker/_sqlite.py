@@ -39,12 +39,8 @@ FIRST_KEY = 2251799813685249
 """Zeebe's first key on partition 1: our keys look like a real cluster's."""
 
 SCHEMA_VERSION = 2
-MIGRATIONS = {
-    1: "BEGIN IMMEDIATE;"
-    + _idempotency.SCHEMA
-    + _limits.SCHEMA
-    + "PRAGMA user_version = 2; COMMIT;",
-}
+TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
+MIGRATIONS = {1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;"}
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 INT64_MAX = 2**63 - 1
 
@@ -99,7 +95,7 @@ CREATE TABLE IF NOT EXISTS job_events (
 );
 CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
-_SCHEMA += _idempotency.SCHEMA + _limits.SCHEMA
+_SCHEMA += TABLES_OF_2
 
 
 class SqliteJobs:
