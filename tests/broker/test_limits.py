@@ -228,7 +228,7 @@ class TestLongPolls:
             looks += 1
             return activate(*args)  # type: ignore[arg-type]
 
-        store._jobs.activate = counting  # type: ignore[method-assign]
+        store._jobs.activate = counting  # type: ignore[method-assign,assignment]
         try:
             jobs = await api.activate_jobs(
                 "t", max_jobs=3, timeout_ms=LEASE_MS, request_timeout_ms=5_000
