@@ -240,8 +240,8 @@ class JobStore:
 
     def slot_freed(self, job_type: str) -> None:
         """An activation of ``job_type`` ended: wake its polls if a max-active limit held them."""
-        if job_type in self._slot_limited:
-            self.notifier.notify(job_type)
+        if job_type in self._slot_limited or self._jobs.shared:  # another replica may
+            self.notifier.notify(job_type)  # have set a limit this one has not heard of
 
     async def activate(
         self,
