@@ -1,11 +1,14 @@
 """``python -m sdk``: create and inspect jobs on a broker from the shell.
 
 python -m sdk jobs create TYPE [--variables JSON] [--count N] [--retries N] [--header K=V]
+                              [--idempotency-key KEY]
 python -m sdk jobs get KEY
 python -m sdk jobs list [--type TYPE] [--state STATE] [--limit N]
 python -m sdk login --name NAME --address URL [--auth BASIC|OAUTH] [--client-id ID] ...
 python -m sdk profiles | whoami | logout [NAME]
 (--profile NAME before the command, or SDK_PROFILE, selects a stored profile)
+python -m sdk job-types limits TYPE [--max-active N] [--rate PER_S] [--clear]
+python -m sdk job-types list
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from . import _login_cli
+from . import _cli_job_types, _login_cli
 from .client import Client, Settings
 from .client._profiles import ProfileError
 from .errors import SdkError
@@ -56,12 +59,19 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--count", type=int, default=1, help="how many (default: 1)")
     create.add_argument("--retries", type=int, default=3, help="retries (default: 3)")
     create.add_argument("--header", type=_header, action="append", default=[], help="K=V")
+    create.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="run the same command again with the same KEY: it answers the same keys and"
+        " creates nothing (for a day)",
+    )
     get = sub.add_parser("get", help="show one job with its history")
     get.add_argument("key")
     listing = sub.add_parser("list", help="list jobs, newest first")
     listing.add_argument("--type")
     listing.add_argument("--state", choices=[s.value for s in JobState])
     listing.add_argument("--limit", type=int, default=20)
+    _cli_job_types.add_parser(groups)
     return p
 
 
@@ -72,19 +82,25 @@ def _create(client: Client, args: argparse.Namespace) -> None:
         retries=args.retries,
         custom_headers=dict(args.header),
     )
-    remaining = args.count
+    remaining, number = args.count, 0
     while remaining > 0:
         batch = min(remaining, MAX_CREATE_BATCH)
-        for key in client.create_jobs([spec] * batch):
-            print(key)
+        key = args.idempotency_key
+        if key is not None and number:  # one key per request: KEY, KEY.2, KEY.3, ...
+            key = f"{key}.{number + 1}"
+        for job_key in client.create_jobs([spec] * batch, idempotency_key=key):
+            print(job_key)
         remaining -= batch
+        number += 1
 
 
 def run(args: argparse.Namespace) -> int:
     if args.group in _login_cli.COMMANDS:
         return _login_cli.run(args)
     with Client(Settings.load(_login_cli.configuration(args))) as client:
-        if args.command == "create":
+        if args.group == "job-types":
+            _cli_job_types.run(client, args)
+        elif args.command == "create":
             _create(client, args)
         elif args.command == "get":
             print(client.get_job(args.key).model_dump_json(by_alias=True, indent=2))

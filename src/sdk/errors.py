@@ -8,6 +8,7 @@ SdkError
 │   ├── ForbiddenError          403
 │   ├── NotFoundError           404: e.g. the job no longer exists
 │   ├── ConflictError           409: the job is in another state (e.g. handed to someone else)
+│   ├── IdempotencyKeyReusedError 422: an Idempotency-Key sent again with another body
 │   ├── BackpressureError       429 / 503: the server asks us to slow down (``retry_after_s``)
 │   └── ServerError             other 5xx
 ├── ProtocolError               the server answered, but not as a Camunda v2 job API
@@ -116,6 +117,18 @@ class ConflictError(ApiError):
     """409: the job is in a state that does not allow this call."""
 
 
+class IdempotencyKeyReusedError(ApiError):
+    """422: the ``Idempotency-Key`` was used before with a different request body.
+
+    A programming error (one key for two requests); a repeat of the same request never
+    raises it.
+    """
+
+
+IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+"""The problem title the broker answers it with."""
+
+
 class BackpressureError(ApiError):
     """429 / 503: the server is overloaded; back off and retry.
 
@@ -187,8 +200,10 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def error_class_for(status: int) -> type[ApiError]:
-    """The most specific ``ApiError`` subclass for an HTTP status."""
+def error_class_for(status: int, title: str | None = None) -> type[ApiError]:
+    """The most specific ``ApiError`` subclass for an HTTP status (and problem title)."""
+    if status == 422 and title == IDEMPOTENCY_KEY_REUSED:
+        return IdempotencyKeyReusedError
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     return ServerError if status >= 500 else ApiError

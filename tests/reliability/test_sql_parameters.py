@@ -14,13 +14,14 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdk.broker import _sqlite
+from sdk.broker import _idempotency, _limits, _sqlite
 from sdk.broker._sqlite import Activation, Failure, SqliteJobs
 from sdk.models import JobSpec, JobState
 
@@ -179,8 +180,9 @@ def sql_building_violations(source: str) -> list[str]:
     return problems
 
 
-def test_the_store_builds_sql_only_from_literals_and_placeholders() -> None:
-    source = Path(_sqlite.__file__).read_text()
+@pytest.mark.parametrize("module", [_sqlite, _idempotency, _limits], ids=lambda m: m.__name__)
+def test_the_store_builds_sql_only_from_literals_and_placeholders(module: ModuleType) -> None:
+    source = Path(module.__file__ or "").read_text()
     assert sql_building_violations(source) == []
 
 

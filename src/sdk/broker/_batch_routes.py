@@ -65,6 +65,8 @@ async def report_jobs(request: Request) -> Response:
     for report, (ok, job_type) in zip(body.reports, outcomes, strict=True):
         if ok and report.kind is ReportKind.FAIL and report.retries > 0:
             store.notifier.notify(job_type)  # it comes back: waiting polls recompute
+        elif ok:
+            store.slot_freed(job_type)  # under a max-active limit, a poll may take another
     results = [_result(r, o) for r, o in zip(body.reports, outcomes, strict=True)]
     return Response(JobReportBatchResult(results=results).to_wire(), media_type="application/json")
 

@@ -15,8 +15,19 @@ from loguru import logger
 from ..errors import ConfigurationError
 from ._auth import BrokerAuthSettings
 from ._defaults import DEFAULT_HOST, DEFAULT_PORT, default_db_path
+from ._idempotency import DEFAULT_RETENTION_MS
 from ._redact import redact
 from ._server import BrokerStartError, bind, open_store, rest_url, serve
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.001 <= value < 10**12:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,6 +56,13 @@ def parser() -> argparse.ArgumentParser:
         default="FULL",
         choices=["NORMAL", "FULL", "EXTRA"],
         help="SQLite synchronous mode: FULL survives power loss (default: FULL)",
+    )
+    p.add_argument(
+        "--idempotency-retention",
+        type=_positive_seconds,
+        default=DEFAULT_RETENTION_MS / 1000,
+        metavar="SECONDS",
+        help="how long an Idempotency-Key of job creation is remembered (default: 86400, a day)",
     )
     auth = p.add_argument_group(
         "authentication",
@@ -77,7 +95,11 @@ def parser() -> argparse.ArgumentParser:
 
 async def _run(args: argparse.Namespace) -> None:
     where = args.database_url or args.db
-    store = open_store(where, synchronous=args.synchronous)  # a clear error, not a group's
+    store = open_store(  # a clear error, not a group's
+        where,
+        synchronous=args.synchronous,
+        idempotency_retention_ms=int(args.idempotency_retention * 1000),
+    )
     async with anyio.create_task_group() as tg:
         await tg.start(
             partial(

@@ -13,7 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..models import ActivatedJob, Job, JobEventRecord, JobKey, JobSpec, JobState
+from ..models import (
+    ActivatedJob,
+    Job,
+    JobCreationRequest,
+    JobEventRecord,
+    JobKey,
+    JobSpec,
+    JobState,
+    JobTypeLimits,
+)
 
 
 @dataclass(frozen=True)
@@ -53,11 +62,31 @@ class Jobs(Protocol):
 
     def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]: ...
 
-    def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]: ...
+    def create_once(
+        self,
+        body: JobCreationRequest,
+        now: int,
+        *,
+        scope: str,
+        key: str,
+        retention_ms: int,
+    ) -> tuple[list[JobKey], bool]:
+        """``create`` guarded by an idempotency key, in one transaction: ``(job keys,
+        replayed)``. Expired keys are forgotten first; a live key with another body raises
+        ``IdempotencyKeyReused`` (422)."""
+        ...
+
+    def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
+        """Hand out up to ``max_jobs`` jobs, no more than the type's limits allow (across
+        every broker sharing the store); also return when to look again (a job's back-off or
+        deadline, the next rate token, or the soonest deadline holding a slot)."""
+        ...
 
     def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
-    ) -> None: ...
+    ) -> str:
+        """The job's type: an activation ended, so a slot-limited type's polls may wake."""
+        ...
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str: ...
 
@@ -69,7 +98,9 @@ class Jobs(Protocol):
         variables: dict[str, Any] | None,
         lease: str | None,
         now: int,
-    ) -> None: ...
+    ) -> str:
+        """The job's type, as ``complete``."""
+        ...
 
     def update(
         self,
@@ -80,7 +111,28 @@ class Jobs(Protocol):
         lease: str | None = None,
     ) -> str: ...
 
-    def cancel(self, key: int, now: int) -> None: ...
+    def cancel(self, key: int, now: int) -> str:
+        """The job's type, as ``complete``."""
+        ...
+
+    def set_limits(
+        self, job_type: str, max_active: int | None, rate: float | None, now: int
+    ) -> JobTypeLimits:
+        """Set (replace) a type's limits; both ``None`` clears them. A new rate starts with a
+        full bucket."""
+        ...
+
+    def clear_limits(self, job_type: str, now: int) -> bool:
+        """Remove a type's limits; whether it had any."""
+        ...
+
+    def get_limits(self, job_type: str) -> JobTypeLimits | None: ...
+
+    def all_limits(self) -> list[JobTypeLimits]: ...
+
+    def slot_limited_types(self) -> set[str]:
+        """Types with a ``max_active`` limit (their ended activations wake polls)."""
+        ...
 
     def get(self, key: int, now: int) -> Job: ...
 

@@ -17,8 +17,10 @@ from ..models import (
     JobSearchRequest,
     JobSearchResult,
 )
-from . import _events
+from . import _events, _limits_routes
 from ._http import job_key_param, read_model, store_of
+from ._idempotency import HEADER as IDEMPOTENCY_KEY
+from ._idempotency import parse_key
 from ._openapi import OPENAPI_PATH, openapi_document
 
 EXTENSIONS = [
@@ -30,6 +32,8 @@ EXTENSIONS = [
     "events",
     "stats",
     "openapi",
+    "jobs.create.idempotency-key",
+    "job-types.limits",
 ]
 
 
@@ -38,11 +42,29 @@ async def capabilities(request: Request) -> Response:
     return Response(body.to_wire(), media_type="application/json")
 
 
+def caller(request: Request) -> str:
+    """Who is asking (idempotency keys are scoped by it): the principal's name, or ``""``."""
+    principal = request.scope.get("state", {}).get("principal")
+    return "" if principal is None else str(principal.name)
+
+
 async def create_jobs(request: Request) -> Response:
+    """Create jobs; with an ``Idempotency-Key``, a repeat answers the first call's keys."""
+    key = parse_key(request.headers.get(IDEMPOTENCY_KEY))
     body = await read_model(request, JobCreationRequest)
-    keys = await store_of(request).create(body.jobs)
+    store = store_of(request)
+    headers = {}
+    if key is None:
+        keys = await store.create(body.jobs)
+    else:
+        keys, replayed = await store.create_once(body, scope=caller(request), key=key)
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
     return Response(
-        JobCreationResult(job_keys=keys).to_wire(), status_code=201, media_type="application/json"
+        JobCreationResult(job_keys=keys).to_wire(),
+        status_code=201,
+        media_type="application/json",
+        headers=headers,
     )
 
 
@@ -71,5 +93,6 @@ ROUTES = [
     Route("/v2/ext/jobs/{job_key}", get_job, methods=["GET"]),
     Route("/v2/ext/jobs/{job_key}/cancellation", cancel_job, methods=["POST"]),
     *_events.ROUTES,
+    *_limits_routes.ROUTES,
     Route(OPENAPI_PATH, openapi_document, methods=["GET"]),
 ]

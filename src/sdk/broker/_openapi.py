@@ -37,11 +37,15 @@ from ..models import (
     JobFailRequest,
     JobSearchRequest,
     JobSearchResult,
+    JobTypeLimits,
+    JobTypeLimitsList,
+    JobTypeLimitsRequest,
     JobUpdateRequest,
     ProblemDetail,
     TopologyResponse,
 )
 from ..models._batch import JobReportBatch, JobReportBatchResult
+from ._limits_routes import LIMITS_PATH
 from ._problems import PROBLEM_JSON
 from ._stats import MAX_WINDOW_MINUTES
 
@@ -56,6 +60,7 @@ _REASONS = {
     404: "No such job, or it has ended.",
     409: "The job is not in a state that allows this (e.g. not activated, lease expired).",
     413: "The request body is too large.",
+    422: "The Idempotency-Key was already used with a different request body.",
 }
 
 Mode = Literal["validation", "serialization"]
@@ -138,12 +143,39 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The extensions this server speaks beyond the Camunda job API.", response=Capabilities
     ),
     ("POST", "/v2/ext/jobs"): Operation(
-        "Create a batch of jobs (durable before the answer).",
+        "Create a batch of jobs (durable before the answer). With an Idempotency-Key, the same"
+        " key and body within the retention window answers the same job keys, creating"
+        " nothing (and the header Idempotent-Replayed: true).",
         JobCreationRequest,
         response=JobCreationResult,
         status=201,
+        errors=(400, 413, 422),
+        parameters=(
+            Parameter(
+                "Idempotency-Key",
+                "header",
+                {"type": "string", "minLength": 1, "maxLength": 255},
+                "A key unique to this request (e.g. a UUID), scoped per caller; send the same"
+                " one when repeating the request.",
+            ),
+        ),
+    ),
+    ("GET", "/v2/ext/job-types/limits"): Operation(
+        "Every job type that has limits.", response=JobTypeLimitsList
+    ),
+    ("GET", LIMITS_PATH): Operation(
+        "The limits of a job type (null: none of that kind).",
+        response=JobTypeLimits,
+        errors=(400,),
+    ),
+    ("PUT", LIMITS_PATH): Operation(
+        "Set a job type's limits: most jobs ACTIVATED at once (maxActive) and most"
+        " activations per second (rate); null removes that kind.",
+        JobTypeLimitsRequest,
+        response=JobTypeLimits,
         errors=(400, 413),
     ),
+    ("DELETE", LIMITS_PATH): Operation("Remove a job type's limits.", status=204, errors=(400,)),
     ("POST", "/v2/ext/jobs/search"): Operation(
         "Search jobs by type and state, newest first, in cursor pages.",
         JobSearchRequest,

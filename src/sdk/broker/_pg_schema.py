@@ -12,9 +12,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
+from ._pg_ext import MIGRATION as EXT_MIGRATION
 from ._sqlite import FIRST_KEY, StoreVersionError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_LOCK = 0x5D6B_0001
 """Advisory lock key held while the schema is checked or changed."""
 
@@ -56,6 +57,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
     ),
     2: ("CREATE INDEX job_events_key ON job_events (job_key)",),
+    3: EXT_MIGRATION,  # idempotency keys, job-type limits
 }
 """Version → the statements that lead to it from the one before."""
 

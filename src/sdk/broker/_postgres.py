@@ -21,13 +21,26 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
 
-from ..models import ActivatedJob, Job, JobEvent, JobEventRecord, JobKey, JobSpec, JobState
+from ..models import (
+    ActivatedJob,
+    Job,
+    JobCreationRequest,
+    JobEvent,
+    JobEventRecord,
+    JobKey,
+    JobSpec,
+    JobState,
+    JobTypeLimits,
+)
+from . import _pg_ext
 from ._contract import Activation, Failure
+from ._idempotency import body_hash
 from ._pg_schema import ensure_schema
 from ._problems import JobInWrongState, JobNotFound, StoreUnavailable
 from ._redact import redact, redact_text
@@ -214,37 +227,60 @@ class PostgresJobs:
 
     def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
         with self._tx():
-            keys = [
-                int(r["key"])
-                for r in self._execute(
-                    "SELECT nextval('job_keys') AS key FROM generate_series(1, %s)", (len(specs),)
-                ).fetchall()
-            ]
-            keys.sort()
-            self._execute(
-                "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
-                " custom_headers, tenant_id, process_definition_id, element_id,"
-                " created_at, updated_at)"
-                " SELECT k, t, 'ACTIVATABLE', r, %s, v, h, tn, p, e, %s, %s FROM unnest("
-                "%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
-                " %s::text[], %s::text[]) AS s(k, t, r, v, h, tn, p, e)",
-                (
-                    now,
-                    now,
-                    now,
-                    keys,
-                    [s.type for s in specs],
-                    [s.retries for s in specs],
-                    [json.dumps(s.variables) for s in specs],
-                    [json.dumps(s.custom_headers) for s in specs],
-                    [s.tenant_id for s in specs],
-                    [s.process_definition_id for s in specs],
-                    [s.element_id for s in specs],
-                ),
+            return self._insert(specs, now)
+
+    def create_once(
+        self,
+        body: JobCreationRequest,
+        now: int,
+        *,
+        scope: str,
+        key: str,
+        retention_ms: int,
+    ) -> tuple[list[JobKey], bool]:
+        with self._tx():
+            return _pg_ext.create_once(
+                self._execute,
+                scope=scope,
+                key=key,
+                digest=body_hash(body),
+                now=now,
+                retention_ms=retention_ms,
+                create=partial(self._insert, body.jobs, now),
             )
-            for key, spec in zip(keys, specs, strict=True):
-                self._event(key, spec.type, now, "CREATED", retries=spec.retries)
-                self._woken.add(spec.type)
+
+    def _insert(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
+        keys = [
+            int(r["key"])
+            for r in self._execute(
+                "SELECT nextval('job_keys') AS key FROM generate_series(1, %s)", (len(specs),)
+            ).fetchall()
+        ]
+        keys.sort()
+        self._execute(
+            "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
+            " custom_headers, tenant_id, process_definition_id, element_id,"
+            " created_at, updated_at)"
+            " SELECT k, t, 'ACTIVATABLE', r, %s, v, h, tn, p, e, %s, %s FROM unnest("
+            "%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
+            " %s::text[], %s::text[]) AS s(k, t, r, v, h, tn, p, e)",
+            (
+                now,
+                now,
+                now,
+                keys,
+                [s.type for s in specs],
+                [s.retries for s in specs],
+                [json.dumps(s.variables) for s in specs],
+                [json.dumps(s.custom_headers) for s in specs],
+                [s.tenant_id for s in specs],
+                [s.process_definition_id for s in specs],
+                [s.element_id for s in specs],
+            ),
+        )
+        for key, spec in zip(keys, specs, strict=True):
+            self._event(key, spec.type, now, "CREATED", retries=spec.retries)
+            self._woken.add(spec.type)
         return [JobKey(str(k)) for k in keys]
 
     def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
@@ -256,6 +292,9 @@ class PostgresJobs:
         deadline = _later(now, query.timeout_ms)
         jobs: list[ActivatedJob] = []
         with self._tx():
+            allowed = _pg_ext.allowance(self._execute, query.job_type, query.max_jobs, now)
+            if allowed.jobs == 0:
+                return jobs, allowed.retry_at
             rows = self._execute(
                 "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
                 f" FROM jobs WHERE {where} AND available_at <= %s"
@@ -267,7 +306,7 @@ class PostgresJobs:
                 (
                     *args,
                     now,
-                    query.max_jobs,
+                    allowed.jobs,
                     query.worker,
                     deadline,
                     deadline,
@@ -276,6 +315,8 @@ class PostgresJobs:
                 ),
             ).fetchall()
             rows.sort(key=lambda r: (r["due"], r["key"]))
+            if rows:
+                _pg_ext.consume(self._execute, query.job_type, len(rows), now)
             for row in rows:
                 if row["was"] == "ACTIVATED":
                     self._event(row["key"], row["type"], now, "TIMED_OUT", worker=row["had"])
@@ -291,7 +332,7 @@ class PostgresJobs:
 
     def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
-    ) -> None:
+    ) -> str:
         with self._tx():
             row = self._locked(key)
             check_activated(row, key, lease, now, "complete")
@@ -301,6 +342,7 @@ class PostgresJobs:
                 (_merged(row, variables), now, key),
             )
             self._event(key, row["type"], now, "COMPLETED", worker=row["worker"])
+            return self._slot_freed(row)
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type when it is activatable again at once."""
@@ -333,6 +375,8 @@ class PostgresJobs:
             )
             if failure.retries > 0:
                 self._woken.add(str(row["type"]))
+            else:
+                self._slot_freed(row)
         return str(row["type"])
 
     def throw_error(
@@ -343,7 +387,7 @@ class PostgresJobs:
         variables: dict[str, Any] | None,
         lease: str | None,
         now: int,
-    ) -> None:
+    ) -> str:
         with self._tx():
             row = self._locked(key)
             check_activated(row, key, lease, now, "throw an error for")
@@ -355,6 +399,7 @@ class PostgresJobs:
             self._event(
                 key, row["type"], now, "ERROR_THROWN", worker=row["worker"], message=message
             )
+            return self._slot_freed(row)
 
     def update(
         self,
@@ -390,7 +435,7 @@ class PostgresJobs:
             self._woken.add(str(row["type"]))
         return str(row["type"])
 
-    def cancel(self, key: int, now: int) -> None:
+    def cancel(self, key: int, now: int) -> str:
         with self._tx():
             row = self._locked(key)
             if row["state"] in _ENDED:
@@ -403,6 +448,40 @@ class PostgresJobs:
                 (now, key),
             )
             self._event(key, row["type"], now, "CANCELED")
+            return self._slot_freed(row)
+
+    def _slot_freed(self, row: DictRow) -> str:
+        """An activation of the row's type ended: tell other replicas if it held a slot."""
+        job_type = str(row["type"])
+        if _pg_ext.slot_limited(self._execute, job_type):
+            self._woken.add(job_type)
+        return job_type
+
+    # -- job-type limits (``_pg_ext.py``) ----------------------------------------------------
+
+    def set_limits(
+        self, job_type: str, max_active: int | None, rate: float | None, now: int
+    ) -> JobTypeLimits:
+        with self._tx():
+            self._woken.add(job_type)  # other replicas' polls look again
+            return _pg_ext.set_limits(self._execute, job_type, max_active, rate, now)
+
+    def clear_limits(self, job_type: str, now: int) -> bool:
+        with self._tx():
+            self._woken.add(job_type)
+            return _pg_ext.clear_limits(self._execute, job_type)
+
+    def get_limits(self, job_type: str) -> JobTypeLimits | None:
+        with self._guard():
+            return _pg_ext.get_limits(self._execute, job_type)
+
+    def all_limits(self) -> list[JobTypeLimits]:
+        with self._guard():
+            return _pg_ext.all_limits(self._execute)
+
+    def slot_limited_types(self) -> set[str]:
+        with self._guard():
+            return _pg_ext.slot_limited_types(self._execute)
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from loguru import logger
 
 from ._app import create_app
 from ._auth import BrokerAuth
+from ._idempotency import DEFAULT_RETENTION_MS
 from ._problems import StoreUnavailable
 from ._sqlite import StoreVersionError
 from ._store import JobStore
@@ -33,10 +34,17 @@ class RunningBroker:
     store: JobStore
 
 
-def open_store(db: str | Path, *, synchronous: str = "FULL") -> JobStore:
+def open_store(
+    db: str | Path,
+    *,
+    synchronous: str = "FULL",
+    idempotency_retention_ms: int = DEFAULT_RETENTION_MS,
+) -> JobStore:
     """Open the store at ``db`` (a file or a PostgreSQL URL), or say why it cannot be."""
     try:
-        return JobStore(db, synchronous=synchronous)
+        return JobStore(
+            db, synchronous=synchronous, idempotency_retention_ms=idempotency_retention_ms
+        )
     except (StoreVersionError, StoreUnavailable) as exc:
         raise BrokerStartError(f"cannot open the job store: {exc}") from None
 
@@ -97,6 +105,7 @@ async def serve(
     port: int = 8080,
     *,
     synchronous: str = "FULL",
+    idempotency_retention_s: float = DEFAULT_RETENTION_MS / 1000,
     sock: socket.socket | None = None,
     auth: BrokerAuth | None = None,
     store: JobStore | None = None,
@@ -110,11 +119,16 @@ async def serve(
     and ``store`` (from ``open_store``, which serve then owns) to learn of a taken port or an
     unreachable database before any task group wraps the error. Pass ``auth`` to require
     credentials; without it the broker is open (a loud warning when not on loopback).
+    ``idempotency_retention_s``: how long job creation's ``Idempotency-Key`` s are remembered.
     """
     if sock is None:
         sock = bind(host, port)
     if store is None:
-        store = open_store(db, synchronous=synchronous)
+        store = open_store(
+            db,
+            synchronous=synchronous,
+            idempotency_retention_ms=int(idempotency_retention_s * 1000),
+        )
     config = uvicorn.Config(
         create_app(store, auth=auth),
         log_level="warning",

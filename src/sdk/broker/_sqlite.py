@@ -20,14 +20,17 @@ from typing import Any, Protocol
 from ..models import (
     ActivatedJob,
     Job,
+    JobCreationRequest,
     JobEvent,
     JobEventRecord,
     JobKey,
     JobSpec,
     JobState,
+    JobTypeLimits,
     LeasedJob,
     TenantId,
 )
+from . import _idempotency, _limits
 from ._contract import Activation as Activation
 from ._contract import Failure as Failure
 from ._problems import JobInWrongState, JobNotFound
@@ -35,7 +38,10 @@ from ._problems import JobInWrongState, JobNotFound
 FIRST_KEY = 2251799813685249
 """Zeebe's first key on partition 1: our keys look like a real cluster's."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
+MIGRATIONS = {1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;"}
+"""Version → the script that takes a file of that version to the next, in place, atomically."""
 INT64_MAX = 2**63 - 1
 
 
@@ -89,6 +95,7 @@ CREATE TABLE IF NOT EXISTS job_events (
 );
 CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
+_SCHEMA += TABLES_OF_2
 
 
 class SqliteJobs:
@@ -105,7 +112,7 @@ class SqliteJobs:
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={_checked_sync(synchronous)}")
-        self._check_schema_version()
+        self._migrate()
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
@@ -114,10 +121,22 @@ class SqliteJobs:
     def close(self) -> None:
         self._db.close()
 
-    def _check_schema_version(self) -> None:
+    def _migrate(self) -> None:
+        """Bring a file of an older schema version up to date in place, or refuse a newer one."""
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         (tables,) = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        if tables and version != SCHEMA_VERSION:
+        if not tables:
+            return
+        while version in MIGRATIONS:
+            try:
+                self._db.executescript(MIGRATIONS[version])
+            except sqlite3.Error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")  # the file stays as it was
+                self._db.close()
+                raise
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:
             self._db.close()
             raise StoreVersionError(
                 f"{self.path} holds store schema version {version}, this broker needs"
@@ -216,17 +235,48 @@ class SqliteJobs:
                 keys.append(JobKey(str(key)))
         return keys
 
+    def create_once(
+        self,
+        body: JobCreationRequest,
+        now: int,
+        *,
+        scope: str,
+        key: str,
+        retention_ms: int,
+    ) -> tuple[list[JobKey], bool]:
+        """``create`` guarded by an idempotency key: ``(job keys, whether they were replayed)``."""
+        digest = _idempotency.body_hash(body)
+        with self._tx() as db:
+            return _idempotency.create_once(
+                db,
+                scope=scope,
+                key=key,
+                digest=digest,
+                now=now,
+                retention_ms=retention_ms,
+                create=lambda: self.create(body.jobs, now),
+            )
+
     def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
-        """Hand out up to ``max_jobs`` jobs; also return when the next one becomes available."""
+        """Hand out up to ``max_jobs`` jobs; also return when the next one becomes available.
+
+        The type's limits (``_limits``) may allow fewer, or none: then the time returned is
+        when the limit may next allow one (a token, or an activation's deadline).
+        """
         where, args = _candidates(query)
         deadline = _later(now, query.timeout_ms)
         jobs: list[ActivatedJob] = []
         with self._tx() as db:
+            allowed = _limits.allowance(db, query.job_type, query.max_jobs, now)
+            if allowed.jobs == 0:
+                return jobs, allowed.retry_at
             rows = db.execute(
                 f"SELECT * FROM jobs WHERE {where} AND available_at <= ?"
                 " ORDER BY available_at, key LIMIT ?",
-                (*args, now, query.max_jobs),
+                (*args, now, allowed.jobs),
             ).fetchall()
+            if rows:
+                _limits.consume(db, query.job_type, len(rows), now)
             for row in rows:
                 if row["state"] == "ACTIVATED":
                     self._event(row["key"], row["type"], now, "TIMED_OUT", worker=row["worker"])
@@ -255,7 +305,8 @@ class SqliteJobs:
 
     def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
-    ) -> None:
+    ) -> str:
+        """Complete an activated job; return its type (a freed slot may wake pollers)."""
         with self._tx() as db:
             row = self._activated_row(key, lease, now, "complete")
             db.execute(
@@ -264,6 +315,7 @@ class SqliteJobs:
                 (_merged(row, variables), now, key),
             )
             self._event(key, row["type"], now, "COMPLETED", worker=row["worker"])
+        return str(row["type"])
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type when it is activatable again at once."""
@@ -303,7 +355,7 @@ class SqliteJobs:
         variables: dict[str, Any] | None,
         lease: str | None,
         now: int,
-    ) -> None:
+    ) -> str:
         with self._tx() as db:
             row = self._activated_row(key, lease, now, "throw an error for")
             db.execute(
@@ -314,6 +366,7 @@ class SqliteJobs:
             self._event(
                 key, row["type"], now, "ERROR_THROWN", worker=row["worker"], message=message
             )
+        return str(row["type"])
 
     def update(
         self,
@@ -349,7 +402,7 @@ class SqliteJobs:
                 self._event(key, row["type"], now, "TIMEOUT_UPDATED", worker=row["worker"])
         return str(row["type"])
 
-    def cancel(self, key: int, now: int) -> None:
+    def cancel(self, key: int, now: int) -> str:
         """Cancel a job that has not ended (an operator's action; Camunda cancels with the
         process instance)."""
         with self._tx() as db:
@@ -363,6 +416,28 @@ class SqliteJobs:
                 (now, key),
             )
             self._event(key, row["type"], now, "CANCELED")
+        return str(row["type"])
+
+    # -- job-type limits (``_limits.py``) ------------------------------------------------------
+
+    def set_limits(
+        self, job_type: str, max_active: int | None, rate: float | None, now: int
+    ) -> JobTypeLimits:
+        with self._tx() as db:
+            return _limits.set_limits(db, job_type, max_active, rate, now)
+
+    def clear_limits(self, job_type: str, now: int) -> bool:
+        with self._tx() as db:
+            return _limits.clear_limits(db, job_type)
+
+    def get_limits(self, job_type: str) -> JobTypeLimits | None:
+        return _limits.get_limits(self._db, job_type)
+
+    def all_limits(self) -> list[JobTypeLimits]:
+        return _limits.all_limits(self._db)
+
+    def slot_limited_types(self) -> set[str]:
+        return _limits.slot_limited_types(self._db)
 
     # -- reads -------------------------------------------------------------------------------
 

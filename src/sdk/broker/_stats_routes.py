@@ -7,22 +7,25 @@ An extension like the others under ``/v2/ext`` (a real Camunda answers 404). The
                 "completed": 2, "failed": 0, "incident": 1, "errorThrown": 0, "canceled": 0}}],
      "throughput": [{"minuteAt": 1717171680000, "created": 5, "completed": 2, "failed": 1,
                      "errorThrown": 0}, ...],
-     "workers": [{"name": "host-123", "lastActivationAt": 1717171710000, "jobsInFlight": 1}]}
+     "workers": [{"name": "host-123", "lastActivationAt": 1717171710000, "jobsInFlight": 1}],
+     "limits": [{"type": "greet", "maxActive": 3, "rate": 20.0, "updatedAt": 1717171000000}]}
 
 ``failed`` counts jobs that failed with retries left (activatable again, after their back-off);
 ``incident`` those that failed with none left. ``throughput`` has one entry per minute of the
 window (``?minutes=``, 1 to 60, default 15), oldest first, the current minute last.
+``limits`` lists the job types with limits (``PUT /v2/ext/job-types/{type}/limits``).
 ``lastEventId`` is the id of the newest job event: a poller that sees it unchanged knows that
 nothing happened.
 """
 
 from __future__ import annotations
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..models import ResponseModel
+from ..models import JobTypeLimits, ResponseModel
 from ._http import store_of
 from ._problems import InvalidRequest
 from ._stats import MAX_WINDOW_MINUTES, Stats, collector_for
@@ -67,10 +70,12 @@ class StatsSummary(ResponseModel):
     types: list[TypeSummary]
     throughput: list[MinuteSummary]
     workers: list[WorkerSummary]
+    limits: list[JobTypeLimits] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, stats: Stats) -> StatsSummary:
+    def of(cls, stats: Stats, limits: list[JobTypeLimits] | None = None) -> StatsSummary:
         return cls(
+            limits=limits or [],
             at=stats.at,
             last_event_id=stats.last_event_id,
             window_minutes=stats.window_minutes,
@@ -128,7 +133,10 @@ async def read_stats(request: Request, minutes: int) -> Stats:
 
 
 async def stats(request: Request) -> Response:
-    summary = StatsSummary.of(await read_stats(request, window_minutes(request)))
+    minutes = window_minutes(request)
+    summary = StatsSummary.of(
+        await read_stats(request, minutes), await store_of(request).all_limits()
+    )
     return Response(summary.to_wire(), media_type="application/json")
 
 

@@ -18,9 +18,19 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from ..models import ActivatedJob, Job, JobEventRecord, JobKey, JobSpec, JobState
+from ..models import (
+    ActivatedJob,
+    Job,
+    JobCreationRequest,
+    JobEventRecord,
+    JobKey,
+    JobSpec,
+    JobState,
+    JobTypeLimits,
+)
 from ._backends import open_jobs
 from ._contract import Activation, Failure, Jobs
+from ._idempotency import DEFAULT_RETENTION_MS
 from ._notifier import Notifier
 from ._problems import StoreUnavailable
 
@@ -75,6 +85,8 @@ class JobStore:
             URL (``postgresql://user:password@host/db``; replicas may share it).
         clock: Source of the current time in epoch ms (default: the wall clock).
         synchronous: SQLite ``synchronous`` pragma; ``FULL`` (default) fsyncs every commit.
+        idempotency_retention_ms: How long an ``Idempotency-Key`` of job creation is
+            remembered (default 24 h).
     """
 
     def __init__(
@@ -83,9 +95,16 @@ class JobStore:
         *,
         clock: Clock = wall_clock_ms,
         synchronous: str = "FULL",
+        idempotency_retention_ms: int = DEFAULT_RETENTION_MS,
     ) -> None:
+        if idempotency_retention_ms <= 0:
+            raise ValueError("idempotency_retention_ms must be positive")
         self._jobs, self._follower = open_jobs(path, synchronous=synchronous)
         self._clock = clock
+        self.idempotency_retention_ms = idempotency_retention_ms
+        self._slot_limited = self._jobs.slot_limited_types()
+        """Types with a ``max_active`` limit: an activation ending frees a slot, so it wakes
+        their long polls (other types' polls have no reason to look again)."""
         self._limiter = anyio.CapacityLimiter(1)
         self.notifier = Notifier()
         self._changed = anyio.Event()
@@ -200,6 +219,30 @@ class JobStore:
             self.notifier.notify(job_type)
         return keys
 
+    async def create_once(
+        self, body: JobCreationRequest, *, scope: str, key: str
+    ) -> tuple[list[JobKey], bool]:
+        """Create ``body``'s jobs unless ``(scope, key)`` did already: ``(keys, replayed)``."""
+        keys, replayed = await self._write(
+            partial(
+                self._jobs.create_once,
+                scope=scope,
+                key=key,
+                retention_ms=self.idempotency_retention_ms,
+            ),
+            body,
+            self.now(),
+        )
+        if not replayed:
+            for job_type in {spec.type for spec in body.jobs}:
+                self.notifier.notify(job_type)
+        return keys, replayed
+
+    def slot_freed(self, job_type: str) -> None:
+        """An activation of ``job_type`` ended: wake its polls if a max-active limit held them."""
+        if job_type in self._slot_limited or self._jobs.shared:  # another replica may
+            self.notifier.notify(job_type)  # have set a limit this one has not heard of
+
     async def activate(
         self,
         query: Activation,
@@ -228,12 +271,14 @@ class JobStore:
                 await woken.wait()
 
     async def complete(self, key: int, variables: dict[str, Any] | None, lease: str | None) -> None:
-        await self._write(self._jobs.complete, key, variables, lease, self.now())
+        self.slot_freed(await self._write(self._jobs.complete, key, variables, lease, self.now()))
 
     async def fail(self, key: int, failure: Failure, lease: str | None) -> None:
         job_type = await self._write(self._jobs.fail, key, failure, lease, self.now())
         if failure.retries > 0:
             self.notifier.notify(job_type)  # waiters recompute when the job comes back
+        else:
+            self.slot_freed(job_type)
 
     async def throw_error(
         self,
@@ -243,7 +288,11 @@ class JobStore:
         variables: dict[str, Any] | None,
         lease: str | None,
     ) -> None:
-        await self._write(self._jobs.throw_error, key, code, message, variables, lease, self.now())
+        self.slot_freed(
+            await self._write(
+                self._jobs.throw_error, key, code, message, variables, lease, self.now()
+            )
+        )
 
     async def update(
         self, key: int, retries: int | None, timeout_ms: int | None, lease: str | None = None
@@ -252,7 +301,7 @@ class JobStore:
         self.notifier.notify(job_type)
 
     async def cancel(self, key: int) -> None:
-        await self._write(self._jobs.cancel, key, self.now())
+        self.slot_freed(await self._write(self._jobs.cancel, key, self.now()))
 
     async def get(self, key: int) -> Job:
         return await self._run(self._jobs.get, key, self.now())
@@ -261,6 +310,34 @@ class JobStore:
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None
     ) -> tuple[list[Job], int | None]:
         return await self._run(self._jobs.search, job_type, state, limit, after, self.now())
+
+    # -- job-type limits (``_limits.py``) -----------------------------------------------------
+
+    async def set_limits(
+        self, job_type: str, max_active: int | None, rate: float | None
+    ) -> JobTypeLimits:
+        """Set (replace) a type's limits; waiting polls look again at once."""
+        limits = await self._write(self._jobs.set_limits, job_type, max_active, rate, self.now())
+        self._limits_changed(job_type, limits.max_active is not None)
+        return limits
+
+    async def clear_limits(self, job_type: str) -> bool:
+        cleared = await self._write(self._jobs.clear_limits, job_type, self.now())
+        self._limits_changed(job_type, False)
+        return cleared
+
+    def _limits_changed(self, job_type: str, slot_limited: bool) -> None:
+        if slot_limited:
+            self._slot_limited.add(job_type)
+        else:
+            self._slot_limited.discard(job_type)
+        self.notifier.notify(job_type)
+
+    async def get_limits(self, job_type: str) -> JobTypeLimits | None:
+        return await self._run(self._jobs.get_limits, job_type)
+
+    async def all_limits(self) -> list[JobTypeLimits]:
+        return await self._run(self._jobs.all_limits)
 
     # -- statistics (read by ``_stats.StatsCollector``) ---------------------------------------
 

@@ -24,6 +24,7 @@ from ..models import (
     JobSearchResult,
     JobSpec,
     JobState,
+    JobTypeLimits,
     TopologyResponse,
 )
 from ..models._batch import JobReport, JobReportResult
@@ -343,9 +344,19 @@ class AsyncClient:
         """
         return await self._send(_calls.report_jobs(reports))
 
-    async def create_jobs(self, jobs: Sequence[JobSpec]) -> list[JobKey]:
-        """Create jobs in one durable batch; returns their keys in order."""
-        return await self._send(_calls.create_jobs(jobs))
+    async def create_jobs(
+        self, jobs: Sequence[JobSpec], *, idempotency_key: str | None = None
+    ) -> list[JobKey]:
+        """Create jobs in one durable batch; returns their keys in order.
+
+        Every call carries an ``Idempotency-Key`` (a fresh UUID unless ``idempotency_key`` is
+        given), so a lost answer is asked again without creating the jobs twice. Pass your
+        own key to repeat a call yourself later (e.g. after a crash): the same key and jobs
+        answer the same keys for a day; the same key with other jobs raises
+        ``IdempotencyKeyReusedError``.
+        """
+        key = idempotency_key or _calls.new_idempotency_key()
+        return await self._send(_calls.create_jobs(jobs, key))
 
     async def create_job(
         self,
@@ -354,16 +365,44 @@ class AsyncClient:
         *,
         custom_headers: Mapping[str, str] | None = None,
         retries: int = 3,
+        idempotency_key: str | None = None,
     ) -> JobKey:
-        """Create one job of ``job_type``; returns its key."""
+        """Create one job of ``job_type``; returns its key (``idempotency_key``: see
+        ``create_jobs``)."""
         spec = JobSpec(
             type=job_type,
             variables=dict(variables or {}),
             custom_headers=dict(custom_headers or {}),
             retries=retries,
         )
-        (key,) = await self.create_jobs([spec])
+        (key,) = await self.create_jobs([spec], idempotency_key=idempotency_key)
         return key
+
+    async def set_job_type_limits(
+        self, job_type: str, *, max_active: int | None = None, rate: float | None = None
+    ) -> JobTypeLimits:
+        """Set (replace) the limits the broker keeps for ``job_type`` (an operator's call).
+
+        Args:
+            max_active: Most jobs of the type ACTIVATED at once across all workers (0 pauses
+                the type); ``None``: no such limit.
+            rate: Most activations per second (smoothed); ``None``: no such limit.
+        """
+        return await self._send(
+            _calls.set_job_type_limits(job_type, max_active=max_active, rate=rate)
+        )
+
+    async def get_job_type_limits(self, job_type: str) -> JobTypeLimits:
+        """The limits of ``job_type`` (fields ``None`` where it has none)."""
+        return await self._send(_calls.get_job_type_limits(job_type))
+
+    async def list_job_type_limits(self) -> list[JobTypeLimits]:
+        """Every job type that has limits."""
+        return await self._send(_calls.list_job_type_limits())
+
+    async def clear_job_type_limits(self, job_type: str) -> None:
+        """Remove the limits of ``job_type``."""
+        await self._send(_calls.clear_job_type_limits(job_type))
 
     async def get_job(self, job_key: JobKey | str | int) -> Job:
         """One job with its history."""

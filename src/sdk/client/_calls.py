@@ -6,9 +6,11 @@ apart and request building is written once.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
@@ -31,6 +33,9 @@ from ..models import (
     JobSearchResult,
     JobSpec,
     JobState,
+    JobTypeLimits,
+    JobTypeLimitsList,
+    JobTypeLimitsRequest,
     JobUpdateRequest,
     ProblemDetail,
     TopologyResponse,
@@ -41,6 +46,8 @@ from ._retry import parse_retry_after
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 LONG_POLL_MARGIN_S = 5.0
 """Read-timeout slack on top of a long poll's ``requestTimeout``, so the server answers first."""
@@ -198,14 +205,52 @@ def capabilities() -> Call[Capabilities | None]:
     )
 
 
-def create_jobs(jobs: Sequence[JobSpec]) -> Call[list[JobKey]]:
+def create_jobs(jobs: Sequence[JobSpec], idempotency_key: str | None) -> Call[list[JobKey]]:
+    """With a key, creation is safe to repeat (the broker answers a repeat with the first
+    call's keys), so the retry policy repeats it on lost answers too."""
     body = JobCreationRequest(jobs=list(jobs))
     return Call(
         "POST",
         "/ext/jobs",
         lambda r: JobCreationResult.model_validate_json(r.content).job_keys,
         body,
+        idempotent=idempotency_key is not None,
+        headers=None if idempotency_key is None else {IDEMPOTENCY_KEY: idempotency_key},
     )
+
+
+def new_idempotency_key() -> str:
+    return str(uuid.uuid4())
+
+
+def _limits_path(job_type: str) -> str:
+    if not job_type:
+        raise ValueError("job_type must not be empty")
+    return f"/ext/job-types/{quote(job_type, safe='')}/limits"
+
+
+def get_job_type_limits(job_type: str) -> Call[JobTypeLimits]:
+    return Call("GET", _limits_path(job_type), _model(JobTypeLimits), idempotent=True)
+
+
+def list_job_type_limits() -> Call[list[JobTypeLimits]]:
+    return Call(
+        "GET",
+        "/ext/job-types/limits",
+        lambda r: JobTypeLimitsList.model_validate_json(r.content).items,
+        idempotent=True,
+    )
+
+
+def set_job_type_limits(
+    job_type: str, *, max_active: int | None, rate: float | None
+) -> Call[JobTypeLimits]:
+    body = JobTypeLimitsRequest(max_active=max_active, rate=rate)
+    return Call("PUT", _limits_path(job_type), _model(JobTypeLimits), body, idempotent=True)
+
+
+def clear_job_type_limits(job_type: str) -> Call[None]:
+    return Call("DELETE", _limits_path(job_type), _nothing, idempotent=True)
 
 
 def get_job(job_key: JobKey | str | int) -> Call[Job]:
@@ -312,7 +357,7 @@ def api_error(method: str, response: httpx.Response) -> Exception:
         )
     trace_id = _trace_id(response.headers.get("traceparent"))
     url = str(response.request.url)
-    cls = error_class_for(status)
+    cls = error_class_for(status, problem.title)
     if issubclass(cls, BackpressureError):
         retry_after_s = parse_retry_after(response.headers.get("retry-after"))
         return cls(

@@ -5,8 +5,10 @@ A request is repeated only when repeating it cannot do a thing twice:
 - nothing reached the server (the connection could not be opened): every call;
 - the server refused it before doing anything (429, 503 ``RESOURCE_EXHAUSTED``): every call;
 - the answer was lost or ambiguous (a broken connection mid-request, 502, 504): idempotent
-  calls only (reads: topology, get, search, event polls). A completion whose answer was lost
-  may have completed the job; sending it again is the worker's decision, not the client's.
+  calls only (reads: topology, get, search, event polls; job creation, which carries an
+  ``Idempotency-Key`` so the broker answers a repeat with the jobs it created the first time;
+  setting job-type limits). A completion whose answer was lost may have completed the job;
+  sending it again is the worker's decision, not the client's.
 
 Delays grow exponentially from ``base_delay_s`` up to ``max_delay_s`` with jitter (half fixed,
 half random, so retries of many clients spread out but never fire at once). A ``Retry-After``

@@ -28,6 +28,9 @@ from ._extensions import JobSearchRequest as JobSearchRequest
 from ._extensions import JobSearchResult as JobSearchResult
 from ._extensions import JobSpec as JobSpec
 from ._extensions import JobState as JobState
+from ._extensions import JobTypeLimits as JobTypeLimits
+from ._extensions import JobTypeLimitsList as JobTypeLimitsList
+from ._extensions import JobTypeLimitsRequest as JobTypeLimitsRequest
 from ._identity import CamundaUserResult as CamundaUserResult
 from ._identity import TenantResult as TenantResult
 from ._jobs import ActivatedJob as ActivatedJob

@@ -63,6 +63,35 @@ class JobCreationResult(ResponseModel):
     job_keys: list[JobKey]
 
 
+MAX_RATE_PER_S = 1_000_000.0
+
+
+class JobTypeLimitsRequest(RequestModel):
+    """PUT /v2/ext/job-types/{type}/limits. An absent or null field: no limit of that kind.
+
+    ``max_active``: most jobs of the type ACTIVATED at once across all workers (0 pauses the
+    type). ``rate``: most activations per second, a smoothed token bucket.
+    """
+
+    max_active: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    rate: float | None = Field(default=None, gt=0, le=MAX_RATE_PER_S, allow_inf_nan=False)
+
+
+class JobTypeLimits(ResponseModel):
+    """The limits the broker keeps for one job type (``null``: no limit of that kind)."""
+
+    type: str
+    max_active: int | None = None
+    rate: float | None = None
+    updated_at: int = 0
+
+
+class JobTypeLimitsList(ResponseModel):
+    """GET /v2/ext/job-types/limits: every job type that has limits, by name."""
+
+    items: list[JobTypeLimits] = Field(default_factory=list)
+
+
 class JobEvent(ResponseModel):
     """One line of a job's history. Times are epoch milliseconds."""
 

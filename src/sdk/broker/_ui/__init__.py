@@ -6,6 +6,9 @@ routes; ``CrossSiteGuard`` refuses state-changing requests that browsers mark as
 """
 
 from ._guard import CrossSiteGuard as CrossSiteGuard
-from ._pages import ROUTES as ROUTES
+from ._limits_form import ROUTES as LIMITS_ROUTES
+from ._pages import ROUTES as PAGE_ROUTES
+
+ROUTES = [*LIMITS_ROUTES, *PAGE_ROUTES]
 
 __all__ = ["ROUTES", "CrossSiteGuard"]

@@ -109,6 +109,7 @@ async def overview(request: Request) -> Response:
             "totals": {c: sum(t.counts[c] for t in stats.types) for c in CATEGORIES},
             "create_command": _views.create_command(base),
             "curl_command": _views.curl_command(base),
+            "limits": await _store(request).all_limits(),
             "page": "overview",
         },
     )
