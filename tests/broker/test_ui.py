@@ -454,7 +454,16 @@ class TestStatsApi:
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
         body = response.json()
-        assert set(body) == {"at", "lastEventId", "windowMinutes", "types", "throughput", "workers"}
+        assert set(body) == {
+            "at",
+            "lastEventId",
+            "windowMinutes",
+            "types",
+            "throughput",
+            "workers",
+            "limits",
+        }
+        assert body["limits"] == []
         assert body["lastEventId"] == 3
         assert body["windowMinutes"] == 5
         assert body["types"] == [

@@ -29,7 +29,7 @@ from schemathesis.checks import (
 from schemathesis.schemas import BaseSchema
 
 from sdk.broker import JobStore, create_app, serve
-from sdk.broker._openapi import OPENAPI_PATH, OPERATIONS, build_document
+from sdk.broker._openapi import OPENAPI_PATH, OPERATIONS, build_document, openapi_path
 from sdk.broker._problems import PROBLEM_JSON
 
 EXAMPLES = 25
@@ -85,7 +85,7 @@ class TestDocument:
             (method.upper(), path) for path, item in document["paths"].items() for method in item
         }
         for method, path in OPERATIONS:
-            assert (method, path.replace("{job_key}", "{jobKey}")) in listed
+            assert (method, openapi_path(path)) in listed
 
     def test_every_rest_route_is_described_so_it_gets_fuzzed(
         self, document: dict[str, Any]
@@ -156,7 +156,7 @@ def _cases() -> list[tuple[str, str, str]]:
 def fuzz_operation(
     api: BaseSchema, origin: str, method: str, path: str, mode: str, examples: int
 ) -> None:
-    operation = api[path.replace("{job_key}", "{jobKey}")][method]
+    operation = api[openapi_path(path)][method]
     checks = [*CHECKS, negative_data_rejection] if mode == "negative" else CHECKS
 
     @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))

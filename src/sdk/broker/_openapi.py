@@ -45,7 +45,7 @@ from ..models import (
     TopologyResponse,
 )
 from ..models._batch import JobReportBatch, JobReportBatchResult
-from ._limits_routes import LIMITS_PATH
+from ._limits_routes import LIMITS_PATH, MAX_TYPE_LENGTH
 from ._problems import PROBLEM_JSON
 from ._stats import MAX_WINDOW_MINUTES
 
@@ -98,6 +98,9 @@ _EVENT_ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
 
 
 _JOB_COMMAND_ERRORS = (400, 404, 409, 413)
+# 404: a type holding a control character (a newline) matches no route.
+_LIMITS_ERRORS = (400, 404)
+_JOB_TYPE_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_TYPE_LENGTH}
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v2/jobs/activation"): Operation(
@@ -166,16 +169,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", LIMITS_PATH): Operation(
         "The limits of a job type (null: none of that kind).",
         response=JobTypeLimits,
-        errors=(400,),
+        errors=_LIMITS_ERRORS,
     ),
     ("PUT", LIMITS_PATH): Operation(
         "Set a job type's limits: most jobs ACTIVATED at once (maxActive) and most"
         " activations per second (rate); null removes that kind.",
         JobTypeLimitsRequest,
         response=JobTypeLimits,
-        errors=(400, 413),
+        errors=(*_LIMITS_ERRORS, 413),
     ),
-    ("DELETE", LIMITS_PATH): Operation("Remove a job type's limits.", status=204, errors=(400,)),
+    ("DELETE", LIMITS_PATH): Operation(
+        "Remove a job type's limits.", status=204, errors=_LIMITS_ERRORS
+    ),
     ("POST", "/v2/ext/jobs/search"): Operation(
         "Search jobs by type and state, newest first, in cursor pages.",
         JobSearchRequest,
@@ -233,7 +238,7 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
     refs, definitions = _schemas([op for op in described if op is not None])
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), operation in zip(served, described, strict=True):
-        item = paths.setdefault(_openapi_path(path), {})
+        item = paths.setdefault(openapi_path(path), {})
         item[method.lower()] = (
             _undescribed(method, path)
             if operation is None
@@ -280,7 +285,7 @@ def _schemas(
     return by_model, dict(top.get("$defs", {}))
 
 
-def _openapi_path(path: str) -> str:
+def openapi_path(path: str) -> str:
     """Starlette's ``{job_key}`` becomes the wire's ``{jobKey}`` (any ``{name:type}`` too)."""
     parts = [
         "{" + to_camel(p[1:-1].split(":")[0]) + "}" if p.startswith("{") and p.endswith("}") else p
@@ -338,6 +343,9 @@ def _undescribed(method: str, path: str) -> dict[str, Any]:
     return operation
 
 
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {"job_key": JOB_KEY_SCHEMA, "job_type": _JOB_TYPE_SCHEMA}
+
+
 def _add_parameters(
     operation: dict[str, Any], path: str, extra: tuple[Parameter, ...] = ()
 ) -> None:
@@ -351,7 +359,7 @@ def _add_parameters(
             "name": to_camel(name),
             "in": "path",
             "required": True,
-            "schema": JOB_KEY_SCHEMA if name == "job_key" else {"type": "string"},
+            "schema": _PATH_SCHEMAS.get(name, {"type": "string"}),
         }
         for name in names
     ]
