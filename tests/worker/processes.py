@@ -12,6 +12,10 @@ from pathlib import Path
 
 import anyio.to_thread
 
+from sdk.broker import RunningBroker
+from sdk.client import AsyncClient
+from sdk.models import Job, JobKey, JobState
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -54,3 +58,19 @@ def worker_process(
 async def exit_code(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> int:
     """Wait for ``proc`` to end without blocking the event loop."""
     return await anyio.to_thread.run_sync(proc.wait, timeout_s)
+
+
+def server_env(broker: RunningBroker) -> dict[str, str]:
+    """The environment that points a worker process at ``broker``."""
+    return {"CAMUNDA_REST_ADDRESS": broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"}
+
+
+async def in_state(client: AsyncClient, key: JobKey, state: JobState) -> Job | None:
+    """Job ``key`` when it is in ``state`` (a ``wait_until`` condition), else ``None``."""
+    job = await client.get_job(key)
+    return job if job.state is state else None
+
+
+def events(job: Job) -> list[tuple[str, str | None]]:
+    """``(event, worker)`` of each entry of the job's history."""
+    return [(e.event, e.worker) for e in job.history or []]

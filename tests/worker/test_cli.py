@@ -151,3 +151,9 @@ class TestStartupErrors:
             result = self.run_worker(project, "--http-port", str(port))
         assert result.returncode == 2
         assert f"cannot serve the health endpoint on 127.0.0.1:{port}" in result.stderr
+
+    def test_fewer_than_one_worker_process_is_a_clear_error(self, project: Path) -> None:
+        result = self.run_worker(project, "--processes", "0")
+        assert result.returncode == 2
+        assert "error: --processes must be 1 or more, not 0" in result.stderr
+        assert "Traceback" not in result.stderr

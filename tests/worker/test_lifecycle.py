@@ -13,12 +13,12 @@ import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
-from sdk.models import Job, JobKey, JobState
+from sdk.models import JobKey, JobState
 from sdk.testing import running, wait_until
 from sdk.worker import Worker
 
 from .handlers import stamp
-from .processes import exit_code, worker_process
+from .processes import events, exit_code, in_state, server_env, worker_process
 
 pytestmark = pytest.mark.anyio
 
@@ -61,22 +61,9 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def server_env(broker: RunningBroker) -> dict[str, str]:
-    return {"CAMUNDA_REST_ADDRESS": broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"}
-
-
 async def held_by(client: AsyncClient, key: JobKey, worker: str) -> bool:
     job = await client.get_job(key)
     return job.state is JobState.ACTIVATED and job.worker == worker
-
-
-async def in_state(client: AsyncClient, key: JobKey, state: JobState) -> Job | None:
-    job = await client.get_job(key)
-    return job if job.state is state else None
-
-
-def events(job: Job) -> list[tuple[str, str | None]]:
-    return [(e.event, e.worker) for e in job.history or []]
 
 
 class TestSignals:

@@ -21,6 +21,7 @@ SHOWN = [
     "mode",
     "strategy",
     "concurrency",
+    "worker",
     "jobs",
     "jobs_per_s",
     "p50_ms",
@@ -60,6 +61,14 @@ def parser() -> argparse.ArgumentParser:
         default=defaults.rate_per_s,
         help="jobs offered per second in the latency scenario",
     )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run the worker as `python -m sdk.worker --processes N` (batch mode, embedded"
+        " broker; default: in the bench's own process)",
+    )
     p.add_argument("--json", type=Path, default=None, help="write the figures here")
     p.add_argument("--no-progress", action="store_true")
     return p
@@ -85,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         mode=args.mode,
         address=args.address,
         rate_per_s=args.rate,
+        processes=args.processes,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
     try:

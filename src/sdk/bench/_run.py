@@ -45,6 +45,9 @@ class BenchConfig:
     rate_per_s: float = 100.0
     progress: bool = True
     broker_args: tuple[str, ...] = field(default_factory=tuple)
+    processes: int | None = None
+    """``None``: the worker runs in the bench's process; N: ``python -m sdk.worker
+    --processes N`` (see ``_processes``)."""
 
 
 @dataclass
@@ -167,6 +170,10 @@ async def _progress(done: Callable[[], int], total: int, enabled: bool) -> None:
 
 async def run(config: BenchConfig) -> dict[str, Any]:
     """Run one benchmark and return its figures (see ``python -m sdk.bench --help``)."""
+    if config.processes is not None:
+        from ._processes import run_processes
+
+        return await run_processes(config)
     scenario: Scenario = SCENARIOS[config.scenario]
     strategy = config.strategy or scenario.strategy
     concurrency = config.concurrency or scenario.concurrency
@@ -211,6 +218,7 @@ async def run(config: BenchConfig) -> dict[str, Any]:
         "mode": config.mode,
         "strategy": strategy,
         "concurrency": concurrency,
+        "worker": "in-process",
         "jobs": config.jobs,
         "elapsed_s": round(elapsed, 3),
         "jobs_per_s": round(config.jobs / elapsed, 1),

@@ -63,7 +63,8 @@ class WorkerSettings(BaseSettings):
     worker_name: str | None = Field(
         default=None,
         validation_alias="SDK_WORKER_NAME",
-        description="Name recorded on activated jobs (default: host-pid).",
+        description="Name recorded on activated jobs (default: host-pid); with --processes N"
+        " (N > 1), process i records NAME-i.",
     )
     grace_period_s: float = Field(
         default=DEFAULT_GRACE_PERIOD_S,
@@ -124,7 +125,11 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         nargs="*",
         help=f"handler modules to load (default: SDK_WORKERS or {DEFAULT_MODULE!r})",
     )
-    p.add_argument("--name", default=defaults.worker_name, help="worker name (default: host-pid)")
+    p.add_argument(
+        "--name",
+        default=defaults.worker_name,
+        help="worker name (default: host-pid); with --processes N > 1, process i is NAME-i",
+    )
     p.add_argument(
         "--grace-period",
         type=float,
@@ -173,7 +178,8 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="run N worker processes under one supervisor (default: 1, in this process)",
+        help="run N worker processes under one supervisor, which runs the embedded broker"
+        " and the --http-port endpoint (default: 1, in this process)",
     )
     p.add_argument(
         "--reload",
@@ -272,21 +278,22 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
         count=args.processes,
         child_args=_child_args(args, modules),
         name=args.name or default_worker_name(),
+        grace_period_s=args.grace_period,
         reload_paths=watched_paths(modules, Path.cwd()) if args.reload else None,
         http_sock=None if args.http_port is None else bind_http(args.http_host, args.http_port),
     )
     store = open_store(args.db) if settings.rest_address is None else None
     start_broker = partial(_start_embedded_broker, store=store, args=args)
-    code: int = anyio.run(run_group, config, start_broker, logger.bind(worker="supervisor"))
+    log = logger.bind(worker="supervisor")
+    code: int = anyio.run(run_group, config, start_broker, settings, log)
     return code
 
 
 def _child_args(args: argparse.Namespace, modules: list[str]) -> list[str]:
-    """A child's command line: the same handlers and drain/log options, nothing else."""
-    named = [] if args.name is None else ["--name", args.name]
+    """A child's command line: the same handlers and drain/log options (its ``--name``
+    is the group's with its index)."""
     return [
         *modules,
-        *named,
         "--grace-period",
         str(args.grace_period),
         "--log-level",

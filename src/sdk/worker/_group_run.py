@@ -2,8 +2,9 @@
 
 Shutdown, in order: (1) the first SIGINT/SIGTERM is forwarded to every child, which drains
 under its own grace period (a second one is forwarded too: hand back at once); (2) the
-supervisor waits for every child to exit, restarting none; (3) it stops the health endpoint
-and then the embedded broker, which the children handed their unfinished jobs back to.
+supervisor waits for every child to exit, restarting none, SIGKILLs one still running
+``KILL_MARGIN_S`` past its drain and hands back the jobs it held; (3) it stops the health
+endpoint and then the embedded broker, which the children handed their unfinished jobs to.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import anyio
 from anyio.abc import TaskGroup
 
 from .._logging import Log
+from ..client import AsyncClient, Settings
+from ._group_handback import JobReclaimer
 from ._group_health import MULTIPROC_ENV, GroupHealth
 from ._health import health_app, serve_http
 from ._processes import SUPERVISOR_PID_ENV, ProcessGroup
@@ -33,42 +36,57 @@ configured, the children use it)."""
 
 @dataclass(frozen=True)
 class GroupConfig:
-    """What the supervisor runs: ``count`` children of ``python -m sdk.worker child_args``."""
+    """What the supervisor runs: ``count`` children of ``python -m sdk.worker child_args``,
+    named ``<name>-<index>`` (or ``<name>`` when ``count`` is 1)."""
 
     count: int
     child_args: list[str]
     name: str
+    grace_period_s: float
     reload_paths: list[Path] | None = None
     http_sock: socket.socket | None = None
 
 
-async def run_group(config: GroupConfig, start_broker: StartBroker, log: Log) -> int:
-    """Run the group until signalled and its children have exited; its exit code."""
+async def run_group(
+    config: GroupConfig, start_broker: StartBroker, settings: Settings, log: Log
+) -> int:
+    """Run the group until signalled and its children have exited; its exit code.
+
+    ``settings`` are the children's connection settings (the supervisor hands back the jobs
+    of a dead child with them).
+    """
     with tempfile.TemporaryDirectory(prefix="sdk-worker-metrics-") as folder:
         env = dict(os.environ)
         env[SUPERVISOR_PID_ENV] = str(os.getpid())
         env.pop(MULTIPROC_ENV, None)
         if config.http_sock is not None:
             env[MULTIPROC_ENV] = folder
+        if config.reload_paths is not None:  # no .pyc whose mtime hides a quick second edit
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
         async with anyio.create_task_group() as tg:
             url = await start_broker(tg)
             if url is not None:
                 env["CAMUNDA_REST_ADDRESS"] = url
-            group = ProcessGroup(
-                [sys.executable, "-m", "sdk.worker", *config.child_args],
-                env,
-                config.count,
-                log=log,
-                wait_on_config_error=config.reload_paths is not None,
-            )
-            if config.http_sock is not None:
-                health = GroupHealth(config.name, group, Path(folder))
-                group.on_exit = health.child_died
-                await tg.start(serve_http, health_app(health), config.http_sock, log)
-            if config.reload_paths is not None:
-                tg.start_soon(restart_on_change, config.reload_paths, group, log)
-            tg.start_soon(_forward_signals, group, log)
-            code = await group.run()
+                settings = settings.model_copy(update={"rest_address": url})
+            async with AsyncClient(settings) as client:  # connects only to hand jobs back
+                group = ProcessGroup(
+                    [sys.executable, "-m", "sdk.worker", *config.child_args],
+                    env,
+                    config.count,
+                    name=config.name,
+                    grace_period_s=config.grace_period_s,
+                    log=log,
+                    wait_on_config_error=config.reload_paths is not None,
+                    hand_back=JobReclaimer(client, log),
+                )
+                if config.http_sock is not None:
+                    health = GroupHealth(config.name, group, Path(folder))
+                    group.on_exit = health.child_died
+                    await tg.start(serve_http, health_app(health), config.http_sock, log)
+                if config.reload_paths is not None:
+                    tg.start_soon(restart_on_change, config.reload_paths, group, log)
+                tg.start_soon(_forward_signals, group, log)
+                code = await group.run()
             tg.cancel_scope.cancel()
     return code
 
