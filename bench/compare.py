@@ -22,7 +22,8 @@ from typing import Any
 import anyio
 
 from sdk.bench import BenchConfig, run
-from sdk.bench._run import JOB_TYPE, _broker, _client, _completed_counter, _create
+from sdk.bench._run import _broker, _client, _completed_counter, _create
+from sdk.bench._scenarios import JOB_TYPE
 
 
 async def official(jobs: int, max_concurrent_jobs: int) -> dict[str, Any]:
