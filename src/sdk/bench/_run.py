@@ -45,7 +45,7 @@ class BenchConfig:
     concurrency: int | None = None
     mode: str = "exact"
     address: str | None = None
-    rate_per_s: float = 100.0
+    rate_per_s: float = 200.0
     progress: bool = True
     broker_args: tuple[str, ...] = field(default_factory=tuple)
 
@@ -178,8 +178,8 @@ async def run(config: BenchConfig) -> dict[str, Any]:
     """Run one benchmark and return its figures (see ``python -m sdk.bench --help``)."""
     scenario: Scenario = SCENARIOS[config.scenario]
     strategy = config.strategy or scenario.strategy
-    concurrency = config.concurrency or scenario.concurrency
     jobs = scenario.jobs if config.jobs is None else config.jobs
+    concurrency = config.concurrency or scenario.concurrency or jobs
     _check(config, scenario, strategy)
     logger.disable("sdk")
     stamps.clear()
@@ -259,9 +259,7 @@ def _check(config: BenchConfig, scenario: Scenario, strategy: str) -> None:
     if strategy == "process":
         raise ValueError("the process strategy can only be measured on the embedded broker")
     if scenario.handler is None:
-        raise ValueError(
-            f"--scenario {config.scenario} can only be measured on the embedded broker"
-        )
+        raise ValueError(f"--scenario {config.scenario} measures a worker of the embedded broker")
     if scenario.live:
         raise ValueError("--scenario latency needs the embedded broker (its commit stamps)")
 

@@ -41,7 +41,8 @@ class Scenario:
     handler: Callable[..., Any] | None
     """In-process handler; ``None``: a ``python -m sdk.worker`` subprocess is measured."""
     strategy: str
-    concurrency: int
+    concurrency: int | None
+    """Slots; ``None``: one per job, all in flight at once."""
     jobs: int = 20_000
     live: bool = False
     """Jobs are created during the run, at a fixed rate, instead of before it."""
@@ -53,5 +54,5 @@ SCENARIOS = {
     "cpu": Scenario(cpu, "process", 2),
     "latency": Scenario(noop, "async", 64, jobs=2_000, live=True),
     "idle": Scenario(None, "async", 32, jobs=0),
-    "hold": Scenario(None, "async", 10_000, jobs=10_000),
+    "hold": Scenario(None, "async", None, jobs=10_000),
 }
