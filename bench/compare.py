@@ -320,6 +320,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
             for r in rows
         ],
     )
+    ax.set_ylim(top=max(values, default=1) * 1.18)  # room for the labels
     ax.set_ylabel("no-op jobs / s (higher is better)")
     ax.set_title(
         f"One worker process each, {os.cpu_count()} CPUs, Python {platform.python_version()}"
@@ -341,6 +342,7 @@ def main() -> int:
     )
     p.add_argument("--modes", nargs="+", default=["exact", "batch"], choices=["exact", "batch"])
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    p.add_argument("--note", default="", help="a line about the machine, kept with the figures")
     args = p.parse_args()
     rows = anyio.run(compare, args)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -349,9 +351,10 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "machine": f"{platform.system()} {platform.machine()}",
         "redis_server": _redis_version(),
+        "note": args.note,
     }
     (args.out / "latest.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
-    (args.out / "latest.md").write_text(markdown(rows))
+    (args.out / "latest.md").write_text(markdown(rows) + (f"\n{args.note}\n" if args.note else ""))
     plot(rows, args.out / "latest.png")
     print(markdown(rows))
     return 0
