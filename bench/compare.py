@@ -295,7 +295,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(rows: list[dict[str, Any]], path: Path) -> None:
+def plot(rows: list[dict[str, Any]], path: Path, note: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -327,7 +327,9 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
         + ("" if base is None else " (ratio to ours, exact mode)")
     )
     ax.tick_params(axis="x", labelsize=7)
-    fig.tight_layout()
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
     fig.savefig(path, dpi=120)
 
 
@@ -355,7 +357,7 @@ def main() -> int:
     }
     (args.out / "latest.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
     (args.out / "latest.md").write_text(markdown(rows) + (f"\n{args.note}\n" if args.note else ""))
-    plot(rows, args.out / "latest.png")
+    plot(rows, args.out / "latest.png", args.note)
     print(markdown(rows))
     return 0
 
