@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import httpx
@@ -67,6 +69,21 @@ class TestCreation:
         assert all(isinstance(key, str) and key.isdecimal() for key in keys)
         assert [int(key) for key in keys] == sorted(int(key) for key in keys)
         assert len(set(keys)) == len(keys)
+
+    async def test_the_answer_carries_the_commit_time_and_a_replay_does_not(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        body = {"jobs": [{"type": "a"}]}
+        before = time.time()
+        created = await http.post("/ext/jobs", json=body, headers={"Idempotency-Key": "k1"})
+        after = time.time()
+        replayed = await http.post("/ext/jobs", json=body, headers={"Idempotency-Key": "k1"})
+
+        stamp = created.headers["Committed-At"]
+        assert re.fullmatch(r"[0-9]+\.[0-9]{6}", stamp)
+        assert before <= float(stamp) <= after
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+        assert "Committed-At" not in replayed.headers  # nothing was committed this time
 
     async def test_created_jobs_are_activatable_with_their_data(
         self, http: httpx.AsyncClient

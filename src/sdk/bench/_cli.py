@@ -35,8 +35,23 @@ SHOWN = [
 def parser() -> argparse.ArgumentParser:
     defaults = BenchConfig()
     p = argparse.ArgumentParser(prog="python -m sdk.bench", description=__doc__)
-    p.add_argument("--jobs", type=int, default=defaults.jobs, help=f"(default {defaults.jobs})")
-    p.add_argument("--scenario", choices=sorted(SCENARIOS), default=defaults.scenario)
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="jobs (default: the scenario's: "
+        + ", ".join(f"{name} {s.jobs:,}" for name, s in sorted(SCENARIOS.items()))
+        + "; hold's jobs all run at once)",
+    )
+    p.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default=defaults.scenario,
+        help="noop, sleep (10 ms), cpu (5 ms): pre-created jobs; latency: jobs created at"
+        " --rate by another process, timed from each creation's commit to its handler's"
+        " start; idle, hold: memory of a `python -m sdk.worker` process, idle or holding"
+        " --jobs sleeping jobs (default: %(default)s)",
+    )
     p.add_argument(
         "--strategy",
         choices=["async", "thread", "process"],
@@ -59,7 +74,14 @@ def parser() -> argparse.ArgumentParser:
         "--rate",
         type=float,
         default=defaults.rate_per_s,
-        help="jobs offered per second in the latency scenario",
+        help="jobs offered per second in the latency scenario (default: %(default)s)",
+    )
+    p.add_argument(
+        "--broker-synchronous",
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help="the embedded broker's SQLite synchronous mode (default FULL: every commit"
+        " fsynced; NORMAL shows what the fsync costs)",
     )
     p.add_argument(
         "--processes",
@@ -95,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         address=args.address,
         rate_per_s=args.rate,
         processes=args.processes,
+        broker_args=("--synchronous", args.broker_synchronous),
         progress=not args.no_progress and sys.stderr.isatty(),
     )
     try:

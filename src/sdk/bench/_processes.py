@@ -9,6 +9,7 @@ over the worker's processes (supervisor included).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import signal
@@ -49,7 +50,8 @@ def check(config: BenchConfig) -> None:
         raise ValueError(f"--processes must be 1 or more, not {config.processes}")
     if config.address is not None:
         raise ValueError("--processes measures against the embedded broker: leave out --address")
-    if SCENARIOS[config.scenario].live:
+    scenario = SCENARIOS[config.scenario]
+    if scenario.live or scenario.handler is None:
         raise ValueError(f"--processes measures pre-created jobs, not --scenario {config.scenario}")
     if config.mode != "batch":
         raise ValueError(
@@ -64,6 +66,9 @@ async def run_processes(config: BenchConfig) -> dict[str, Any]:
     logger.disable("sdk")
     count = config.processes or 1
     scenario = SCENARIOS[config.scenario]
+    if config.jobs is None:
+        config = dataclasses.replace(config, jobs=scenario.jobs)
+    assert config.jobs is not None
     async with _run._broker(config) as broker, _run._client(broker.url) as client:
         await _run._create(client, config.jobs)
         with tempfile.TemporaryDirectory(prefix="sdk-bench-gate-") as folder:
@@ -136,11 +141,13 @@ async def _ready(gate: Path, count: int, proc: Process) -> list[int]:
 
 
 async def _until_completed(done: Callable[[], int], config: BenchConfig, proc: Process) -> None:
+    assert config.jobs is not None
+    jobs = config.jobs
     seen = [0]
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_run._progress, lambda: seen[0], config.jobs, config.progress)
-        with anyio.fail_after(max(600, config.jobs / 10)):
-            while seen[0] < config.jobs:
+        tg.start_soon(_run._progress, lambda: seen[0], jobs, config.progress)
+        with anyio.fail_after(max(600, jobs / 10)):
+            while seen[0] < jobs:
                 if proc.returncode is not None:
                     raise RuntimeError(f"the worker exited with {proc.returncode} (see above)")
                 await anyio.sleep(0.01)

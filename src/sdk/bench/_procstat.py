@@ -23,9 +23,18 @@ def cpu_seconds(pid: int | None = None) -> float | None:
 
 def rss_mb(pid: int | None = None) -> float | None:
     """Resident memory of ``pid`` (default: this process) in MiB."""
+    return _status_mb(pid, "VmRSS:")
+
+
+def peak_rss_mb(pid: int | None = None) -> float | None:
+    """The most resident memory ``pid`` (default: this process) has held, in MiB."""
+    return _status_mb(pid, "VmHWM:")
+
+
+def _status_mb(pid: int | None, field: str) -> float | None:
     try:
         for line in Path(f"/proc/{pid or os.getpid()}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None

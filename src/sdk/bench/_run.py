@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -13,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +28,24 @@ from ..errors import ConnectionError
 from ..models import JobSpec
 from ..worker import Worker
 from . import _procstat
-from ._scenarios import SCENARIOS, Scenario, stamps
+from ._footprint import footprint
+from ._scenarios import JOB_TYPE, SCENARIOS, Scenario, stamps
 
 CREATE_BATCH = 5_000
-JOB_TYPE = "bench"
 
 
 @dataclass(frozen=True)
 class BenchConfig:
     """What to measure. ``address`` ``None`` starts an embedded broker in a subprocess."""
 
-    jobs: int = 20_000
+    jobs: int | None = None
+    """Default: the scenario's (20,000; latency 2,000; hold 10,000)."""
     scenario: str = "noop"
     strategy: str | None = None
     concurrency: int | None = None
     mode: str = "exact"
     address: str | None = None
-    rate_per_s: float = 100.0
+    rate_per_s: float = 200.0
     progress: bool = True
     broker_args: tuple[str, ...] = field(default_factory=tuple)
     processes: int | None = None
@@ -110,8 +113,8 @@ def _client(url: str) -> AsyncClient:
     return AsyncClient(configuration={"CAMUNDA_REST_ADDRESS": url, "CAMUNDA_AUTH_STRATEGY": "NONE"})
 
 
-async def _create(client: AsyncClient, count: int) -> None:
-    spec = JobSpec(type=JOB_TYPE)
+async def _create(client: AsyncClient, count: int, spec: JobSpec | None = None) -> None:
+    spec = spec or JobSpec(type=JOB_TYPE)
     for start in range(0, count, CREATE_BATCH):
         await client.create_jobs([spec] * min(CREATE_BATCH, count - start))
 
@@ -133,12 +136,18 @@ def _completed_counter(db: Path | None) -> Callable[[], int]:
     """Counts durable completions in the embedded broker's file; elsewhere, handler starts."""
     if db is None:
         return lambda: len(stamps)
+    count = _state_counter(db)
+    return lambda: count("COMPLETED")
+
+
+def _state_counter(db: Path) -> Callable[[str], int]:
+    """Counts the bench's jobs in a state, in the embedded broker's file."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
 
-    def count() -> int:
+    def count(state: str) -> int:
         # blocking: the caller runs it in a worker thread, off the event loop
         (value,) = conn.execute(
-            "SELECT COUNT(*) FROM jobs WHERE type = ? AND state = 'COMPLETED'", (JOB_TYPE,)
+            "SELECT COUNT(*) FROM jobs WHERE type = ? AND state = ?", (JOB_TYPE, state)
         ).fetchone()
         return int(value)
 
@@ -176,16 +185,35 @@ async def run(config: BenchConfig) -> dict[str, Any]:
         return await run_processes(config)
     scenario: Scenario = SCENARIOS[config.scenario]
     strategy = config.strategy or scenario.strategy
-    concurrency = config.concurrency or scenario.concurrency
-    if config.address is not None and strategy == "process":
-        raise ValueError("the process strategy can only be measured on the embedded broker")
-    if config.mode not in {"exact", "batch"}:
-        raise ValueError(f"unknown mode {config.mode!r}; use 'exact' or 'batch'")
+    jobs = scenario.jobs if config.jobs is None else config.jobs
+    concurrency = config.concurrency or scenario.concurrency or jobs
+    _check(config, scenario, strategy)
     logger.disable("sdk")
     stamps.clear()
+    figures = {
+        "scenario": config.scenario,
+        "mode": config.mode,
+        "strategy": strategy,
+        "concurrency": concurrency,
+        "worker": "in-process",
+        "jobs": jobs,
+    }
     async with _broker(config) as broker, _client(broker.url) as client:
+        if scenario.handler is None:
+            assert broker.db is not None  # _check: the embedded broker
+            with tempfile.TemporaryDirectory(prefix="sdk-bench-worker-") as folder:
+                measured = await footprint(
+                    partial(_create, client),
+                    broker.url,
+                    _state_counter(broker.db),
+                    jobs=jobs,
+                    slots=concurrency,
+                    batching=config.mode == "batch",
+                    folder=Path(folder),
+                )
+            return {**figures, **measured, **_environment(broker)}
         if not scenario.live:
-            await _create(client, config.jobs)
+            await _create(client, jobs)
         worker = Worker(
             "bench",
             request_timeout_ms=5_000,
@@ -195,39 +223,57 @@ async def run(config: BenchConfig) -> dict[str, Any]:
         worker.task(JOB_TYPE, strategy=strategy, max_jobs=concurrency)(scenario.handler)
         cpu0, broker_cpu0 = _procstat.cpu_seconds(), _broker_cpu(broker)
         started = time.perf_counter()
-        created_at: list[float] = []
+        committed: dict[str, float] = {}
         async with anyio.create_task_group() as tg:
             tg.start_soon(worker.run, client)
             if scenario.live:
-                tg.start_soon(_offer, client, config, created_at)
+                tg.start_soon(_offer, worker, broker.url, config.rate_per_s, jobs, committed)
             done = _completed_counter(broker.db)
             seen = [0]
-            tg.start_soon(_progress, lambda: seen[0], config.jobs, config.progress)
-            with anyio.fail_after(max(600, config.jobs / 10)):
-                while seen[0] < config.jobs or worker.in_flight:
+            tg.start_soon(_progress, lambda: seen[0], jobs, config.progress)
+            with anyio.fail_after(max(600, jobs / 10)):
+                while seen[0] < jobs or worker.in_flight:
                     await anyio.sleep(0.01)
                     seen[0] = await anyio.to_thread.run_sync(done)
             elapsed = time.perf_counter() - started
             worker.stop()
         cpu1, broker_cpu1 = _procstat.cpu_seconds(), _broker_cpu(broker)
         rss = _procstat.rss_mb()
-        pairs = zip(sorted(stamps.values()), sorted(created_at), strict=False)
-        latencies = [(s - c) * 1000 for s, c in pairs] if scenario.live else _held_ms(broker.db)
+        if scenario.live:
+            latencies = [(stamps[key] - at) * 1000 for key, at in committed.items()]
+        else:
+            latencies = _held_ms(broker.db)
     return {
-        "scenario": config.scenario,
-        "mode": config.mode,
-        "strategy": strategy,
-        "concurrency": concurrency,
-        "worker": "in-process",
-        "jobs": config.jobs,
+        **figures,
         "elapsed_s": round(elapsed, 3),
-        "jobs_per_s": round(config.jobs / elapsed, 1),
+        "jobs_per_s": round(jobs / elapsed, 1),
         "p50_ms": _round(_percentile(latencies, 50)),
         "p99_ms": _round(_percentile(latencies, 99)),
-        "latency": "create sent → handler start" if scenario.live else "activated → completed",
-        "worker_cpu_us_per_job": _per_job(cpu0, cpu1, config.jobs),
-        "broker_cpu_us_per_job": _per_job(broker_cpu0, broker_cpu1, config.jobs),
+        "latency": "commit of creation → handler start"
+        if scenario.live
+        else "activated → completed",
+        "worker_cpu_us_per_job": _per_job(cpu0, cpu1, jobs),
+        "broker_cpu_us_per_job": _per_job(broker_cpu0, broker_cpu1, jobs),
         "worker_rss_mb": _round(rss),
+        **_environment(broker),
+    }
+
+
+def _check(config: BenchConfig, scenario: Scenario, strategy: str) -> None:
+    if config.mode not in {"exact", "batch"}:
+        raise ValueError(f"unknown mode {config.mode!r}; use 'exact' or 'batch'")
+    if config.address is None:
+        return
+    if strategy == "process":
+        raise ValueError("the process strategy can only be measured on the embedded broker")
+    if scenario.handler is None:
+        raise ValueError(f"--scenario {config.scenario} measures a worker of the embedded broker")
+    if scenario.live:
+        raise ValueError("--scenario latency needs the embedded broker (its commit stamps)")
+
+
+def _environment(broker: _Broker) -> dict[str, Any]:
+    return {
         "server": broker.url if broker.pid is None else "embedded broker (subprocess)",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -236,15 +282,20 @@ async def run(config: BenchConfig) -> dict[str, Any]:
     }
 
 
-async def _offer(client: AsyncClient, config: BenchConfig, created_at: list[float]) -> None:
-    """Create jobs one by one at ``rate_per_s`` while the worker waits in its long poll."""
-    interval = 1 / config.rate_per_s
-    next_at = time.perf_counter()
-    for _ in range(config.jobs):
-        next_at += interval
-        created_at.append(time.perf_counter())
-        await client.create_jobs([JobSpec(type=JOB_TYPE)])
-        await anyio.sleep(max(0.0, next_at - time.perf_counter()))
+async def _offer(
+    worker: Worker, url: str, rate_per_s: float, jobs: int, committed: dict[str, float]
+) -> None:
+    """Once the worker polls, create ``jobs`` at ``rate_per_s`` from another process
+    (``_offer``) and keep each job's commit time."""
+    with anyio.fail_after(30):
+        while True:
+            ready, _ = worker.readiness
+            if ready:
+                break
+            await anyio.sleep(0.01)
+    command = [sys.executable, "-m", "sdk.bench._offer", url, str(rate_per_s), str(jobs)]
+    result = await anyio.run_process(command, stderr=None)
+    committed.update((key, at) for key, at in json.loads(result.stdout))
 
 
 def _broker_cpu(broker: _Broker) -> float | None:

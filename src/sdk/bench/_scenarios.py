@@ -11,18 +11,21 @@ import anyio
 
 from ..worker import JobContext
 
+JOB_TYPE = "bench"
+
 stamps: dict[str, float] = {}
-"""Job key → ``perf_counter`` at handler start (in-process strategies only)."""
+"""Job key → wall-clock time (``time.time()``) at handler start, in-process strategies only:
+the broker's ``Committed-At`` stamps are on the same clock."""
 
 CPU_BURN_S = 0.005
 
 
 async def noop(job: JobContext) -> None:
-    stamps[job.job_key] = time.perf_counter()
+    stamps[job.job_key] = time.time()
 
 
 async def sleep(job: JobContext) -> None:
-    stamps[job.job_key] = time.perf_counter()
+    stamps[job.job_key] = time.time()
     await anyio.sleep(0.01)
 
 
@@ -35,9 +38,12 @@ def cpu(job: JobContext) -> None:
 
 @dataclass(frozen=True)
 class Scenario:
-    handler: Callable[..., Any]
+    handler: Callable[..., Any] | None
+    """In-process handler; ``None``: a ``python -m sdk.worker`` subprocess is measured."""
     strategy: str
-    concurrency: int
+    concurrency: int | None
+    """Slots; ``None``: one per job, all in flight at once."""
+    jobs: int = 20_000
     live: bool = False
     """Jobs are created during the run, at a fixed rate, instead of before it."""
 
@@ -46,5 +52,7 @@ SCENARIOS = {
     "noop": Scenario(noop, "async", 64),
     "sleep": Scenario(sleep, "async", 1_000),
     "cpu": Scenario(cpu, "process", 2),
-    "latency": Scenario(noop, "async", 64, live=True),
+    "latency": Scenario(noop, "async", 64, jobs=2_000, live=True),
+    "idle": Scenario(None, "async", 32, jobs=0),
+    "hold": Scenario(None, "async", None, jobs=10_000),
 }

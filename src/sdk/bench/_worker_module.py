@@ -26,12 +26,13 @@ GATE_TIMEOUT_S = 120.0
 GATE_CHECK_S = 0.002
 
 _scenario = SCENARIOS[os.environ.get(SCENARIO_ENV, "noop")]
+assert _scenario.handler is not None, "a scenario with a handler of its own"
 
 worker = Worker()
 worker.task(
     JOB_TYPE,
     strategy=os.environ.get(STRATEGY_ENV) or _scenario.strategy,
-    max_jobs=int(os.environ.get(CONCURRENCY_ENV) or _scenario.concurrency),
+    max_jobs=int(os.environ.get(CONCURRENCY_ENV) or _scenario.concurrency or _scenario.jobs),
     timeout_ms=120_000,
     request_timeout_ms=5_000,
 )(_scenario.handler)

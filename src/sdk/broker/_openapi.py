@@ -148,7 +148,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v2/ext/jobs"): Operation(
         "Create a batch of jobs (durable before the answer). With an Idempotency-Key, the same"
         " key and body within the retention window answers the same job keys, creating"
-        " nothing (and the header Idempotent-Replayed: true).",
+        " nothing (and the header Idempotent-Replayed: true). A creation's answer carries"
+        " Committed-At: the commit's wall-clock time in epoch seconds, to the microsecond.",
         JobCreationRequest,
         response=JobCreationResult,
         status=201,

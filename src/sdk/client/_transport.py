@@ -52,10 +52,13 @@ def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
         that sending them as one bytes object may block the loop.
         """
 
-        _large = httpx.AsyncHTTPTransport(limits=limits)
+        _large: httpx.AsyncHTTPTransport | None = None
+        """Made on the first large body: its TLS context alone holds ~1 MB."""
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             if _body_size(request) > LARGE_BODY_BYTES:
+                if self._large is None:
+                    self._large = httpx.AsyncHTTPTransport(limits=limits)
                 return await self._large.handle_async_request(request)
             try:
                 return await super().handle_async_request(request)
@@ -65,7 +68,8 @@ def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
                 raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
 
         async def aclose(self) -> None:
-            await self._large.aclose()
+            if self._large is not None:
+                await self._large.aclose()
             await super().aclose()
 
     return _Transport(limits=limits)

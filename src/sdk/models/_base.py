@@ -10,7 +10,12 @@ class RequestModel(BaseModel):
     """A body the server validates strictly: unknown fields are a client error (HTTP 400)."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True, strict=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        defer_build=True,
     )
 
     def to_wire(self) -> bytes:
@@ -22,7 +27,11 @@ class ResponseModel(BaseModel):
     """A body the client parses leniently: unknown fields from newer servers are ignored."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        defer_build=True,
     )
 
     def to_wire(self) -> bytes:

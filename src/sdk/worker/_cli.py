@@ -1,7 +1,8 @@
 """``python -m sdk.worker``: load handler modules and work jobs until SIGINT/SIGTERM.
 
 With no ``CAMUNDA_REST_ADDRESS`` configured, it starts the embedded broker in-process and
-serves it on a loopback port, so other processes can create jobs for it. The first
+serves it on a loopback port, so other processes can create jobs for it (only then is the
+broker's code imported: ``broker.X`` below loads on first use). The first
 SIGINT/SIGTERM drains (running jobs get the grace period, then are handed back); a second
 one hands back at once. Exit code 0 after either, 2 for a start-up error.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 import threading
 from functools import partial
@@ -23,22 +25,10 @@ from loguru import logger
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .. import _logging
-from ..broker import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    BrokerAuthSettings,
-    BrokerStartError,
-    JobStore,
-    RunningBroker,
-    bind,
-    default_db_path,
-    open_store,
-    serve,
-)
+from .. import _logging, broker
+from ..broker import DEFAULT_HOST, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
-from ._group_run import GroupConfig, run_group
 from ._health import DEFAULT_HTTP_HOST, bind_http
 from ._loader import DEFAULT_MODULE, load_handlers
 from ._processes import stop_when_orphaned, supervisor_pid
@@ -190,29 +180,29 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
 
 
 async def _start_embedded_broker(
-    tg: TaskGroup, store: JobStore | None, args: argparse.Namespace
+    tg: TaskGroup, store: broker.JobStore | None, args: argparse.Namespace
 ) -> str | None:
     """Serve the embedded broker on ``store`` in ``tg`` (none: a server is configured)."""
     if store is None:
         return None
-    auth = BrokerAuthSettings.load().to_auth()  # SDK_BROKER_USERS etc., as for sdk.broker
-    broker: RunningBroker = await tg.start(
-        partial(serve, args.db, sock=args.sock, auth=auth, store=store)
+    auth = broker.BrokerAuthSettings.load().to_auth()  # SDK_BROKER_USERS etc., as sdk.broker
+    running: broker.RunningBroker = await tg.start(
+        partial(broker.serve, args.db, sock=args.sock, auth=auth, store=store)
     )
     logger.info(
         "no CAMUNDA_REST_ADDRESS set: using the embedded broker at {}; create a job with"
         " `python -m sdk jobs create TYPE --variables '{{}}'`",
-        broker.url,
+        running.url,
     )
-    logger.info("dashboard: {}/ui", broker.url.removesuffix("/v2"))
-    return broker.url
+    logger.info("dashboard: {}/ui", running.url.removesuffix("/v2"))
+    return running.url
 
 
 async def _serve_until_signalled(
     worker: Worker, settings: Settings, args: argparse.Namespace
 ) -> None:
     # opened before the task group, so a database error reads plainly, not as a group's
-    store = open_store(args.db) if settings.rest_address is None else None
+    store = broker.open_store(args.db) if settings.rest_address is None else None
     async with anyio.create_task_group() as tg:
         url = await _start_embedded_broker(tg, store, args)
         if url is not None:
@@ -251,12 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_handlers(modules, worker)
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
         worker.check()
-        args.sock = None if settings.rest_address else bind(args.broker_host, args.broker_port)
+        args.sock = _bind_broker(settings, args)
         args.http_sock = None
         if args.http_port is not None and supervisor_pid() is None:
             args.http_sock = bind_http(args.http_host, args.http_port)
         anyio.run(_serve_until_signalled, worker, settings, args)
-    except (ConfigurationError, BrokerStartError) as exc:
+    except (ConfigurationError, broker.BrokerStartError) as exc:  # evaluated only on an error
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     _leave_abandoned_threads()
@@ -265,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings) -> int:
     """``--processes N`` / ``--reload``: this process supervises workers (``_group_run``)."""
+    from ._group_run import GroupConfig, run_group  # prometheus' multiprocess mode: only here
+
     if args.processes < 1:
         raise ConfigurationError(f"--processes must be 1 or more, not {args.processes}")
     if args.reload:
@@ -273,7 +265,7 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
         check = Worker(args.name, grace_period_s=args.grace_period)
         load_handlers(modules, check)
         check.check()
-    args.sock = None if settings.rest_address else bind(args.broker_host, args.broker_port)
+    args.sock = _bind_broker(settings, args)
     config = GroupConfig(
         count=args.processes,
         child_args=_child_args(args, modules),
@@ -282,11 +274,19 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
         reload_paths=watched_paths(modules, Path.cwd()) if args.reload else None,
         http_sock=None if args.http_port is None else bind_http(args.http_host, args.http_port),
     )
-    store = open_store(args.db) if settings.rest_address is None else None
+    store = broker.open_store(args.db) if settings.rest_address is None else None
     start_broker = partial(_start_embedded_broker, store=store, args=args)
     log = logger.bind(worker="supervisor")
     code: int = anyio.run(run_group, config, start_broker, settings, log)
     return code
+
+
+def _bind_broker(settings: Settings, args: argparse.Namespace) -> socket.socket | None:
+    """The embedded broker's socket, bound now (a taken port is a start-up error); ``None``
+    when a server is configured."""
+    if settings.rest_address:
+        return None
+    return broker.bind(args.broker_host, args.broker_port)
 
 
 def _child_args(args: argparse.Namespace, modules: list[str]) -> list[str]:

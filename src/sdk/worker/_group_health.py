@@ -15,9 +15,8 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from ._metrics import MULTIPROC_ENV as MULTIPROC_ENV
 from ._processes import ProcessGroup
-
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class GroupHealth:

@@ -21,7 +21,6 @@ from anyio.abc import TaskStatus
 
 from .._logging import Log
 from ..errors import ConfigurationError
-from ._metrics import CONTENT_TYPE
 
 DEFAULT_HTTP_HOST = "127.0.0.1"
 SHUTDOWN_GRACE_S = 1
@@ -99,7 +98,9 @@ def health_app(source: HealthSource) -> App:
             ready, reason = source.readiness
             await _answer_json(send, 200 if ready else 503, {"ready": ready, "reason": reason})
         elif path == "/metrics":
-            await _answer(send, 200, source.render_metrics(), CONTENT_TYPE)
+            from prometheus_client import CONTENT_TYPE_LATEST  # loaded when first scraped
+
+            await _answer(send, 200, source.render_metrics(), CONTENT_TYPE_LATEST)
         else:
             await _answer(
                 send, 404, b"not found: try /healthz, /readyz or /metrics\n", "text/plain"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 
 from .._logging import Log
 from ..client import AsyncClient
@@ -106,6 +107,9 @@ class JobPoller:
                         for job in await self._poll():
                             self._in_flight += 1
                             jobs.start_soon(self._run_job, job)
+                        # the jobs just started reach their handlers before the next poll is
+                        # built: ~0.2 ms of pickup latency (README "Performance")
+                        await anyio.lowlevel.checkpoint()
                 keeper.cancel_scope.cancel()  # every job has ended
         finally:
             with anyio.CancelScope(shield=True):

@@ -12,8 +12,6 @@ import socket
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
-from prometheus_client import CollectorRegistry
-
 from .. import _logging
 from ..client import AsyncClient
 from ..errors import ConfigurationError
@@ -37,6 +35,7 @@ from ._tracing import JobTracing
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
+    from prometheus_client import CollectorRegistry
 
 F = TypeVar("F", bound=Callable[..., Any])
 L = TypeVar("L", bound=Callable[[], Any])
@@ -157,7 +156,8 @@ class Worker:
 
     @property
     def metrics_registry(self) -> CollectorRegistry:
-        """This worker's Prometheus registry (to expose it from an app of your own)."""
+        """This worker's Prometheus registry (to expose it from an app of your own; made, and
+        prometheus_client imported, on first use)."""
         return self._metrics.registry
 
     def render_metrics(self) -> bytes:
