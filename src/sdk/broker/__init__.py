@@ -5,6 +5,7 @@ from ._auth import BrokerAuth as BrokerAuth
 from ._auth import BrokerAuthSettings as BrokerAuthSettings
 from ._auth import BrokerUser as BrokerUser
 from ._defaults import DEFAULT_HOST as DEFAULT_HOST
+from ._defaults import DEFAULT_POOL_SIZE as DEFAULT_POOL_SIZE
 from ._defaults import DEFAULT_PORT as DEFAULT_PORT
 from ._defaults import default_db_path as default_db_path
 from ._server import BrokerStartError as BrokerStartError
@@ -17,6 +18,7 @@ from ._store import wall_clock_ms as wall_clock_ms
 
 __all__ = [
     "DEFAULT_HOST",
+    "DEFAULT_POOL_SIZE",
     "DEFAULT_PORT",
     "BrokerAuth",
     "BrokerAuthSettings",

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .. import _logging
 from ..broker import (
     DEFAULT_HOST,
+    DEFAULT_POOL_SIZE,
     DEFAULT_PORT,
     BrokerAuthSettings,
     BrokerStartError,
@@ -95,6 +96,14 @@ class WorkerSettings(BaseSettings):
         " (`postgresql://user:password@host/db`, several brokers may share it; needs"
         " `sdk[postgres]`).",
     )
+    broker_database_pool_size: int = Field(
+        default=DEFAULT_POOL_SIZE,
+        ge=1,
+        le=1000,
+        validation_alias="SDK_BROKER_DATABASE_POOL_SIZE",
+        description="Connections a broker keeps to PostgreSQL: how many transactions it runs"
+        " at once (the broker's `--database-pool-size`).",
+    )
     log_level: str = Field(
         default=_logging.DEFAULT_LEVEL, validation_alias="SDK_LOG_LEVEL", description="Log level."
     )
@@ -144,6 +153,7 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         default=defaults.broker_database_url or defaults.broker_db or default_db_path(),
         help="embedded broker SQLite file (or PostgreSQL URL: SDK_BROKER_DATABASE_URL)",
     )
+    p.set_defaults(db_pool_size=defaults.broker_database_pool_size)
     p.add_argument(
         "--log-level",
         default=defaults.log_level,
@@ -183,6 +193,13 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
     return p
 
 
+def _open_embedded_store(settings: Settings, args: argparse.Namespace) -> JobStore | None:
+    """The embedded broker's store, unless a server is configured."""
+    if settings.rest_address is not None:
+        return None
+    return open_store(args.db, pool_size=args.db_pool_size)
+
+
 async def _start_embedded_broker(
     tg: TaskGroup, store: JobStore | None, args: argparse.Namespace
 ) -> str | None:
@@ -206,7 +223,9 @@ async def _serve_until_signalled(
     worker: Worker, settings: Settings, args: argparse.Namespace
 ) -> None:
     # opened before the task group, so a database error reads plainly, not as a group's
-    store = open_store(args.db) if settings.rest_address is None else None
+    store = (
+        open_store(args.db, pool_size=args.db_pool_size) if settings.rest_address is None else None
+    )
     async with anyio.create_task_group() as tg:
         url = await _start_embedded_broker(tg, store, args)
         if url is not None:
@@ -275,7 +294,9 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
         reload_paths=watched_paths(modules, Path.cwd()) if args.reload else None,
         http_sock=None if args.http_port is None else bind_http(args.http_host, args.http_port),
     )
-    store = open_store(args.db) if settings.rest_address is None else None
+    store = (
+        open_store(args.db, pool_size=args.db_pool_size) if settings.rest_address is None else None
+    )
     start_broker = partial(_start_embedded_broker, store=store, args=args)
     code: int = anyio.run(run_group, config, start_broker, logger.bind(worker="supervisor"))
     return code
