@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from sdk.broker import JobStore, RunningBroker, _pg_tx, serve
+from sdk.broker._cli import main as broker_main
 from sdk.broker._contract import Activation
 from sdk.broker._pg_cluster import PrivateCluster, fresh_database, server_binaries
 from sdk.broker._pg_schema import MIGRATIONS, SCHEMA_VERSION, stored_version
@@ -31,6 +32,7 @@ from sdk.worker import JobContext, Worker
 pytestmark = pytest.mark.anyio
 
 PASSWORD = "s3cret-pw"
+POOL_SIZE = 2
 LOG_WRITERS = 16
 LOG_ROUNDS = 15
 
@@ -194,6 +196,49 @@ def complete_all(keys: list[int]) -> dict[str, object]:
 async def completions(broker: RunningBroker, key: int) -> list[str]:
     history = (await broker.store.get(key)).history or []
     return [event.event for event in history if event.event == "COMPLETED"]
+
+
+class TestPoolSize:
+    async def test_a_broker_holds_no_more_connections_than_its_pool_size(
+        self, postgres_url: str
+    ) -> None:
+        store = JobStore(postgres_url, pool_size=POOL_SIZE)
+        seen: list[int] = []
+        created = anyio.Event()
+
+        async def watch(monitor: psycopg.AsyncConnection[Any]) -> None:
+            while not created.is_set():
+                cursor = await monitor.execute(
+                    "SELECT COUNT(*) FROM pg_stat_activity"
+                    " WHERE application_name = 'sdk-broker' AND datname = current_database()"
+                )
+                (count,) = await cursor.fetchone() or (0,)
+                seen.append(int(count))
+
+        async def create() -> None:
+            for _ in range(5):
+                await store.create([JobSpec(type="pooled")])
+
+        try:
+            async with (
+                await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as monitor,
+                anyio.create_task_group() as tg,
+            ):
+                tg.start_soon(watch, monitor)
+                async with anyio.create_task_group() as creators:
+                    for _ in range(40):
+                        creators.start_soon(create)
+                created.set()
+            assert len((await store.search("pooled", None, 1_000, None))[0]) == 200
+        finally:
+            await store.aclose()
+        assert 1 <= max(seen) <= POOL_SIZE, seen
+
+    def test_a_bad_pool_size_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit) as exited:
+            broker_main(["--database-pool-size", "0", "--port", "0"])
+        assert exited.value.code == 2
+        assert "--database-pool-size" in capsys.readouterr().err
 
 
 class TestGroupCommit:
