@@ -35,6 +35,7 @@ PUBLIC = {
     ],
     "sdk.broker": [
         "DEFAULT_HOST",
+        "DEFAULT_POOL_SIZE",
         "DEFAULT_PORT",
         "BrokerAuth",
         "BrokerAuthSettings",

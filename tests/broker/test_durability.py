@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -24,13 +24,13 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "broker" / "jobs.sqlite3"
 
 
-@contextmanager
-def opened(path: Path) -> Iterator[JobStore]:
+@asynccontextmanager
+async def opened(path: Path) -> AsyncIterator[JobStore]:
     store = JobStore(path)
     try:
         yield store
     finally:
-        store.close()
+        await store.aclose()
 
 
 @asynccontextmanager
@@ -55,7 +55,7 @@ def activation(job_type: str, max_jobs: int = 1, *, with_lease: bool = False) ->
 
 class TestReopeningTheStore:
     async def test_jobs_and_their_states_survive(self, db_path: Path) -> None:
-        with opened(db_path) as store:
+        async with opened(db_path) as store:
             done, failed, running, waiting = await store.create(
                 [JobSpec(type="t", variables={"n": n}) for n in range(4)]
             )
@@ -64,7 +64,7 @@ class TestReopeningTheStore:
             await store.complete(int(done), {"result": "ok"}, None)
             await store.fail(int(failed), Failure(0, "broken", 0, None), None)
 
-        with opened(db_path) as store:
+        async with opened(db_path) as store:
             jobs = {key: await store.get(int(key)) for key in (done, failed, running, waiting)}
 
         assert {key: job.state for key, job in jobs.items()} == {
@@ -81,21 +81,21 @@ class TestReopeningTheStore:
         assert [entry.event for entry in history] == ["CREATED", "ACTIVATED", "COMPLETED"]
 
     async def test_a_leased_activation_survives_reopening(self, db_path: Path) -> None:
-        with opened(db_path) as store:
+        async with opened(db_path) as store:
             (key,) = await store.create([JobSpec(type="t")])
             (job,) = await store.activate(activation("t", with_lease=True), request_timeout_ms=0)
 
-        with opened(db_path) as store:
+        async with opened(db_path) as store:
             with pytest.raises(JobInWrongState):
                 await store.complete(int(key), None, None)  # still leased: the token is needed
             await store.complete(int(key), None, job.lease_token)
             assert (await store.get(int(key))).state is JobState.COMPLETED
 
     async def test_keys_keep_increasing_after_reopening(self, db_path: Path) -> None:
-        with opened(db_path) as store:
+        async with opened(db_path) as store:
             before = await store.create([JobSpec(type="t"), JobSpec(type="t")])
 
-        with opened(db_path) as store:
+        async with opened(db_path) as store:
             after = await store.create([JobSpec(type="t")])
             listed, _ = await store.search(None, None, limit=10, after=None)
 
@@ -103,10 +103,10 @@ class TestReopeningTheStore:
         assert [job.job_key for job in listed] == [after[0], before[1], before[0]]
 
     async def test_acknowledged_jobs_are_committed_before_close(self, db_path: Path) -> None:
-        with opened(db_path) as writer:
+        async with opened(db_path) as writer:
             (key,) = await writer.create([JobSpec(type="t", variables={"x": 1})])
             # A second connection sees the job while the first is still open: it is committed.
-            with opened(db_path) as reader:
+            async with opened(db_path) as reader:
                 assert (await reader.get(int(key))).variables == {"x": 1}
 
 

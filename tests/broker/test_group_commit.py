@@ -11,6 +11,7 @@ import pytest
 from sdk.broker import JobStore
 from sdk.broker._problems import JobNotFound
 from sdk.broker._sqlite import Activation
+from sdk.broker._threaded import ThreadedStore
 from sdk.models import JobSpec, JobState
 
 pytestmark = pytest.mark.anyio
@@ -24,13 +25,15 @@ def store(tmp_path: Path) -> JobStore:
 def count_groups(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Sizes of the groups the store commits (one entry per transaction)."""
     sizes: list[int] = []
-    original = store._jobs.run_group
+    assert isinstance(store._store, ThreadedStore)
+    jobs = store._store._jobs
+    original = jobs.run_group
 
     def counting(ops: Any) -> list[tuple[bool, Any]]:
         sizes.append(len(ops))
         return original(ops)
 
-    monkeypatch.setattr(store._jobs, "run_group", counting)
+    monkeypatch.setattr(jobs, "run_group", counting)
     return sizes
 
 
@@ -53,7 +56,7 @@ async def test_concurrent_writes_share_commits(
     reopened = JobStore(store.path)
     for key in keys:
         assert (await reopened.get(key)).state is JobState.COMPLETED
-    reopened.close()
+    await reopened.aclose()
 
 
 async def test_a_failing_write_does_not_undo_its_group(

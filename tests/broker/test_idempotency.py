@@ -127,7 +127,7 @@ class TestTheStore:
             second, replayed = await store.create_once(body, scope="", key="k")
             assert not replayed and second != first
         finally:
-            store.close()
+            await store.aclose()
 
     async def test_keys_survive_reopening_the_file(self, tmp_path: Path) -> None:
         path = tmp_path / "jobs.sqlite3"
@@ -136,14 +136,14 @@ class TestTheStore:
         try:
             first, _ = await store.create_once(body, scope="", key="k")
         finally:
-            store.close()
+            await store.aclose()
         store = JobStore(path)
         try:
             assert await store.create_once(body, scope="", key="k") == (first, True)
             found, _ = await store.search("idem", None, 10, None)
             assert [job.job_key for job in found] == first
         finally:
-            store.close()
+            await store.aclose()
 
     def test_the_retention_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="idempotency_retention_ms"):
@@ -164,7 +164,7 @@ class TestPerCaller:
             ) as client:
                 yield client
         finally:
-            store.close()
+            await store.aclose()
 
     async def test_two_callers_with_one_key_each_get_their_own_jobs(
         self, secured: httpx.AsyncClient

@@ -8,7 +8,7 @@ workers: whatever they ask for, the job histories never show more than the limit
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio
@@ -43,10 +43,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[JobStore]:
+async def store(clock: Clock) -> AsyncIterator[JobStore]:
     store = JobStore(":memory:", clock=clock)
     yield store
-    store.close()
+    await store.aclose()
 
 
 def query(job_type: str, n: int, timeout_ms: int = LEASE_MS) -> Activation:
@@ -129,7 +129,7 @@ class TestRate:
         await store.create([JobSpec(type="t")] * 3)
         await store.set_limits("t", 1, 10.0)
         assert len(await take(store, "t", 3)) == 1
-        store.close()
+        await store.aclose()
         store = JobStore(path, clock=lambda: now[0])
         try:
             assert await store.get_limits("t") == JobTypeLimits(
@@ -137,7 +137,7 @@ class TestRate:
             )
             assert await take(store, "t", 3) == []  # the slot is taken, the bucket empty
         finally:
-            store.close()
+            await store.aclose()
 
 
 class TestRoutes:
@@ -221,20 +221,20 @@ class TestLongPolls:
         )
         store = broker.store
         looks = 0
-        activate = store._jobs.activate
+        activate = store._store.activate
 
         def counting(*args: object) -> object:
             nonlocal looks
             looks += 1
             return activate(*args)  # type: ignore[arg-type]
 
-        store._jobs.activate = counting  # type: ignore[method-assign,assignment]
+        store._store.activate = counting  # type: ignore[method-assign,assignment]
         try:
             jobs = await api.activate_jobs(
                 "t", max_jobs=3, timeout_ms=LEASE_MS, request_timeout_ms=5_000
             )
         finally:
-            store._jobs.activate = activate  # type: ignore[method-assign]
+            store._store.activate = activate  # type: ignore[method-assign]
         assert len(jobs) == 1
         assert looks <= 3  # one look, a sleep until the token, one more (no spinning)
 

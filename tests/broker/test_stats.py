@@ -5,7 +5,7 @@ A controllable clock places events in chosen minutes, so the buckets are checked
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -37,10 +37,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[JobStore]:
+async def store(clock: Clock) -> AsyncIterator[JobStore]:
     store = JobStore(":memory:", clock=clock)
     yield store
-    store.close()
+    await store.aclose()
 
 
 LEASE_MS = 10 * MINUTE_MS

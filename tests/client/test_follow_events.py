@@ -205,7 +205,7 @@ class TestScriptedServers:
                 await at_least(seen, 4)
             with pytest.raises(ProtocolError, match="mode='poll'"):
                 await anext(aiter(client.follow_job_events(mode="stream")))
-        store.close()
+        await store.aclose()
         assert [r.job_key for r in seen] == [*keys, more]
 
     async def test_a_server_without_an_event_log_is_a_protocol_error(self) -> None:

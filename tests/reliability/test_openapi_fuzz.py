@@ -63,7 +63,7 @@ def document() -> Iterator[dict[str, Any]]:
     try:
         yield build_document(create_app(store).routes)
     finally:
-        store.close()
+        anyio.run(store.aclose)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Model-based test of the job store: hypothesis drives ``SqliteJobs`` and a reference model.
+"""Model-based test of the job store: hypothesis drives a store and a reference model.
 
 The model is the job life cycle written down as plainly as possible (the rules of DESIGN.md
 and the README, which are Zeebe's): states ACTIVATABLE → ACTIVATED → COMPLETED | ERROR_THROWN
@@ -10,30 +10,44 @@ leave it out to change only retries). Every step runs
 on both, and after every step the store must show exactly what the model says: each job's
 state, fields and history, and every state's search results.
 
-The machine drives the store contract (``sdk.broker._contract.Jobs``), so the same rules run
-on ``":memory:"``, on a SQLite file and on PostgreSQL (each of the last two may also be closed
-and reopened; Postgres is skipped, saying why, where no server can be started).
+The machine drives the store contract (``sdk.broker._contract.Store``, asynchronous: each
+step runs on an event loop in a portal thread), so the same rules run on ``":memory:"``, on a
+SQLite file and on PostgreSQL (each of the last two may also be closed and reopened; Postgres
+is skipped, saying why, where no server can be started). Batches of reports
+(``Store.write_group``) must answer each report as the single command would have, in order.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from anyio.from_thread import start_blocking_portal
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
-from sdk.broker._contract import Activation, Failure, Jobs
-from sdk.broker._postgres import PostgresJobs
+from sdk.broker._contract import Activation, Failure, Report, Store
+from sdk.broker._postgres import PostgresStore
 from sdk.broker._problems import BrokerError, JobInWrongState, JobNotFound
 from sdk.broker._sqlite import FIRST_KEY, SqliteJobs
+from sdk.broker._threaded import ThreadedStore
 from sdk.models import DEFAULT_TENANT, JobSpec, JobState, LeasedJob
+
+T = TypeVar("T")
 
 START_MS = 1_700_000_000_000
 TYPES = ("a", "b")
@@ -197,11 +211,19 @@ def outcome(action: Any, *args: Any) -> type[BrokerError] | None:
     except Rejected as exc:
         return exc.error
     except BrokerError as exc:
-        for known in (JobNotFound, JobInWrongState):
-            if isinstance(exc, known):
-                return known
-        raise
+        return known_error(exc)
     return None
+
+
+def known_error(exc: BaseException) -> type[BrokerError]:
+    for known in (JobNotFound, JobInWrongState):
+        if isinstance(exc, known):
+            return known
+    raise exc
+
+
+def sqlite_store(path: str | Path) -> Store:
+    return ThreadedStore(SqliteJobs(path, synchronous="NORMAL"), on_change=lambda: None)
 
 
 keys = st.integers(min_value=0, max_value=1_000)
@@ -218,28 +240,44 @@ class StoreMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp: Path | None = None
-        self.store: Jobs = self.open_store()
+        self._portal = start_blocking_portal("asyncio")
+        self.portal = self._portal.__enter__()
+        self.store: Store = self.open_store()
         self.model = JobModel()
         self.now = START_MS
         self.counter = 0
         self.tokens: dict[int, list[str]] = {}
         """Every lease token the store handed out per job, oldest first."""
 
-    def open_store(self) -> Jobs:
-        return SqliteJobs(":memory:", synchronous="NORMAL")
+    def open_store(self) -> Store:
+        return sqlite_store(":memory:")
+
+    def call(self, method: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run one of the store's coroutines on the portal's event loop."""
+        return self.portal.call(method, *args)
+
+    def on_store(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        return partial(self.call, method)
 
     def teardown(self) -> None:
-        self.store.close()
+        try:
+            self.call(self.store.aclose)
+        finally:
+            self._portal.__exit__(None, None, None)
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     # -- choosing ---------------------------------------------------------------------------
 
     def pick(self, choice: int) -> int:
-        """A known job key mostly, sometimes one that does not exist."""
+        """A known job key mostly, sometimes one that does not exist; half the time one held
+        by an activation when there is one, so commands also succeed, not only get refused."""
         known = sorted(self.model.jobs)
         if not known or choice % 10 == 9:
             return UNKNOWN_KEY
+        held = [k for k in known if self.model.jobs[k].view_state(self.now) is JobState.ACTIVATED]
+        if held and choice % 2 == 0:
+            return held[choice // 2 % len(held)]
         return known[choice % len(known)]
 
     def token_for(self, key: int, kind: str) -> str | None:
@@ -254,6 +292,13 @@ class StoreMachine(RuleBasedStateMachine):
 
     # -- rules --------------------------------------------------------------------------------
 
+    @initialize(with_lease=st.booleans())
+    def start_with_jobs_held(self, with_lease: bool) -> None:
+        """Jobs of both types, some already held: commands get to succeed early in a run."""
+        self.create("a", [1, 2, 3])
+        self.create("b", [1])
+        self.activate("a", 2, 5_000, with_lease, "w1")
+
     @rule(
         job_type=st.sampled_from(TYPES),
         retries=st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=3),
@@ -263,7 +308,7 @@ class StoreMachine(RuleBasedStateMachine):
         for r in retries:
             self.counter += 1
             specs.append(JobSpec(type=job_type, retries=r, variables={"i": self.counter}))
-        assert self.store.create(specs, self.now) == [
+        assert self.call(self.store.create, specs, self.now) == [
             str(k) for k in self.model.create(specs, self.now)
         ]
 
@@ -278,7 +323,7 @@ class StoreMachine(RuleBasedStateMachine):
         self, job_type: str, max_jobs: int, timeout_ms: int, with_lease: bool, worker: str
     ) -> None:
         query = Activation(job_type, worker, timeout_ms, max_jobs, with_lease=with_lease)
-        got, got_next = self.store.activate(query, self.now)
+        got, got_next = self.call(self.store.activate, query, self.now)
         want, want_next = self.model.activate(query, self.now)
         assert [int(j.job_key) for j in got] == [j.key for j in want]
         assert got_next == want_next
@@ -298,9 +343,9 @@ class StoreMachine(RuleBasedStateMachine):
     def complete(self, choice: int, token: str, variables: dict[str, Any] | None) -> None:
         key = self.pick(choice)
         lease = self.token_for(key, token)
-        assert outcome(self.store.complete, key, variables, lease, self.now) is outcome(
-            self.model.complete, key, variables, lease, self.now
-        )
+        assert outcome(
+            self.on_store(self.store.complete), key, variables, lease, self.now
+        ) is outcome(self.model.complete, key, variables, lease, self.now)
 
     @rule(
         choice=keys,
@@ -322,7 +367,7 @@ class StoreMachine(RuleBasedStateMachine):
         key = self.pick(choice)
         lease = self.token_for(key, token)
         failure = Failure(retries, message, backoff_ms, variables)
-        assert outcome(self.store.fail, key, failure, lease, self.now) is outcome(
+        assert outcome(self.on_store(self.store.fail), key, failure, lease, self.now) is outcome(
             self.model.fail, key, failure, lease, self.now
         )
 
@@ -331,15 +376,53 @@ class StoreMachine(RuleBasedStateMachine):
         key = self.pick(choice)
         lease = self.token_for(key, token)
         assert outcome(
-            self.store.throw_error, key, code, message, None, lease, self.now
+            self.on_store(self.store.throw_error), key, code, message, None, lease, self.now
         ) is outcome(self.model.throw_error, key, code, message, lease, self.now)
+
+    @rule(
+        picks=st.lists(
+            st.tuples(
+                keys,
+                tokens,
+                st.sampled_from(["complete", "fail", "error"]),
+                st.integers(min_value=0, max_value=2),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def report_batch(self, picks: list[tuple[int, str, str, int]]) -> None:
+        """Several outcomes in one transaction, a job possibly twice: each is answered as its
+        single command would have been after the ones before it."""
+        reports: list[Report] = []
+        wanted: list[type[BrokerError] | None] = []
+        for choice, token, kind, retries in picks:
+            key = self.pick(choice)
+            lease = self.token_for(key, token)
+            if kind == "complete":
+                reports.append(Report(key, lease, {"batch": retries}))
+                wanted.append(
+                    outcome(self.model.complete, key, {"batch": retries}, lease, self.now)
+                )
+            elif kind == "fail":
+                failure = Failure(retries, "batch", 1_000, None)
+                reports.append(Report(key, lease, None, failure))
+                wanted.append(outcome(self.model.fail, key, failure, lease, self.now))
+            else:
+                reports.append(Report(key, lease, None, error_code="B", message="batch"))
+                wanted.append(outcome(self.model.throw_error, key, "B", "batch", lease, self.now))
+        results = self.call(self.store.write_group, reports, self.now)
+        assert [None if ok else known_error(value) for ok, value in results] == wanted
+        for report, (ok, value) in zip(reports, results, strict=True):
+            if ok:
+                assert value == self.model.jobs[report.key].type
 
     def _update(self, choice: int, token: str, retries: int | None, timeout: int | None) -> None:
         key = self.pick(choice)
         lease = self.token_for(key, token)
-        assert outcome(self.store.update, key, retries, timeout, self.now, lease) is outcome(
-            self.model.update, key, retries, timeout, lease, self.now
-        )
+        assert outcome(
+            self.on_store(self.store.update), key, retries, timeout, self.now, lease
+        ) is outcome(self.model.update, key, retries, timeout, lease, self.now)
 
     @rule(choice=keys, token=tokens, retries=st.integers(min_value=0, max_value=3))
     def update_retries(self, choice: int, token: str, retries: int) -> None:
@@ -356,7 +439,7 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(choice=keys)
     def cancel(self, choice: int) -> None:
         key = self.pick(choice)
-        assert outcome(self.store.cancel, key, self.now) is outcome(
+        assert outcome(self.on_store(self.store.cancel), key, self.now) is outcome(
             self.model.cancel, key, self.now
         )
 
@@ -378,7 +461,7 @@ class StoreMachine(RuleBasedStateMachine):
     @invariant()
     def every_job_reads_as_the_model_says(self) -> None:
         for key, job in self.model.jobs.items():
-            stored = self.store.get(key, self.now)
+            stored = self.call(self.store.get, key, self.now)
             state = job.view_state(self.now)
             assert stored.state is state, (key, job)
             assert stored.retries == job.retries
@@ -391,12 +474,12 @@ class StoreMachine(RuleBasedStateMachine):
                 (e.at, e.event, e.worker, e.retries, e.message) for e in stored.history or []
             ]
             assert history == job.history
-        assert outcome(self.store.get, UNKNOWN_KEY, self.now) is JobNotFound
+        assert outcome(self.on_store(self.store.get), UNKNOWN_KEY, self.now) is JobNotFound
 
     @invariant()
     def searches_by_state_agree(self) -> None:
         for state in JobState:
-            found, _ = self.store.search(None, state, 1_000, None, self.now)
+            found, _ = self.call(self.store.search, None, state, 1_000, None, self.now)
             want = {k for k, j in self.model.jobs.items() if j.view_state(self.now) is state}
             assert {int(j.job_key) for j in found} == want, state
 
@@ -404,15 +487,15 @@ class StoreMachine(RuleBasedStateMachine):
 class FileStoreMachine(StoreMachine):
     """The same rules on a SQLite file, which may also be closed and opened again."""
 
-    def open_store(self) -> Jobs:
+    def open_store(self) -> Store:
         self.tmp = Path(tempfile.mkdtemp(prefix="sdk-model-"))
-        return SqliteJobs(self.tmp / "jobs.sqlite3", synchronous="NORMAL")
+        return sqlite_store(self.tmp / "jobs.sqlite3")
 
     @rule()
     def reopen(self) -> None:
         path = self.store.path
-        self.store.close()
-        self.store = SqliteJobs(path, synchronous="NORMAL")
+        self.call(self.store.aclose)
+        self.store = sqlite_store(path)
 
 
 class PostgresStoreMachine(StoreMachine):
@@ -422,18 +505,21 @@ class PostgresStoreMachine(StoreMachine):
     database_url: str | None = None
     """Set by the ``postgres_machine`` fixture below."""
 
-    def open_store(self) -> Jobs:
+    def open_store(self) -> Store:
         assert self.database_url is not None
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")
-        return PostgresJobs(self.database_url)
+        return self.postgres_store()
+
+    def postgres_store(self) -> Store:
+        assert self.database_url is not None
+        return PostgresStore(self.database_url, pool_size=2, on_change=lambda: None)
 
     @rule()
     def reopen(self) -> None:
-        self.store.close()
-        assert self.database_url is not None
-        self.store = PostgresJobs(self.database_url)
+        self.call(self.store.aclose)
+        self.store = self.postgres_store()
 
 
 @pytest.fixture(autouse=True)

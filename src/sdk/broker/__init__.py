@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ._auth import BrokerAuthSettings as BrokerAuthSettings
     from ._auth import BrokerUser as BrokerUser
     from ._defaults import DEFAULT_HOST as DEFAULT_HOST
+    from ._defaults import DEFAULT_POOL_SIZE as DEFAULT_POOL_SIZE
     from ._defaults import DEFAULT_PORT as DEFAULT_PORT
     from ._defaults import default_db_path as default_db_path
     from ._server import BrokerStartError as BrokerStartError
@@ -32,6 +33,7 @@ _HOMES = {
     "BrokerAuthSettings": "_auth",
     "BrokerUser": "_auth",
     "DEFAULT_HOST": "_defaults",
+    "DEFAULT_POOL_SIZE": "_defaults",
     "DEFAULT_PORT": "_defaults",
     "default_db_path": "_defaults",
     "BrokerStartError": "_server",
@@ -46,6 +48,7 @@ _HOMES = {
 
 __all__ = [
     "DEFAULT_HOST",
+    "DEFAULT_POOL_SIZE",
     "DEFAULT_PORT",
     "BrokerAuth",
     "BrokerAuthSettings",

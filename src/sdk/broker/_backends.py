@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfigurationError
-from ._contract import Jobs
-from ._notifier import Notifier
+from ._contract import Store
+from ._defaults import DEFAULT_POOL_SIZE
 from ._sqlite import SqliteJobs
-
-Follower = Callable[[Notifier, Callable[[], None]], Awaitable[None]]
-"""Runs until cancelled, waking waiters for changes other processes make to the jobs."""
+from ._threaded import ThreadedStore
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -21,16 +18,23 @@ def is_database_url(where: str | Path) -> bool:
     return str(where).startswith(URL_SCHEMES)
 
 
-def open_jobs(where: str | Path, *, synchronous: str = "FULL") -> tuple[Jobs, Follower | None]:
-    """The backend for ``where``: a PostgreSQL URL, else a SQLite file (or ``:memory:``)."""
+def open_backend(
+    where: str | Path,
+    *,
+    synchronous: str = "FULL",
+    pool_size: int = DEFAULT_POOL_SIZE,
+    on_change: Callable[[], None],
+) -> Store:
+    """The backend for ``where``: a PostgreSQL URL, else a SQLite file (or ``:memory:``);
+    ``on_change`` is called after each commit."""
     if not is_database_url(where):
-        return SqliteJobs(where, synchronous=synchronous), None
+        return ThreadedStore(SqliteJobs(where, synchronous=synchronous), on_change)
+    if pool_size < 1:
+        raise ConfigurationError(f"the database pool size must be 1 or more, not {pool_size}")
     try:
-        from ._pg_follow import follow
-        from ._postgres import PostgresJobs
+        from ._postgres import PostgresStore
     except ImportError as exc:
         raise ConfigurationError(
             f"a PostgreSQL store needs the driver ({exc}): pip install 'sdk[postgres]'"
         ) from None
-    jobs = PostgresJobs(str(where))
-    return jobs, partial(follow, jobs.url, jobs.origin)
+    return PostgresStore(str(where), pool_size=pool_size, on_change=on_change)

@@ -6,7 +6,6 @@ problem's status and detail), so a worker handles a batch result as it handles s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -20,30 +19,28 @@ from ..models._batch import (
     JobReportResult,
     ReportKind,
 )
-from ._contract import Failure, Jobs
+from ._contract import Failure, Report
 from ._http import INT64_MAX, read_model, store_of
 from ._problems import BrokerError, InvalidRequest
 
 
-def _operation(report: JobReport) -> Callable[[Jobs, int], Any]:
-    """The store call a report stands for, bound to everything but the store and the time."""
+def _operation(report: JobReport) -> Report:
+    """The store's view of a report: which command, on which job, with what."""
     key = int(report.job_key)
     if key > INT64_MAX:
         raise InvalidRequest(f"jobKey {report.job_key!r} is not a valid job key")
     lease = report.lease_token
     if report.kind is ReportKind.COMPLETE:
-        return lambda jobs, now: jobs.complete(key, report.variables, lease, now)
+        return Report(key, lease, report.variables)
     if report.kind is ReportKind.FAIL:
         failure = Failure(
             report.retries, report.error_message, report.retry_back_off, report.variables
         )
-        return lambda jobs, now: jobs.fail(key, failure, lease, now)
+        return Report(key, lease, report.variables, failure)
     code = report.error_code
     if not code:
         raise InvalidRequest(f"reports: job {key}: errorCode is required for kind 'error'")
-    return lambda jobs, now: jobs.throw_error(
-        key, code, report.error_message, report.variables, lease, now
-    )
+    return Report(key, lease, report.variables, error_code=code, message=report.error_message)
 
 
 def _result(report: JobReport, outcome: tuple[bool, Any]) -> JobReportResult:

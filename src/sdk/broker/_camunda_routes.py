@@ -20,7 +20,7 @@ from ..models import (
     TopologyResponse,
 )
 from ._http import job_key_param, read_model, store_of
-from ._problems import InvalidRequest
+from ._problems import BrokerError, InvalidRequest
 from ._sqlite import Activation, Failure
 from ._store import JobStore
 
@@ -58,10 +58,16 @@ async def activate_jobs(request: Request) -> Response:
     )
     store = store_of(request)
     gone = anyio.Event()
+    refused: BrokerError | None = None
     async with anyio.create_task_group() as tg:
         tg.start_soon(_watch_disconnect, request, gone, store, body.type)
-        jobs = await store.activate(query, max(timeout_ms, 0), client_gone=gone)
+        try:
+            jobs = await store.activate(query, max(timeout_ms, 0), client_gone=gone)
+        except BrokerError as exc:  # e.g. the database went away: raised past the group, it
+            refused, jobs = exc, []  # is answered as itself (a 503), not as a group's 500
         tg.cancel_scope.cancel()
+    if refused is not None:
+        raise refused
     result = JobActivationResult(jobs=jobs)  # leased jobs carry one more field: serialise as any
     return _json(result.model_dump_json(by_alias=True, serialize_as_any=True).encode())
 

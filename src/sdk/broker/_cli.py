@@ -14,10 +14,12 @@ from loguru import logger
 
 from ..errors import ConfigurationError
 from ._auth import BrokerAuthSettings
-from ._defaults import DEFAULT_HOST, DEFAULT_PORT, default_db_path
+from ._defaults import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._redact import redact
 from ._server import BrokerStartError, bind, open_store, rest_url, serve
+
+MAX_POOL_SIZE = 1_000
 
 
 def _positive_seconds(text: str) -> float:
@@ -27,6 +29,18 @@ def _positive_seconds(text: str) -> float:
         value = 0.0
     if not 0.001 <= value < 10**12:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _pool_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_POOL_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of connections from 1 to {MAX_POOL_SIZE}, got {text!r}"
+        )
     return value
 
 
@@ -46,6 +60,14 @@ def parser() -> argparse.ArgumentParser:
         help="keep the jobs in PostgreSQL instead of --db (several brokers may share it;"
         " needs sdk[postgres]; default: $SDK_BROKER_DATABASE_URL"
         + (f", now {redact(url)})" if url else ", unset)"),
+    )
+    p.add_argument(
+        "--database-pool-size",
+        type=_pool_size,
+        default=os.environ.get("SDK_BROKER_DATABASE_POOL_SIZE") or str(DEFAULT_POOL_SIZE),
+        metavar="N",
+        help="connections to PostgreSQL, i.e. concurrent transactions of this broker"
+        f" (default: $SDK_BROKER_DATABASE_POOL_SIZE or {DEFAULT_POOL_SIZE})",
     )
     p.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST})"
@@ -99,6 +121,7 @@ async def _run(args: argparse.Namespace) -> None:
         where,
         synchronous=args.synchronous,
         idempotency_retention_ms=int(args.idempotency_retention * 1000),
+        pool_size=args.database_pool_size,
     )
     async with anyio.create_task_group() as tg:
         await tg.start(

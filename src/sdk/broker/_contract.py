@@ -1,15 +1,15 @@
 """The job store contract: what ``JobStore`` needs of a backend (SQLite or PostgreSQL).
 
-Synchronous on purpose: ``JobStore`` runs every call in its worker thread, one at a time, so
-a backend owns one connection and never shares it between threads. Each method is one short
-transaction committed before it returns; inside ``run_group`` a savepoint isolates it instead,
-and the group commits once. Both backends must satisfy the same rules (the broker suite and
-the model test in ``tests/reliability/test_store_model.py`` run on each).
+Asynchronous, so each backend runs its own way behind one face: SQLite in its owner thread
+with group commit (``_threaded.py`` over ``_sqlite.py``), PostgreSQL natively on a connection
+pool with concurrent transactions (``_postgres.py``). Each write is committed before it
+returns. Both must satisfy the same rules: the broker suite and the model test in
+``tests/reliability/test_store_model.py`` run on each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ from ..models import (
     JobState,
     JobTypeLimits,
 )
+from ._notifier import Notifier
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,21 @@ class Failure:
     variables: dict[str, Any] | None
 
 
-class Jobs(Protocol):
+@dataclass(frozen=True)
+class Report:
+    """One job outcome of a batch (``Store.write_group``): a completion, unless ``failure``
+    (the job failed) or ``error_code`` (its handler threw that BPMN error) is set."""
+
+    key: int
+    lease: str | None
+    variables: dict[str, Any] | None
+    failure: Failure | None = None
+    error_code: str | None = None
+    message: str | None = None
+    """The thrown error's message."""
+
+
+class Store(Protocol):
     """The job table and its rules; ``now`` is epoch ms, passed in so tests control time."""
 
     path: str
@@ -56,13 +71,26 @@ class Jobs(Protocol):
     shared: bool
     """Whether other processes may change the jobs (then waits also poll, boundedly)."""
 
-    def close(self) -> None: ...
+    async def aclose(self) -> None: ...
 
-    def run_group(self, ops: Sequence[Callable[[], Any]]) -> list[tuple[bool, Any]]: ...
+    async def follow(self, notifier: Notifier) -> None:
+        """Until cancelled, wake ``notifier``'s waiters for other processes' changes; returns
+        at once for a store of its own."""
+        ...
 
-    def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]: ...
+    def slot_limited_types(self) -> set[str]:
+        """Types with a ``max_active`` limit when the store was opened (their ended
+        activations wake polls); a shared store wakes them for every type instead."""
+        ...
 
-    def create_once(
+    async def write_group(self, reports: Sequence[Report], now: int) -> list[tuple[bool, Any]]:
+        """Apply a batch of outcomes in one transaction: ``(True, job type)`` or ``(False,
+        error)`` each, exactly as the single commands would answer, in order."""
+        ...
+
+    async def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]: ...
+
+    async def create_once(
         self,
         body: JobCreationRequest,
         now: int,
@@ -76,21 +104,21 @@ class Jobs(Protocol):
         ``IdempotencyKeyReused`` (422)."""
         ...
 
-    def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
+    async def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
         """Hand out up to ``max_jobs`` jobs, no more than the type's limits allow (across
         every broker sharing the store); also return when to look again (a job's back-off or
         deadline, the next rate token, or the soonest deadline holding a slot)."""
         ...
 
-    def complete(
+    async def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
     ) -> str:
         """The job's type: an activation ended, so a slot-limited type's polls may wake."""
         ...
 
-    def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str: ...
+    async def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str: ...
 
-    def throw_error(
+    async def throw_error(
         self,
         key: int,
         code: str,
@@ -102,7 +130,7 @@ class Jobs(Protocol):
         """The job's type, as ``complete``."""
         ...
 
-    def update(
+    async def update(
         self,
         key: int,
         retries: int | None,
@@ -111,51 +139,47 @@ class Jobs(Protocol):
         lease: str | None = None,
     ) -> str: ...
 
-    def cancel(self, key: int, now: int) -> str:
+    async def cancel(self, key: int, now: int) -> str:
         """The job's type, as ``complete``."""
         ...
 
-    def set_limits(
+    async def set_limits(
         self, job_type: str, max_active: int | None, rate: float | None, now: int
     ) -> JobTypeLimits:
         """Set (replace) a type's limits; both ``None`` clears them. A new rate starts with a
         full bucket."""
         ...
 
-    def clear_limits(self, job_type: str, now: int) -> bool:
+    async def clear_limits(self, job_type: str, now: int) -> bool:
         """Remove a type's limits; whether it had any."""
         ...
 
-    def get_limits(self, job_type: str) -> JobTypeLimits | None: ...
+    async def get_limits(self, job_type: str) -> JobTypeLimits | None: ...
 
-    def all_limits(self) -> list[JobTypeLimits]: ...
+    async def all_limits(self) -> list[JobTypeLimits]: ...
 
-    def slot_limited_types(self) -> set[str]:
-        """Types with a ``max_active`` limit (their ended activations wake polls)."""
-        ...
+    async def get(self, key: int, now: int) -> Job: ...
 
-    def get(self, key: int, now: int) -> Job: ...
+    async def events_after(self, after_id: int, limit: int) -> list[JobEventRecord]: ...
 
-    def events_after(self, after_id: int, limit: int) -> list[JobEventRecord]: ...
+    async def last_event_id(self) -> int: ...
 
-    def last_event_id(self) -> int: ...
-
-    def search(
+    async def search(
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None, now: int
     ) -> tuple[list[Job], int | None]: ...
 
-    def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]: ...
+    async def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]: ...
 
-    def live_counts(
+    async def live_counts(
         self, job_types: Sequence[str], now: int
     ) -> tuple[int, list[tuple[str, str, int]]]: ...
 
-    def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]: ...
+    async def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]: ...
 
-    def first_event_id_at_or_after(self, at: int) -> int: ...
+    async def first_event_id_at_or_after(self, at: int) -> int: ...
 
-    def event_aggregates(
+    async def event_aggregates(
         self, after_id: int, until_id: int
     ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]: ...
 
-    def retry_at(self, key: int, now: int) -> int | None: ...
+    async def retry_at(self, key: int, now: int) -> int | None: ...

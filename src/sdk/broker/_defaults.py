@@ -1,4 +1,4 @@
-"""Where the embedded broker listens and keeps its file unless told otherwise.
+"""Where the embedded broker listens and keeps its jobs unless told otherwise.
 
 Shared by ``python -m sdk.broker`` and the worker's embedded broker, so both agree.
 """
@@ -10,6 +10,8 @@ from pathlib import Path
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
+DEFAULT_POOL_SIZE = 10
+"""Connections one broker keeps to PostgreSQL: its concurrent transactions."""
 
 
 def default_db_path() -> Path:

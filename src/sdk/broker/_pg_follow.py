@@ -1,4 +1,4 @@
-"""Hearing other replicas: ``LISTEN`` to what their commits announce (see ``_postgres.py``).
+"""Hearing other replicas: ``LISTEN`` to what their commits announce (see ``_pg_tx.py``).
 
 A notification wakes this broker's long polls of that job type, or its event streams. Should
 the listening connection drop (e.g. PostgreSQL restarts), it reconnects with a back-off and
@@ -15,7 +15,7 @@ import psycopg
 from loguru import logger
 
 from ._notifier import Notifier
-from ._postgres import EVENTS_CHANNEL, JOBS_CHANNEL
+from ._pg_tx import CONNECT_TIMEOUT_S, EVENTS_CHANNEL, JOBS_CHANNEL
 from ._redact import redact_text
 
 RECONNECT_S = (0.2, 5.0)
@@ -28,7 +28,12 @@ async def follow(url: str, origin: str, notifier: Notifier, on_change: Callable[
     pause = RECONNECT_S[0]
     while True:
         try:
-            conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=5)
+            conn = await psycopg.AsyncConnection.connect(
+                url,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_S,
+                application_name="sdk-broker",
+            )
             async with conn:
                 await conn.execute(f"LISTEN {JOBS_CHANNEL}".encode())
                 await conn.execute(f"LISTEN {EVENTS_CHANNEL}".encode())

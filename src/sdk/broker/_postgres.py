@@ -1,31 +1,30 @@
 """The job table and its rules in PostgreSQL, for brokers that share one database.
 
-The same contract as ``_sqlite.py`` (``_contract.Jobs``) and the same rule checks (imported
-from it); what differs is what replicas need:
+The same contract as the SQLite store (``_contract.Store``) and the same rule checks
+(imported from ``_sqlite.py``); what differs is what replicas need:
 
 - activation locks its candidates ``FOR UPDATE SKIP LOCKED``, so two brokers never hand out
   one job twice, and commands lock their job's row, so no update is lost;
 - keys come from a sequence; event ids from an identity column, appended at the end of each
-  transaction under an advisory lock, so ids become visible in increasing order and a reader
-  following the log (``events_after``) never skips one committed later with a smaller id;
+  transaction in commit order (``_pg_tx.Database._commit``), so a reader following the log
+  never skips one;
 - every commit announces itself (``NOTIFY``): job types that became activatable, and that the
   log grew, so other replicas wake their long polls and event streams (``_pg_follow.py``).
 
-Synchronous, like the SQLite store: ``JobStore`` calls it from its worker thread. A lost
-connection answers ``StoreUnavailable`` (503) and is opened again on the next call.
+Natively asynchronous: each operation is one transaction on a pooled connection
+(``_pg_tx.py``), so one broker runs many at once. Opening the store checks (or migrates) the
+schema over one short synchronous connection, once, before the broker serves.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from functools import partial
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg.rows import DictRow, dict_row
+from psycopg.rows import DictRow
 
 from ..models import (
     ActivatedJob,
@@ -39,197 +38,75 @@ from ..models import (
     JobTypeLimits,
 )
 from . import _pg_ext
-from ._contract import Activation, Failure
+from ._contract import Activation, Failure, Report
 from ._idempotency import body_hash
+from ._notifier import Notifier
+from ._pg_follow import follow
+from ._pg_reports import LOCKED_JOBS, ReportQueue, apply_reports, slot_freed
 from ._pg_schema import ensure_schema
-from ._problems import JobInWrongState, JobNotFound, StoreUnavailable
-from ._redact import redact, redact_text
+from ._pg_tx import CONNECT_TIMEOUT_S, Database, Tx
+from ._problems import JobInWrongState, JobNotFound
+from ._redact import redact
 from ._sqlite import (
     _ENDED,
     _activated,
     _job,
     _later,
-    _merged,
-    check_activated,
     check_update,
 )
 
-JOBS_CHANNEL = "sdk_jobs"
-"""``NOTIFY`` payload ``origin:type``: a job of ``type`` may have become activatable."""
-EVENTS_CHANNEL = "sdk_events"
-"""``NOTIFY`` payload ``origin``: the event log grew."""
-EVENT_LOG_LOCK = 0x5D6B_0002
-"""Advisory lock held from appending events to the commit: ids are visible in order."""
-CONNECT_TIMEOUT_S = 5
-
 _EVENT_COLUMNS = "job_key, job_type, at, event, worker, retries, message"
 
-Event = tuple[int, str, int, str, str | None, int | None, str | None]
 
-
-class PostgresJobs:
-    """The job store on the database at ``url`` (``postgresql://user:password@host/db``)."""
+class PostgresStore:
+    """The job store on the database at ``url`` (``postgresql://user:password@host/db``),
+    with up to ``pool_size`` transactions at once; ``on_change`` is called after each commit
+    that appended events, and when another replica's did."""
 
     shared = True
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int, on_change: Callable[[], None]) -> None:
         self.url = url
         self.path = redact(url)
         self.origin = uuid.uuid4().hex[:12]
         """Tells this broker's own notifications from other replicas'."""
-        self._conn: psycopg.Connection[DictRow] | None = None
-        self._in_group = False
-        self._events: list[Event] = []
-        self._woken: set[str] = set()
+        self._on_change = on_change
+        self._db = Database(url, pool_size=pool_size, origin=self.origin, on_commit=on_change)
+        self._reports = ReportQueue(self._db)
+        self._slot_limited = self._open_schema()
+
+    def _open_schema(self) -> set[str]:
+        """Create or migrate the schema (a newer one is refused); the slot-limited types."""
         try:
-            with self._guard():
-                ensure_schema(self._connection(), self.path)
-        except BaseException:
-            self.close()  # e.g. a newer schema: refused, and no connection left open
-            raise
-
-    # -- connection and transactions -------------------------------------------------------
-
-    def _connection(self) -> psycopg.Connection[DictRow]:
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(
+            with psycopg.connect(
                 self.url,
                 autocommit=True,
-                row_factory=dict_row,
                 connect_timeout=CONNECT_TIMEOUT_S,
                 application_name="sdk-broker",
-            )
-        return self._conn
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """A lost or refused connection → 503, with the password kept out of the message."""
-        try:
-            yield
+            ) as conn:
+                ensure_schema(conn, self.path)
+                rows = conn.execute(
+                    b"SELECT type FROM job_type_limits WHERE max_active IS NOT NULL"
+                ).fetchall()
         except psycopg.OperationalError as exc:
-            self.close()  # the next call connects afresh
-            raise StoreUnavailable(
-                f"the job database {self.path} is unavailable, retry later: "
-                + redact_text(str(exc).strip(), self.url)
-            ) from None
+            raise self._db.unavailable(exc) from None
+        return {str(row[0]) for row in rows}
 
-    def _execute(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[DictRow]:
-        return self._connection().execute(sql.encode(), args)
+    async def aclose(self) -> None:
+        await self._db.aclose()
 
-    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[DictRow]:
-        with self._guard():
-            return self._execute(sql, args).fetchall()
+    async def follow(self, notifier: Notifier) -> None:
+        await follow(self.url, self.origin, notifier, self._on_change)
 
-    @contextmanager
-    def _tx(self) -> Iterator[None]:
-        """One operation's transaction; inside ``run_group`` a savepoint isolates it instead."""
-        if self._in_group:
-            events, woken = len(self._events), set(self._woken)
-            self._execute("SAVEPOINT op")
-            try:
-                yield
-            except psycopg.OperationalError:
-                raise  # the connection failed: the whole group fails
-            except BaseException:
-                self._execute("ROLLBACK TO SAVEPOINT op")
-                del self._events[events:]
-                self._woken = woken
-                raise
-            self._execute("RELEASE SAVEPOINT op")
-            return
-        with self._guard():
-            self._begin()
-            try:
-                yield
-                self._commit()
-            except BaseException:
-                self._rollback()
-                raise
-
-    def _begin(self) -> None:
-        self._events, self._woken = [], set()
-        self._execute("BEGIN")
-
-    def _commit(self) -> None:
-        """Append the transaction's events and announce it, then commit (one round trip each)."""
-        if self._events:
-            self._execute("SELECT pg_advisory_xact_lock(%s)", (EVENT_LOG_LOCK,))
-            columns = list(zip(*self._events, strict=True))
-            self._execute(
-                f"INSERT INTO job_events ({_EVENT_COLUMNS}) SELECT * FROM unnest("
-                "%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::int[],"
-                " %s::text[])",
-                [list(c) for c in columns],
-            )
-            self._execute("SELECT pg_notify(%s, %s)", (EVENTS_CHANNEL, self.origin))
-        for job_type in sorted(self._woken):
-            self._execute("SELECT pg_notify(%s, %s)", (JOBS_CHANNEL, f"{self.origin}:{job_type}"))
-        self._execute("COMMIT")
-        self._events, self._woken = [], set()
-
-    def _rollback(self) -> None:
-        self._events, self._woken = [], set()
-        if self._conn is not None and not self._conn.closed:
-            try:
-                self._execute("ROLLBACK")
-            except psycopg.OperationalError:
-                self.close()
-
-    def run_group(self, ops: Sequence[Callable[[], Any]]) -> list[tuple[bool, Any]]:
-        """Run writes in one transaction, one commit for all; each op isolated by a savepoint.
-
-        Returns ``(True, result)`` or ``(False, exception)`` per op; if the database fails
-        (or the commit does), every op gets that error.
-        """
-        results: list[tuple[bool, Any]] = []
-        try:
-            with self._guard():
-                self._begin()
-                self._in_group = True
-                try:
-                    for op in ops:
-                        try:
-                            results.append((True, op()))
-                        except psycopg.OperationalError:
-                            raise
-                        except Exception as exc:
-                            results.append((False, exc))
-                    self._in_group = False
-                    self._commit()
-                except BaseException:
-                    self._in_group = False
-                    self._rollback()
-                    raise
-        except StoreUnavailable as exc:
-            return [(False, exc)] * len(ops)
-        return results
-
-    def _event(self, key: int, job_type: str, at: int, event: str, **fields: Any) -> None:
-        """Buffer a history row; it is appended (and numbered) just before the commit."""
-        self._events.append(
-            (
-                key,
-                job_type,
-                at,
-                event,
-                fields.get("worker"),
-                fields.get("retries"),
-                fields.get("message"),
-            )
-        )
+    def slot_limited_types(self) -> set[str]:
+        return set(self._slot_limited)
 
     # -- writes ------------------------------------------------------------------------------
 
-    def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
-        with self._tx():
-            return self._insert(specs, now)
+    async def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
+        return await self._db.write(lambda tx: self._insert(tx, specs, now))
 
-    def create_once(
+    async def create_once(
         self,
         body: JobCreationRequest,
         now: int,
@@ -238,26 +115,25 @@ class PostgresJobs:
         key: str,
         retention_ms: int,
     ) -> tuple[list[JobKey], bool]:
-        with self._tx():
-            return _pg_ext.create_once(
-                self._execute,
+        async def run(tx: Tx) -> tuple[list[JobKey], bool]:
+            return await _pg_ext.create_once(
+                tx,
                 scope=scope,
                 key=key,
                 digest=body_hash(body),
                 now=now,
                 retention_ms=retention_ms,
-                create=partial(self._insert, body.jobs, now),
+                create=lambda: self._insert(tx, body.jobs, now),
             )
 
-    def _insert(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
-        keys = [
-            int(r["key"])
-            for r in self._execute(
-                "SELECT nextval('job_keys') AS key FROM generate_series(1, %s)", (len(specs),)
-            ).fetchall()
-        ]
-        keys.sort()
-        self._execute(
+        return await self._db.write(run)
+
+    async def _insert(self, tx: Tx, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
+        numbered = await tx.all(
+            "SELECT nextval('job_keys') AS key FROM generate_series(1, %s)", (len(specs),)
+        )
+        keys = sorted(int(r["key"]) for r in numbered)
+        await tx.execute(
             "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
             " custom_headers, tenant_id, process_definition_id, element_id,"
             " created_at, updated_at)"
@@ -279,107 +155,80 @@ class PostgresJobs:
             ),
         )
         for key, spec in zip(keys, specs, strict=True):
-            self._event(key, spec.type, now, "CREATED", retries=spec.retries)
-            self._woken.add(spec.type)
+            tx.event(key, spec.type, now, "CREATED", retries=spec.retries)
+            tx.woken.add(spec.type)
         return [JobKey(str(k)) for k in keys]
 
-    def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
+    async def activate(self, query: Activation, now: int) -> tuple[list[ActivatedJob], int | None]:
         """Hand out up to ``max_jobs`` jobs; also return when the next one becomes available.
 
         Rows another replica is activating (or changing) right now are skipped, not waited for.
         """
+        return await self._db.write(lambda tx: self._activate(tx, query, now))
+
+    async def _activate(
+        self, tx: Tx, query: Activation, now: int
+    ) -> tuple[list[ActivatedJob], int | None]:
         where, args = _candidates(query)
         deadline = _later(now, query.timeout_ms)
+        allowed, bucket = await _pg_ext.allowance(tx, query.job_type, query.max_jobs, now)
+        if allowed.jobs == 0:
+            return [], allowed.retry_at
+        rows = await tx.all(
+            "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
+            f" FROM jobs WHERE {where} AND available_at <= %s"
+            " ORDER BY available_at, key LIMIT %s FOR UPDATE SKIP LOCKED)"
+            " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
+            " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
+            " FROM picked WHERE jobs.key = picked.key"
+            " RETURNING jobs.*, picked.was, picked.had, picked.due",
+            (
+                *args,
+                now,
+                allowed.jobs,
+                query.worker,
+                deadline,
+                deadline,
+                int(query.with_lease),
+                now,
+            ),
+        )
+        if not rows:
+            # The same filter, so a poll only wakes for a job it could take; only later
+            # jobs: one due now was skipped because another transaction holds it (another
+            # replica's activation taking it, say), and looking again at once would spin.
+            found = await tx.one(
+                f"SELECT MIN(available_at) AS next_at FROM jobs WHERE {where}"
+                " AND available_at > %s",
+                (*args, now),
+            )
+            next_at = None if found is None else found["next_at"]
+            return [], None if next_at is None else int(next_at)
+        rows.sort(key=lambda r: (r["due"], r["key"]))
+        if bucket is not None:
+            await _pg_ext.consume(tx, query.job_type, bucket, len(rows), now)
         jobs: list[ActivatedJob] = []
-        with self._tx():
-            allowed = _pg_ext.allowance(self._execute, query.job_type, query.max_jobs, now)
-            if allowed.jobs == 0:
-                return jobs, allowed.retry_at
-            rows = self._execute(
-                "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
-                f" FROM jobs WHERE {where} AND available_at <= %s"
-                " ORDER BY available_at, key LIMIT %s FOR UPDATE SKIP LOCKED)"
-                " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
-                " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
-                " FROM picked WHERE jobs.key = picked.key"
-                " RETURNING jobs.*, picked.was, picked.had, picked.due",
-                (
-                    *args,
-                    now,
-                    allowed.jobs,
-                    query.worker,
-                    deadline,
-                    deadline,
-                    int(query.with_lease),
-                    now,
-                ),
-            ).fetchall()
-            rows.sort(key=lambda r: (r["due"], r["key"]))
-            if rows:
-                _pg_ext.consume(self._execute, query.job_type, len(rows), now)
-            for row in rows:
-                if row["was"] == "ACTIVATED":
-                    self._event(row["key"], row["type"], now, "TIMED_OUT", worker=row["had"])
-                self._event(row["key"], row["type"], now, "ACTIVATED", worker=query.worker)
-                jobs.append(_activated(row, query, deadline, int(row["lease"])))
-            next_at = None
-            if not rows:  # the same filter, so a poll only wakes for a job it could take
-                found = self._execute(
-                    f"SELECT MIN(available_at) AS next_at FROM jobs WHERE {where}", args
-                ).fetchone()
-                next_at = None if found is None or found["next_at"] is None else found["next_at"]
-        return jobs, None if next_at is None else int(next_at)
+        for row in rows:
+            if row["was"] == "ACTIVATED":
+                tx.event(row["key"], row["type"], now, "TIMED_OUT", worker=row["had"])
+            tx.event(row["key"], row["type"], now, "ACTIVATED", worker=query.worker)
+            jobs.append(_activated(row, query, deadline, int(row["lease"])))
+        return jobs, None
 
-    def complete(
+    async def write_group(self, reports: Sequence[Report], now: int) -> list[tuple[bool, Any]]:
+        """Apply a batch of outcomes in one transaction (``_pg_reports.py``)."""
+        return await self._db.write(lambda tx: apply_reports(tx, [(r, now) for r in reports]))
+
+    async def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
     ) -> str:
-        with self._tx():
-            row = self._locked(key)
-            check_activated(row, key, lease, now, "complete")
-            self._execute(
-                "UPDATE jobs SET state = 'COMPLETED', variables = %s, deadline = NULL,"
-                " updated_at = %s WHERE key = %s",
-                (_merged(row, variables), now, key),
-            )
-            self._event(key, row["type"], now, "COMPLETED", worker=row["worker"])
-            return self._slot_freed(row)
+        return await self._one_report(Report(key, lease, variables), now)
 
-    def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
-        """Fail an activated job; return its type when it is activatable again at once."""
-        with self._tx():
-            row = self._locked(key)
-            check_activated(row, key, lease, now, "fail")
-            state = "ACTIVATABLE" if failure.retries > 0 else "INCIDENT"
-            self._execute(
-                "UPDATE jobs SET state = %s, retries = %s, error_message = %s, variables = %s,"
-                " available_at = %s, deadline = NULL, updated_at = %s WHERE key = %s",
-                (
-                    state,
-                    failure.retries,
-                    failure.message,
-                    _merged(row, failure.variables),
-                    _later(now, failure.backoff_ms),
-                    now,
-                    key,
-                ),
-            )
-            event = "FAILED" if failure.retries > 0 else "INCIDENT"
-            self._event(
-                key,
-                row["type"],
-                now,
-                event,
-                worker=row["worker"],
-                retries=failure.retries,
-                message=failure.message,
-            )
-            if failure.retries > 0:
-                self._woken.add(str(row["type"]))
-            else:
-                self._slot_freed(row)
-        return str(row["type"])
+    async def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
+        """Fail an activated job; return its type (its polls wake when it is retried)."""
+        return await self._one_report(Report(key, lease, failure.variables, failure), now)
 
-    def throw_error(
+    async def throw_error(
         self,
         key: int,
         code: str,
@@ -388,20 +237,16 @@ class PostgresJobs:
         lease: str | None,
         now: int,
     ) -> str:
-        with self._tx():
-            row = self._locked(key)
-            check_activated(row, key, lease, now, "throw an error for")
-            self._execute(
-                "UPDATE jobs SET state = 'ERROR_THROWN', error_code = %s, error_message = %s,"
-                " variables = %s, deadline = NULL, updated_at = %s WHERE key = %s",
-                (code, message, _merged(row, variables), now, key),
-            )
-            self._event(
-                key, row["type"], now, "ERROR_THROWN", worker=row["worker"], message=message
-            )
-            return self._slot_freed(row)
+        report = Report(key, lease, variables, error_code=code, message=message)
+        return await self._one_report(report, now)
 
-    def update(
+    async def _one_report(self, report: Report, now: int) -> str:
+        ok, outcome = await self._reports.submit(report, now)
+        if not ok:
+            raise outcome
+        return str(outcome)
+
+    async def update(
         self,
         key: int,
         retries: int | None,
@@ -410,97 +255,99 @@ class PostgresJobs:
         lease: str | None = None,
     ) -> str:
         """Change retries and/or the lease; return the job's type (to wake pollers)."""
-        with self._tx():
-            row = self._locked(key)
+
+        async def run(tx: Tx) -> str:
+            row = await _locked(tx, key)
             check_update(row, key, timeout_ms, lease, now)
             if retries is not None:
                 state = row["state"]
                 available_at = row["available_at"]
                 if state == "INCIDENT" and retries > 0:
                     state, available_at = "ACTIVATABLE", now  # the incident is resolved
-                self._execute(
+                await tx.execute(
                     "UPDATE jobs SET retries = %s, state = %s, available_at = %s,"
                     " updated_at = %s WHERE key = %s",
                     (retries, state, available_at, now, key),
                 )
-                self._event(key, row["type"], now, "RETRIES_UPDATED", retries=retries)
+                tx.event(key, row["type"], now, "RETRIES_UPDATED", retries=retries)
             if timeout_ms is not None:
                 until = _later(now, timeout_ms)
-                self._execute(
+                await tx.execute(
                     "UPDATE jobs SET deadline = %s, available_at = %s, updated_at = %s"
                     " WHERE key = %s",
                     (until, until, now, key),
                 )
-                self._event(key, row["type"], now, "TIMEOUT_UPDATED", worker=row["worker"])
-            self._woken.add(str(row["type"]))
-        return str(row["type"])
+                tx.event(key, row["type"], now, "TIMEOUT_UPDATED", worker=row["worker"])
+            tx.woken.add(str(row["type"]))
+            return str(row["type"])
 
-    def cancel(self, key: int, now: int) -> str:
-        with self._tx():
-            row = self._locked(key)
+        return await self._db.write(run)
+
+    async def cancel(self, key: int, now: int) -> str:
+        async def run(tx: Tx) -> str:
+            row = await _locked(tx, key)
             if row["state"] in _ENDED:
                 raise JobInWrongState(
                     f"cannot cancel job {key}: it has already ended ({row['state']})"
                 )
-            self._execute(
+            await tx.execute(
                 "UPDATE jobs SET state = 'CANCELED', deadline = NULL, updated_at = %s"
                 " WHERE key = %s",
                 (now, key),
             )
-            self._event(key, row["type"], now, "CANCELED")
-            return self._slot_freed(row)
+            tx.event(key, row["type"], now, "CANCELED")
+            return slot_freed(tx, row)
 
-    def _slot_freed(self, row: DictRow) -> str:
-        """An activation of the row's type ended: tell other replicas if it held a slot."""
-        job_type = str(row["type"])
-        if _pg_ext.slot_limited(self._execute, job_type):
-            self._woken.add(job_type)
-        return job_type
+        return await self._db.write(run)
 
     # -- job-type limits (``_pg_ext.py``) ----------------------------------------------------
 
-    def set_limits(
+    async def set_limits(
         self, job_type: str, max_active: int | None, rate: float | None, now: int
     ) -> JobTypeLimits:
-        with self._tx():
-            self._woken.add(job_type)  # other replicas' polls look again
-            return _pg_ext.set_limits(self._execute, job_type, max_active, rate, now)
+        async def run(tx: Tx) -> JobTypeLimits:
+            tx.woken.add(job_type)  # other replicas' polls look again
+            return await _pg_ext.set_limits(tx, job_type, max_active, rate, now)
 
-    def clear_limits(self, job_type: str, now: int) -> bool:
-        with self._tx():
-            self._woken.add(job_type)
-            return _pg_ext.clear_limits(self._execute, job_type)
+        return await self._db.write(run)
 
-    def get_limits(self, job_type: str) -> JobTypeLimits | None:
-        with self._guard():
-            return _pg_ext.get_limits(self._execute, job_type)
+    async def clear_limits(self, job_type: str, now: int) -> bool:
+        async def run(tx: Tx) -> bool:
+            tx.woken.add(job_type)
+            return await _pg_ext.clear_limits(tx, job_type)
 
-    def all_limits(self) -> list[JobTypeLimits]:
-        with self._guard():
-            return _pg_ext.all_limits(self._execute)
+        return await self._db.write(run)
 
-    def slot_limited_types(self) -> set[str]:
-        with self._guard():
-            return _pg_ext.slot_limited_types(self._execute)
+    async def get_limits(self, job_type: str) -> JobTypeLimits | None:
+        return await self._db.read(lambda tx: _pg_ext.get_limits(tx, job_type))
+
+    async def all_limits(self) -> list[JobTypeLimits]:
+        return await self._db.read(_pg_ext.all_limits)
 
     # -- reads -------------------------------------------------------------------------------
 
-    def get(self, key: int, now: int) -> Job:
-        rows = self._read("SELECT * FROM jobs WHERE key = %s", (key,))
-        if not rows:
-            raise JobNotFound(f"job {key} does not exist")
-        events = self._read(
-            "SELECT at, event, worker, retries, message FROM job_events"
-            " WHERE job_key = %s ORDER BY id",
-            (key,),
-        )
-        return _job(rows[0], now, [JobEvent(**e) for e in events])
+    async def get(self, key: int, now: int) -> Job:
+        async def run(tx: Tx) -> Job:
+            job = await tx.execute("SELECT * FROM jobs WHERE key = %s", (key,))
+            events = await tx.execute(  # sent with the first: one round trip for both
+                "SELECT at, event, worker, retries, message FROM job_events"
+                " WHERE job_key = %s ORDER BY id",
+                (key,),
+            )
+            row = await job.fetchone()
+            if row is None:
+                raise JobNotFound(f"job {key} does not exist")
+            return _job(row, now, [JobEvent(**e) for e in await events.fetchall()])
 
-    def events_after(self, after_id: int, limit: int) -> list[JobEventRecord]:
+        return await self._db.read(run)
+
+    async def events_after(self, after_id: int, limit: int) -> list[JobEventRecord]:
         """History rows of every job in order, after event id ``after_id`` (for streaming)."""
-        rows = self._read(
-            f"SELECT id, {_EVENT_COLUMNS} FROM job_events WHERE id > %s ORDER BY id LIMIT %s",
-            (after_id, limit),
+        rows = await self._db.read(
+            lambda tx: tx.all(
+                f"SELECT id, {_EVENT_COLUMNS} FROM job_events WHERE id > %s ORDER BY id LIMIT %s",
+                (after_id, limit),
+            )
         )
         return [
             JobEventRecord(
@@ -516,11 +363,10 @@ class PostgresJobs:
             for r in rows
         ]
 
-    def last_event_id(self) -> int:
-        (row,) = self._read("SELECT COALESCE(MAX(id), 0) AS last FROM job_events")
-        return int(row["last"])
+    async def last_event_id(self) -> int:
+        return await self._db.read(_last_event_id)
 
-    def search(
+    async def search(
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None, now: int
     ) -> tuple[list[Job], int | None]:
         """Newest first, ``limit`` per page; also return the cursor of the next page."""
@@ -536,9 +382,11 @@ class PostgresJobs:
         if after is not None:
             where.append("key < %s")
             args.append(after)
-        rows = self._read(
-            f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY key DESC LIMIT %s",
-            (*args, limit + 1),
+        rows = await self._db.read(
+            lambda tx: tx.all(
+                f"SELECT * FROM jobs WHERE {' AND '.join(where)} ORDER BY key DESC LIMIT %s",
+                (*args, limit + 1),
+            )
         )
         more = len(rows) > limit
         rows = rows[:limit]
@@ -546,25 +394,34 @@ class PostgresJobs:
 
     # -- statistics --------------------------------------------------------------------------
 
-    def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]:
-        last = self.last_event_id()
-        rows = self._read("SELECT type, state, COUNT(*) AS n FROM jobs GROUP BY type, state")
+    async def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]:
+        async def run(tx: Tx) -> tuple[int, list[DictRow]]:
+            last = await _last_event_id(tx)
+            return last, await tx.all(
+                "SELECT type, state, COUNT(*) AS n FROM jobs GROUP BY type, state"
+            )
+
+        last, rows = await self._db.read(run)
         return last, [(str(r["type"]), str(r["state"]), int(r["n"])) for r in rows]
 
-    def live_counts(
+    async def live_counts(
         self, job_types: Sequence[str], now: int
     ) -> tuple[int, list[tuple[str, str, int]]]:
         """As ``SqliteJobs.live_counts``: per type, the jobs that have not ended, by category."""
-        last = self.last_event_id()
-        rows = self._read(
-            "SELECT type, state, COUNT(*) AS n,"
-            " COUNT(*) FILTER (WHERE state = 'ACTIVATED' AND available_at <= %s) AS expired,"
-            " COUNT(*) FILTER (WHERE state = 'ACTIVATABLE'"
-            "   AND (error_message IS NOT NULL OR available_at > %s)) AS failed"
-            " FROM jobs WHERE type = ANY(%s)"
-            " AND state IN ('ACTIVATABLE', 'ACTIVATED', 'INCIDENT') GROUP BY type, state",
-            (now, now, list(job_types)),
-        )
+
+        async def run(tx: Tx) -> tuple[int, list[DictRow]]:
+            last = await _last_event_id(tx)
+            return last, await tx.all(
+                "SELECT type, state, COUNT(*) AS n,"
+                " COUNT(*) FILTER (WHERE state = 'ACTIVATED' AND available_at <= %s) AS expired,"
+                " COUNT(*) FILTER (WHERE state = 'ACTIVATABLE'"
+                "   AND (error_message IS NOT NULL OR available_at > %s)) AS failed"
+                " FROM jobs WHERE type = ANY(%s)"
+                " AND state IN ('ACTIVATABLE', 'ACTIVATED', 'INCIDENT') GROUP BY type, state",
+                (now, now, list(job_types)),
+            )
+
+        last, rows = await self._db.read(run)
         counts: list[tuple[str, str, int]] = []
         for r in rows:
             job_type, state, n = str(r["type"]), str(r["state"]), int(r["n"])
@@ -578,11 +435,13 @@ class PostgresJobs:
                 counts.append((job_type, state, n))
         return last, counts
 
-    def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]:
-        rows = self._read(
-            "SELECT worker, COUNT(*) AS n FROM jobs WHERE type = ANY(%s)"
-            " AND state = 'ACTIVATED' AND available_at > %s GROUP BY worker",
-            (list(job_types), now),
+    async def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]:
+        rows = await self._db.read(
+            lambda tx: tx.all(
+                "SELECT worker, COUNT(*) AS n FROM jobs WHERE type = ANY(%s)"
+                " AND state = 'ACTIVATED' AND available_at > %s GROUP BY worker",
+                (list(job_types), now),
+            )
         )
         in_flight: dict[str, int] = {}
         for r in rows:
@@ -590,48 +449,69 @@ class PostgresJobs:
             in_flight[name] = in_flight.get(name, 0) + int(r["n"])
         return in_flight
 
-    def first_event_id_at_or_after(self, at: int) -> int:
+    async def first_event_id_at_or_after(self, at: int) -> int:
         """The id of the first event at or after ``at`` (one past the last when there is none).
 
         Ids are appended in commit order; times almost so (replicas' clocks differ slightly).
         """
-        rows = self._read("SELECT id FROM job_events WHERE at >= %s ORDER BY id LIMIT 1", (at,))
-        return int(rows[0]["id"]) if rows else self.last_event_id() + 1
+        row = await self._db.read(
+            lambda tx: tx.one(
+                "SELECT COALESCE((SELECT id FROM job_events WHERE at >= %s ORDER BY id LIMIT 1),"
+                " (SELECT COALESCE(MAX(id), 0) + 1 FROM job_events)) AS id",
+                (at,),
+            )
+        )
+        assert row is not None
+        return int(row["id"])
 
-    def event_aggregates(
+    async def event_aggregates(
         self, after_id: int, until_id: int
     ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]:
-        minutes = self._read(
-            "SELECT at / 60000 AS minute, job_type, event, COUNT(*) AS n FROM job_events"
-            " WHERE id > %s AND id <= %s GROUP BY 1, 2, 3",
-            (after_id, until_id),
-        )
-        workers = self._read(
-            "SELECT worker, MAX(at) AS at FROM job_events WHERE id > %s AND id <= %s"
-            " AND event = 'ACTIVATED' GROUP BY worker",
-            (after_id, until_id),
-        )
+        async def run(tx: Tx) -> tuple[list[DictRow], list[DictRow]]:
+            minutes = await tx.execute(
+                "SELECT at / 60000 AS minute, job_type, event, COUNT(*) AS n FROM job_events"
+                " WHERE id > %s AND id <= %s GROUP BY 1, 2, 3",
+                (after_id, until_id),
+            )
+            workers = await tx.execute(
+                "SELECT worker, MAX(at) AS at FROM job_events WHERE id > %s AND id <= %s"
+                " AND event = 'ACTIVATED' GROUP BY worker",
+                (after_id, until_id),
+            )
+            return await minutes.fetchall(), await workers.fetchall()
+
+        minutes, workers = await self._db.read(run)
         return (
             [(int(m["minute"]), str(m["job_type"]), str(m["event"]), int(m["n"])) for m in minutes],
             [(str(w["worker"] or ""), int(w["at"])) for w in workers],
         )
 
-    def retry_at(self, key: int, now: int) -> int | None:
-        rows = self._read(
-            "SELECT available_at FROM jobs WHERE key = %s AND state = 'ACTIVATABLE'"
-            " AND available_at > %s",
-            (key, now),
+    async def retry_at(self, key: int, now: int) -> int | None:
+        row = await self._db.read(
+            lambda tx: tx.one(
+                "SELECT available_at FROM jobs WHERE key = %s AND state = 'ACTIVATABLE'"
+                " AND available_at > %s",
+                (key, now),
+            )
         )
-        return int(rows[0]["available_at"]) if rows else None
+        return None if row is None else int(row["available_at"])
 
-    # -- helpers -----------------------------------------------------------------------------
 
-    def _locked(self, key: int) -> DictRow:
-        """The job's row, locked until the commit: replicas change one job one at a time."""
-        row = self._execute("SELECT * FROM jobs WHERE key = %s FOR UPDATE", (key,)).fetchone()
-        if row is None:
-            raise JobNotFound(f"job {key} does not exist")
-        return row
+# -- helpers ---------------------------------------------------------------------------------
+
+
+async def _locked(tx: Tx, key: int) -> DictRow:
+    """The job's row, locked until the commit: replicas change one job one at a time."""
+    row = await tx.one(f"{LOCKED_JOBS} WHERE key = %s FOR UPDATE OF jobs", (key,))
+    if row is None:
+        raise JobNotFound(f"job {key} does not exist")
+    return row
+
+
+async def _last_event_id(tx: Tx) -> int:
+    row = await tx.one("SELECT COALESCE(MAX(id), 0) AS last FROM job_events")
+    assert row is not None
+    return int(row["last"])
 
 
 def _candidates(query: Activation) -> tuple[str, tuple[Any, ...]]:

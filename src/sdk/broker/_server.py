@@ -14,6 +14,7 @@ from loguru import logger
 
 from ._app import create_app
 from ._auth import BrokerAuth
+from ._defaults import DEFAULT_POOL_SIZE
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._problems import StoreUnavailable
 from ._sqlite import StoreVersionError
@@ -39,11 +40,15 @@ def open_store(
     *,
     synchronous: str = "FULL",
     idempotency_retention_ms: int = DEFAULT_RETENTION_MS,
+    pool_size: int = DEFAULT_POOL_SIZE,
 ) -> JobStore:
     """Open the store at ``db`` (a file or a PostgreSQL URL), or say why it cannot be."""
     try:
         return JobStore(
-            db, synchronous=synchronous, idempotency_retention_ms=idempotency_retention_ms
+            db,
+            synchronous=synchronous,
+            idempotency_retention_ms=idempotency_retention_ms,
+            pool_size=pool_size,
         )
     except (StoreVersionError, StoreUnavailable) as exc:
         raise BrokerStartError(f"cannot open the job store: {exc}") from None
@@ -106,6 +111,7 @@ async def serve(
     *,
     synchronous: str = "FULL",
     idempotency_retention_s: float = DEFAULT_RETENTION_MS / 1000,
+    pool_size: int = DEFAULT_POOL_SIZE,
     sock: socket.socket | None = None,
     auth: BrokerAuth | None = None,
     store: JobStore | None = None,
@@ -119,7 +125,8 @@ async def serve(
     and ``store`` (from ``open_store``, which serve then owns) to learn of a taken port or an
     unreachable database before any task group wraps the error. Pass ``auth`` to require
     credentials; without it the broker is open (a loud warning when not on loopback).
-    ``idempotency_retention_s``: how long job creation's ``Idempotency-Key`` s are remembered.
+    ``idempotency_retention_s``: how long job creation's ``Idempotency-Key`` s are remembered;
+    ``pool_size``: connections to PostgreSQL (its concurrent transactions).
     """
     if sock is None:
         sock = bind(host, port)
@@ -128,6 +135,7 @@ async def serve(
             db,
             synchronous=synchronous,
             idempotency_retention_ms=int(idempotency_retention_s * 1000),
+            pool_size=pool_size,
         )
     config = uvicorn.Config(
         create_app(store, auth=auth),
@@ -155,5 +163,5 @@ async def serve(
             if server.started:
                 await server.shutdown(sockets=[sock])
             sock.close()
-            store.close()
+            await store.aclose()
             logger.info("broker: stopped")

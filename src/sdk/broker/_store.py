@@ -1,22 +1,20 @@
-"""The asynchronous face of the job store: owns the backend's connection and the wake-ups.
+"""The asynchronous face of the job store: opens the backend and owns the wake-ups.
 
-The backend is SQLite or PostgreSQL (``_backends.py``; both keep ``_contract.Jobs``). Every
-operation runs in a worker thread, one at a time (a capacity limiter of one), so the event
-loop never waits on disk or the network and the connection is never shared by two threads at
-once. Writes are group-committed (see ``JobStore._write``).
+The backend keeps the one store contract (``_contract.Store``): SQLite in its owner thread
+with group commit (``_threaded.py``), or PostgreSQL on a connection pool (``_postgres.py``),
+chosen by ``_backends.py``. Either way, once open, the event loop never waits on disk or the
+network. This face adds what is the same for both: the clock, long polls and their wake-ups,
+and the signal that event streams wait on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
-import anyio.to_thread
 
 from ..models import (
     ActivatedJob,
@@ -28,13 +26,12 @@ from ..models import (
     JobState,
     JobTypeLimits,
 )
-from ._backends import open_jobs
-from ._contract import Activation, Failure, Jobs
+from ._backends import open_backend
+from ._contract import Activation, Failure, Report
+from ._defaults import DEFAULT_POOL_SIZE
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._notifier import Notifier
 from ._problems import StoreUnavailable
-
-T = TypeVar("T")
 
 Clock = Callable[[], int]
 """Returns the current time in epoch milliseconds; tests inject a controllable one."""
@@ -44,37 +41,9 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-GROUP_LIMIT = 512
-"""Most writes committed in one transaction."""
 SHARED_POLL_MS = 1_000
 """Longest long-poll wait between looks at a database other brokers share: bounds the delay
 should another replica's notification be lost."""
-
-
-class _PendingWrite:
-    """A write waiting for its group's commit."""
-
-    __slots__ = ("call", "outcome", "wake")
-
-    def __init__(self, call: Callable[[], Any]) -> None:
-        self.call = call
-        self.wake = anyio.Event()
-        self.outcome: tuple[bool, Any] | None = None
-
-    @property
-    def settled(self) -> bool:
-        return self.outcome is not None
-
-    def settle(self, outcome: tuple[bool, Any]) -> None:
-        self.outcome = outcome
-        self.wake.set()
-
-    def result(self) -> Any:
-        assert self.outcome is not None
-        ok, value = self.outcome
-        if not ok:
-            raise value
-        return value
 
 
 class JobStore:
@@ -87,6 +56,8 @@ class JobStore:
         synchronous: SQLite ``synchronous`` pragma; ``FULL`` (default) fsyncs every commit.
         idempotency_retention_ms: How long an ``Idempotency-Key`` of job creation is
             remembered (default 24 h).
+        pool_size: Connections to PostgreSQL: how many transactions run at once (default 10;
+            unused by SQLite).
     """
 
     def __init__(
@@ -96,73 +67,38 @@ class JobStore:
         clock: Clock = wall_clock_ms,
         synchronous: str = "FULL",
         idempotency_retention_ms: int = DEFAULT_RETENTION_MS,
+        pool_size: int = DEFAULT_POOL_SIZE,
     ) -> None:
         if idempotency_retention_ms <= 0:
             raise ValueError("idempotency_retention_ms must be positive")
-        self._jobs, self._follower = open_jobs(path, synchronous=synchronous)
+        self._changed = anyio.Event()
+        self._store = open_backend(
+            path, synchronous=synchronous, pool_size=pool_size, on_change=self._signal_change
+        )
         self._clock = clock
         self.idempotency_retention_ms = idempotency_retention_ms
-        self._slot_limited = self._jobs.slot_limited_types()
+        self._slot_limited = self._store.slot_limited_types()
         """Types with a ``max_active`` limit: an activation ending frees a slot, so it wakes
         their long polls (other types' polls have no reason to look again)."""
-        self._limiter = anyio.CapacityLimiter(1)
         self.notifier = Notifier()
-        self._changed = anyio.Event()
         self._closing = False
-        self._queue: list[_PendingWrite] = []
-        self._writing = False
 
     @property
     def path(self) -> str:
         """Where the jobs live, safe to log (a URL's password is hidden)."""
-        return self._jobs.path
+        return self._store.path
 
     async def follow_other_replicas(self) -> None:
         """Until cancelled, wake waiters for other brokers' commits on a shared database;
         returns at once for a store of its own (SQLite)."""
-        if self._follower is not None:
-            await self._follower(self.notifier, self._signal_change)
+        await self._store.follow(self.notifier)
 
     def now(self) -> int:
         return self._clock()
 
-    async def _run(self, func: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
-
-    async def _write(self, func: Callable[..., T], *args: Any) -> T:
-        """Run a write with group commit, then wake whoever follows the event stream.
-
-        Writes that arrive while a transaction is being committed queue up and are committed
-        together by one of them (the leader): under load, one fsync serves many requests,
-        and each is still answered only after its write is durable.
-        """
-        op = _PendingWrite(partial(func, *args))
-        self._queue.append(op)
-        try:
-            if self._writing:
-                await op.wake.wait()  # settled by a leader, or asked to lead
-            if not op.settled:
-                await self._lead()
-        finally:
-            if not op.settled:  # cancelled while queued: leave, and pass on the lead
-                with contextlib.suppress(ValueError):
-                    self._queue.remove(op)
-                if not self._writing and self._queue:
-                    self._queue[0].wake.set()
-        result: T = op.result()
-        return result
-
-    async def write_group(
-        self, operations: Sequence[Callable[[Jobs, int], Any]]
-    ) -> list[tuple[bool, Any]]:
-        """Run one request's writes as one transaction; ``(ok, result or error)`` each."""
-        now = self.now()
-        calls = [partial(op, self._jobs, now) for op in operations]
-        try:
-            with anyio.CancelScope(shield=True):
-                results = await self._run(self._jobs.run_group, calls)
-        finally:
-            self._signal_change()
+    async def write_group(self, reports: Sequence[Report]) -> list[tuple[bool, Any]]:
+        """Apply one request's reports as one transaction; ``(ok, job type or error)`` each."""
+        results = await self._store.write_group(reports, self.now())
         if results and all(not ok and isinstance(v, StoreUnavailable) for ok, v in results):
             raise results[0][1]  # the database was away: the whole request is retried (503)
         return results
@@ -170,20 +106,6 @@ class JobStore:
     def _signal_change(self) -> None:
         self._changed.set()
         self._changed = anyio.Event()
-
-    async def _lead(self) -> None:
-        self._writing = True
-        try:
-            batch, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
-            with anyio.CancelScope(shield=True):  # others wait on this batch's outcome
-                results = await self._run(self._jobs.run_group, [op.call for op in batch])
-            for op, result in zip(batch, results, strict=True):
-                op.settle(result)
-        finally:
-            self._writing = False
-            self._signal_change()
-            if self._queue:
-                self._queue[0].wake.set()
 
     async def wait_for_change(self, timeout_s: float) -> None:
         """Return after the next write (or after ``timeout_s``, or at shutdown)."""
@@ -198,10 +120,10 @@ class JobStore:
         return self._closing
 
     async def events_after(self, after_id: int, limit: int = 1000) -> list[JobEventRecord]:
-        return await self._run(self._jobs.events_after, after_id, limit)
+        return await self._store.events_after(after_id, limit)
 
     async def last_event_id(self) -> int:
-        return await self._run(self._jobs.last_event_id)
+        return await self._store.last_event_id()
 
     def release_waiters(self) -> None:
         """Answer every long poll now (with what it has) and take no new waits: shutting down."""
@@ -209,12 +131,13 @@ class JobStore:
         self.notifier.notify_all()
         self._changed.set()
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        """Release the waiters, then the database (its connections, or the file)."""
         self.release_waiters()
-        self._jobs.close()
+        await self._store.aclose()
 
     async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
-        keys = await self._write(self._jobs.create, specs, self.now())
+        keys = await self._store.create(specs, self.now())
         for job_type in {spec.type for spec in specs}:
             self.notifier.notify(job_type)
         return keys
@@ -223,15 +146,8 @@ class JobStore:
         self, body: JobCreationRequest, *, scope: str, key: str
     ) -> tuple[list[JobKey], bool]:
         """Create ``body``'s jobs unless ``(scope, key)`` did already: ``(keys, replayed)``."""
-        keys, replayed = await self._write(
-            partial(
-                self._jobs.create_once,
-                scope=scope,
-                key=key,
-                retention_ms=self.idempotency_retention_ms,
-            ),
-            body,
-            self.now(),
+        keys, replayed = await self._store.create_once(
+            body, self.now(), scope=scope, key=key, retention_ms=self.idempotency_retention_ms
         )
         if not replayed:
             for job_type in {spec.type for spec in body.jobs}:
@@ -240,7 +156,7 @@ class JobStore:
 
     def slot_freed(self, job_type: str) -> None:
         """An activation of ``job_type`` ended: wake its polls if a max-active limit held them."""
-        if job_type in self._slot_limited or self._jobs.shared:  # another replica may
+        if job_type in self._slot_limited or self._store.shared:  # another replica may
             self.notifier.notify(job_type)  # have set a limit this one has not heard of
 
     async def activate(
@@ -260,21 +176,21 @@ class JobStore:
             if client_gone is not None and client_gone.is_set():
                 return []
             woken = self.notifier.event_for(query.job_type)
-            jobs, next_at = await self._write(self._jobs.activate, query, self.now())
+            jobs, next_at = await self._store.activate(query, self.now())
             now = self.now()
             if jobs or now >= give_up_at or self._closing:
                 return jobs
             wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
-            if self._jobs.shared:
+            if self._store.shared:
                 wake_at = min(wake_at, now + SHARED_POLL_MS)
             with anyio.move_on_after((wake_at - now) / 1000):
                 await woken.wait()
 
     async def complete(self, key: int, variables: dict[str, Any] | None, lease: str | None) -> None:
-        self.slot_freed(await self._write(self._jobs.complete, key, variables, lease, self.now()))
+        self.slot_freed(await self._store.complete(key, variables, lease, self.now()))
 
     async def fail(self, key: int, failure: Failure, lease: str | None) -> None:
-        job_type = await self._write(self._jobs.fail, key, failure, lease, self.now())
+        job_type = await self._store.fail(key, failure, lease, self.now())
         if failure.retries > 0:
             self.notifier.notify(job_type)  # waiters recompute when the job comes back
         else:
@@ -289,27 +205,25 @@ class JobStore:
         lease: str | None,
     ) -> None:
         self.slot_freed(
-            await self._write(
-                self._jobs.throw_error, key, code, message, variables, lease, self.now()
-            )
+            await self._store.throw_error(key, code, message, variables, lease, self.now())
         )
 
     async def update(
         self, key: int, retries: int | None, timeout_ms: int | None, lease: str | None = None
     ) -> None:
-        job_type = await self._write(self._jobs.update, key, retries, timeout_ms, self.now(), lease)
+        job_type = await self._store.update(key, retries, timeout_ms, self.now(), lease)
         self.notifier.notify(job_type)
 
     async def cancel(self, key: int) -> None:
-        self.slot_freed(await self._write(self._jobs.cancel, key, self.now()))
+        self.slot_freed(await self._store.cancel(key, self.now()))
 
     async def get(self, key: int) -> Job:
-        return await self._run(self._jobs.get, key, self.now())
+        return await self._store.get(key, self.now())
 
     async def search(
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None
     ) -> tuple[list[Job], int | None]:
-        return await self._run(self._jobs.search, job_type, state, limit, after, self.now())
+        return await self._store.search(job_type, state, limit, after, self.now())
 
     # -- job-type limits (``_limits.py``) -----------------------------------------------------
 
@@ -317,12 +231,12 @@ class JobStore:
         self, job_type: str, max_active: int | None, rate: float | None
     ) -> JobTypeLimits:
         """Set (replace) a type's limits; waiting polls look again at once."""
-        limits = await self._write(self._jobs.set_limits, job_type, max_active, rate, self.now())
+        limits = await self._store.set_limits(job_type, max_active, rate, self.now())
         self._limits_changed(job_type, limits.max_active is not None)
         return limits
 
     async def clear_limits(self, job_type: str) -> bool:
-        cleared = await self._write(self._jobs.clear_limits, job_type, self.now())
+        cleared = await self._store.clear_limits(job_type, self.now())
         self._limits_changed(job_type, False)
         return cleared
 
@@ -334,32 +248,32 @@ class JobStore:
         self.notifier.notify(job_type)
 
     async def get_limits(self, job_type: str) -> JobTypeLimits | None:
-        return await self._run(self._jobs.get_limits, job_type)
+        return await self._store.get_limits(job_type)
 
     async def all_limits(self) -> list[JobTypeLimits]:
-        return await self._run(self._jobs.all_limits)
+        return await self._store.all_limits()
 
     # -- statistics (read by ``_stats.StatsCollector``) ---------------------------------------
 
     async def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]:
-        return await self._run(self._jobs.stats_baseline)
+        return await self._store.stats_baseline()
 
     async def live_counts(
         self, job_types: Sequence[str], now: int
     ) -> tuple[int, list[tuple[str, str, int]]]:
-        return await self._run(self._jobs.live_counts, job_types, now)
+        return await self._store.live_counts(job_types, now)
 
     async def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]:
-        return await self._run(self._jobs.jobs_in_flight, job_types, now)
+        return await self._store.jobs_in_flight(job_types, now)
 
     async def first_event_id_at_or_after(self, at: int) -> int:
-        return await self._run(self._jobs.first_event_id_at_or_after, at)
+        return await self._store.first_event_id_at_or_after(at)
 
     async def event_aggregates(
         self, after_id: int, until_id: int
     ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]:
-        return await self._run(self._jobs.event_aggregates, after_id, until_id)
+        return await self._store.event_aggregates(after_id, until_id)
 
     async def retry_at(self, key: int) -> int | None:
         """When a job waiting out a failure's back-off may run again (``None``: not waiting)."""
-        return await self._run(self._jobs.retry_at, key, self.now())
+        return await self._store.retry_at(key, self.now())

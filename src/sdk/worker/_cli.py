@@ -26,7 +26,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging, broker
-from ..broker import DEFAULT_HOST, DEFAULT_PORT, default_db_path
+from ..broker import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
 from ._health import DEFAULT_HTTP_HOST, bind_http
@@ -86,6 +86,14 @@ class WorkerSettings(BaseSettings):
         " (`postgresql://user:password@host/db`, several brokers may share it; needs"
         " `sdk[postgres]`).",
     )
+    broker_database_pool_size: int = Field(
+        default=DEFAULT_POOL_SIZE,
+        ge=1,
+        le=1000,
+        validation_alias="SDK_BROKER_DATABASE_POOL_SIZE",
+        description="Connections a broker keeps to PostgreSQL: how many transactions it runs"
+        " at once (the broker's `--database-pool-size`).",
+    )
     log_level: str = Field(
         default=_logging.DEFAULT_LEVEL, validation_alias="SDK_LOG_LEVEL", description="Log level."
     )
@@ -139,6 +147,7 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         default=defaults.broker_database_url or defaults.broker_db or default_db_path(),
         help="embedded broker SQLite file (or PostgreSQL URL: SDK_BROKER_DATABASE_URL)",
     )
+    p.set_defaults(db_pool_size=defaults.broker_database_pool_size)
     p.add_argument(
         "--log-level",
         default=defaults.log_level,
@@ -179,6 +188,13 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
     return p
 
 
+def _open_embedded_store(settings: Settings, args: argparse.Namespace) -> broker.JobStore | None:
+    """The embedded broker's store, unless a server is configured."""
+    if settings.rest_address is not None:
+        return None
+    return broker.open_store(args.db, pool_size=args.db_pool_size)
+
+
 async def _start_embedded_broker(
     tg: TaskGroup, store: broker.JobStore | None, args: argparse.Namespace
 ) -> str | None:
@@ -202,7 +218,7 @@ async def _serve_until_signalled(
     worker: Worker, settings: Settings, args: argparse.Namespace
 ) -> None:
     # opened before the task group, so a database error reads plainly, not as a group's
-    store = broker.open_store(args.db) if settings.rest_address is None else None
+    store = _open_embedded_store(settings, args)
     async with anyio.create_task_group() as tg:
         url = await _start_embedded_broker(tg, store, args)
         if url is not None:
@@ -274,7 +290,7 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
         reload_paths=watched_paths(modules, Path.cwd()) if args.reload else None,
         http_sock=None if args.http_port is None else bind_http(args.http_host, args.http_port),
     )
-    store = broker.open_store(args.db) if settings.rest_address is None else None
+    store = _open_embedded_store(settings, args)
     start_broker = partial(_start_embedded_broker, store=store, args=args)
     log = logger.bind(worker="supervisor")
     code: int = anyio.run(run_group, config, start_broker, settings, log)
