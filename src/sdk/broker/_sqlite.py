@@ -70,6 +70,7 @@ _SETTLED = (
 )
 """The end of the UPDATE that ends an activation: merged variables (NULL: unchanged), now,
 key, then ``_HELD``'s values."""
+# The UPDATEs of ``_settle``:
 _COMPLETE = f"UPDATE jobs SET state = 'COMPLETED',{_SETTLED}"
 _FAIL = f"UPDATE jobs SET state = ?, retries = ?, error_message = ?, available_at = ?,{_SETTLED}"
 _THROW = f"UPDATE jobs SET state = 'ERROR_THROWN', error_code = ?, error_message = ?,{_SETTLED}"
@@ -163,15 +164,8 @@ class SqliteJobs:
             )
 
     @contextmanager
-    def _tx(self, *, single_write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One operation's transaction; inside ``run_group`` a savepoint isolates it instead.
-
-        An operation whose only write is one statement needs no savepoint (``single_write``):
-        a statement that fails undoes itself, and its history is added only after it.
-        """
-        if self._db.in_transaction and single_write:
-            yield self._db
-            return
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One operation's transaction; inside ``run_group`` a savepoint isolates it instead."""
         if self._db.in_transaction:
             mark = len(self._history)
             self._db.execute("SAVEPOINT op")
@@ -340,36 +334,28 @@ class SqliteJobs:
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
     ) -> str:
         """Complete an activated job; return its type (a freed slot may wake pollers)."""
-        with self._tx(single_write=True):
-            job_type, worker = self._settle(key, lease, now, "complete", _COMPLETE, (), variables)
-            self._event(key, job_type, now, "COMPLETED", worker=worker)
-        return job_type
+        return self._settle(key, lease, now, "complete", _COMPLETE, (), variables, "COMPLETED")
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type when it is activatable again at once."""
-        state = "ACTIVATABLE" if failure.retries > 0 else "INCIDENT"
-        retry_at = _later(now, failure.backoff_ms)
-        with self._tx(single_write=True):
-            job_type, worker = self._settle(
-                key,
-                lease,
-                now,
-                "fail",
-                _FAIL,
-                (state, failure.retries, failure.message, retry_at),
-                failure.variables,
-            )
-            event = "FAILED" if failure.retries > 0 else "INCIDENT"
-            self._event(
-                key,
-                job_type,
-                now,
-                event,
-                worker=worker,
-                retries=failure.retries,
-                message=failure.message,
-            )
-        return job_type
+        again = failure.retries > 0
+        return self._settle(
+            key,
+            lease,
+            now,
+            "fail",
+            _FAIL,
+            (
+                "ACTIVATABLE" if again else "INCIDENT",
+                failure.retries,
+                failure.message,
+                _later(now, failure.backoff_ms),
+            ),
+            failure.variables,
+            "FAILED" if again else "INCIDENT",
+            retries=failure.retries,
+            message=failure.message,
+        )
 
     def throw_error(
         self,
@@ -380,12 +366,17 @@ class SqliteJobs:
         lease: str | None,
         now: int,
     ) -> str:
-        with self._tx(single_write=True):
-            job_type, worker = self._settle(
-                key, lease, now, "throw an error for", _THROW, (code, message), variables
-            )
-            self._event(key, job_type, now, "ERROR_THROWN", worker=worker, message=message)
-        return job_type
+        return self._settle(
+            key,
+            lease,
+            now,
+            "throw an error for",
+            _THROW,
+            (code, message),
+            variables,
+            "ERROR_THROWN",
+            message=message,
+        )
 
     def _settle(
         self,
@@ -396,16 +387,30 @@ class SqliteJobs:
         statement: str,
         values: tuple[Any, ...],
         variables: dict[str, Any] | None,
-    ) -> tuple[str, str | None]:
-        """End the caller's activation of ``key`` with one of the conditional UPDATEs below:
-        ``(type, worker)``. The common case (no variables) reads no row first; when the UPDATE
-        matches none, ``check_activated`` on the row says why (404 or 409)."""
+        event: str,
+        **fields: Any,
+    ) -> str:
+        """End the caller's activation of ``key`` with one of the conditional UPDATEs above and
+        record ``event``; return the job's type.
+
+        The only write is that one statement, so inside ``run_group`` it needs no savepoint:
+        a statement that fails undoes itself, and the history row is added only after it. The
+        common case (no variables) reads no row first; when the UPDATE matches none,
+        ``check_activated`` on the row says why (404 or 409).
+        """
+        if not self._db.in_transaction:  # called on its own: a transaction of its own
+            with self._tx():
+                return self._settle(
+                    key, lease, now, verb, statement, values, variables, event, **fields
+                )
         merged = _merged(self._row(key), variables) if variables else None
         row = self._db.execute(statement, (*values, merged, now, key, now, lease)).fetchone()
         if row is None:
             check_activated(self._row(key), key, lease, now, verb)
             raise JobInWrongState(f"cannot {verb} job {key}: it is not held by this activation")
-        return str(row[0]), row[1]
+        job_type, worker = row
+        self._event(key, job_type, now, event, worker=worker, **fields)
+        return str(job_type)
 
     def update(
         self,
@@ -785,7 +790,7 @@ def _activated(row: Row, query: Activation, deadline: int, lease: int) -> Activa
 
 def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, Any]:
     """The columns every activated job shows (a non-leased job's ``leaseToken`` is null)."""
-    variables: dict[str, Any] = json.loads(row["variables"])
+    variables = _json_object(row["variables"])
     if query.fetch_variables:  # absent or empty: every variable, as on Camunda
         wanted = set(query.fetch_variables)
         variables = {k: v for k, v in variables.items() if k in wanted}
@@ -796,8 +801,16 @@ def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, A
         deadline=deadline,
         worker=query.worker,
         variables=variables,
-        custom_headers=json.loads(row["custom_headers"]),
+        custom_headers=_json_object(row["custom_headers"]),
         process_definition_id=row["process_definition_id"],
         element_id=row["element_id"],
         tenant_id=TenantId(row["tenant_id"]),
     )
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """A stored JSON object; the common empty one without the parser (a job's hot path)."""
+    if text == "{}":
+        return {}
+    value: dict[str, Any] = json.loads(text)
+    return value
