@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from ..models import (
@@ -54,11 +55,11 @@ should another replica's notification be lost."""
 class _PendingWrite:
     """A write waiting for its group's commit."""
 
-    __slots__ = ("call", "outcome", "wake")
+    __slots__ = ("_wake", "call", "outcome")
 
     def __init__(self, call: Callable[[], Any]) -> None:
         self.call = call
-        self.wake = anyio.Event()
+        self._wake = anyio.Event()
         self.outcome: tuple[bool, Any] | None = None
 
     @property
@@ -67,7 +68,17 @@ class _PendingWrite:
 
     def settle(self, outcome: tuple[bool, Any]) -> None:
         self.outcome = outcome
-        self.wake.set()
+        self._wake.set()
+
+    def nudge(self) -> None:
+        """The leader is done: look again (and lead, unless another task already does)."""
+        self._wake.set()
+
+    async def wait(self) -> None:
+        """Until settled or nudged."""
+        await self._wake.wait()
+        if not self.settled:
+            self._wake = anyio.Event()
 
     def result(self) -> Any:
         assert self.outcome is not None
@@ -139,16 +150,17 @@ class JobStore:
         op = _PendingWrite(partial(func, *args))
         self._queue.append(op)
         try:
-            if self._writing:
-                await op.wake.wait()  # settled by a leader, or asked to lead
-            if not op.settled:
-                await self._lead()
+            while not op.settled:
+                if self._writing:
+                    await op.wait()  # settled by a leader, or nudged to look again
+                else:
+                    await self._lead()
         finally:
             if not op.settled:  # cancelled while queued: leave, and pass on the lead
                 with contextlib.suppress(ValueError):
                     self._queue.remove(op)
                 if not self._writing and self._queue:
-                    self._queue[0].wake.set()
+                    self._queue[0].nudge()
         result: T = op.result()
         return result
 
@@ -174,6 +186,10 @@ class JobStore:
     async def _lead(self) -> None:
         self._writing = True
         try:
+            # One turn of the event loop first: writes that tasks ready to run are about to
+            # queue (e.g. the activation of a long poll this creation woke, see ``_announce``)
+            # join this commit instead of waiting for the next fsync.
+            await anyio.lowlevel.checkpoint()
             batch, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
             with anyio.CancelScope(shield=True):  # others wait on this batch's outcome
                 results = await self._run(self._jobs.run_group, [op.call for op in batch])
@@ -183,7 +199,7 @@ class JobStore:
             self._writing = False
             self._signal_change()
             if self._queue:
-                self._queue[0].wake.set()
+                self._queue[0].nudge()
 
     async def wait_for_change(self, timeout_s: float) -> None:
         """Return after the next write (or after ``timeout_s``, or at shutdown)."""
@@ -214,15 +230,14 @@ class JobStore:
         self._jobs.close()
 
     async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
-        keys = await self._write(self._jobs.create, specs, self.now())
-        for job_type in {spec.type for spec in specs}:
-            self.notifier.notify(job_type)
-        return keys
+        self._announce({spec.type for spec in specs})
+        return await self._write(self._jobs.create, specs, self.now())
 
     async def create_once(
         self, body: JobCreationRequest, *, scope: str, key: str
     ) -> tuple[list[JobKey], bool]:
         """Create ``body``'s jobs unless ``(scope, key)`` did already: ``(keys, replayed)``."""
+        self._announce({spec.type for spec in body.jobs})
         keys, replayed = await self._write(
             partial(
                 self._jobs.create_once,
@@ -233,10 +248,15 @@ class JobStore:
             body,
             self.now(),
         )
-        if not replayed:
-            for job_type in {spec.type for spec in body.jobs}:
-                self.notifier.notify(job_type)
         return keys, replayed
+
+    def _announce(self, job_types: set[str]) -> None:
+        """Wake the long polls of jobs about to be created, just before their write queues:
+        a woken poll's activation queues behind the creation and shares its commit (see
+        ``_lead``), so the job goes out without a second fsync. Should nothing be created
+        (a replayed idempotency key, an error), the polls look once more and wait again."""
+        for job_type in job_types:
+            self.notifier.notify(job_type)
 
     def slot_freed(self, job_type: str) -> None:
         """An activation of ``job_type`` ended: wake its polls if a max-active limit held them."""
@@ -264,6 +284,8 @@ class JobStore:
             now = self.now()
             if jobs or now >= give_up_at or self._closing:
                 return jobs
+            if woken.is_set():  # told of a job while looking: look again before yielding,
+                continue  # so this activation joins the commit that creates it
             wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
             if self._jobs.shared:
                 wake_at = min(wake_at, now + SHARED_POLL_MS)
