@@ -55,30 +55,11 @@ should another replica's notification be lost."""
 class _PendingWrite:
     """A write waiting for its group's commit."""
 
-    __slots__ = ("_wake", "call", "outcome")
+    __slots__ = ("call", "outcome")
 
     def __init__(self, call: Callable[[], Any]) -> None:
         self.call = call
-        self._wake = anyio.Event()
         self.outcome: tuple[bool, Any] | None = None
-
-    @property
-    def settled(self) -> bool:
-        return self.outcome is not None
-
-    def settle(self, outcome: tuple[bool, Any]) -> None:
-        self.outcome = outcome
-        self._wake.set()
-
-    def nudge(self) -> None:
-        """The leader is done: look again (and lead, unless another task already does)."""
-        self._wake.set()
-
-    async def wait(self) -> None:
-        """Until settled or nudged."""
-        await self._wake.wait()
-        if not self.settled:
-            self._wake = anyio.Event()
 
     def result(self) -> Any:
         assert self.outcome is not None
@@ -122,6 +103,8 @@ class JobStore:
         self._closing = False
         self._queue: list[_PendingWrite] = []
         self._writing = False
+        self._led = anyio.Event()
+        """Set (and replaced) when a leader is done with its group."""
 
     @property
     def path(self) -> str:
@@ -150,17 +133,15 @@ class JobStore:
         op = _PendingWrite(partial(func, *args))
         self._queue.append(op)
         try:
-            while not op.settled:
+            while op.outcome is None:
                 if self._writing:
-                    await op.wait()  # settled by a leader, or nudged to look again
+                    await self._led.wait()  # the leader is done: settled, or lead the next
                 else:
                     await self._lead()
         finally:
-            if not op.settled:  # cancelled while queued: leave, and pass on the lead
+            if op.outcome is None:  # cancelled while queued: leave (a waiter leads next)
                 with contextlib.suppress(ValueError):
                     self._queue.remove(op)
-                if not self._writing and self._queue:
-                    self._queue[0].nudge()
         result: T = op.result()
         return result
 
@@ -194,12 +175,12 @@ class JobStore:
             with anyio.CancelScope(shield=True):  # others wait on this batch's outcome
                 results = await self._run(self._jobs.run_group, [op.call for op in batch])
             for op, result in zip(batch, results, strict=True):
-                op.settle(result)
+                op.outcome = result
         finally:
             self._writing = False
             self._signal_change()
-            if self._queue:
-                self._queue[0].nudge()
+            self._led.set()  # one event per group, not one per write
+            self._led = anyio.Event()
 
     async def wait_for_change(self, timeout_s: float) -> None:
         """Return after the next write (or after ``timeout_s``, or at shutdown)."""
