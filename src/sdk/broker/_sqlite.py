@@ -60,7 +60,7 @@ _INSERT_EVENT = (
     "INSERT INTO job_events (job_key, job_type, at, event, worker, retries, message)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-Event = tuple[int, str, int, str, str | None, int | None, str | None]
+_HistoryRow = tuple[int, str, int, str, str | None, int | None, str | None]
 _HELD = "state = 'ACTIVATED' AND available_at > ? AND (leased = 0 OR ? = key || '.' || lease)"
 """``check_activated`` as a WHERE clause (now, lease token): the caller's activation holds
 the job. Keep the two equal (``_lease_token`` spells the token)."""
@@ -135,7 +135,7 @@ class SqliteJobs:
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
         self._next_key = FIRST_KEY if max_key is None else max_key + 1
-        self._history: list[Event] = []
+        self._history: list[_HistoryRow] = []
         """History rows of the open transaction, in order: one ``executemany`` at commit."""
 
     def close(self) -> None:
