@@ -4,7 +4,7 @@ A worker makes one activation per batch and one report per job (or per batch of 
 these few routes carry nearly every request. ``HotRoutes`` sits innermost among the app's
 middleware (inside authentication and the cross-site guard, which still see every request)
 and answers them with their own endpoints, skipping the exception middleware, the router's
-walk over every route and its per-request wrapper: about a third of the broker's CPU per
+walk over every route and its per-request wrapper: ~20 µs, about 15% of the broker's CPU per
 exact Camunda call. Anything else, and any request these routes only partly match (a wrong
 method: 405), goes on to the Starlette app unchanged, so the answers are the same either way.
 """
