@@ -13,6 +13,7 @@ from sdk.broker._problems import JobNotFound
 from sdk.broker._sqlite import Activation
 from sdk.broker._threaded import ThreadedStore
 from sdk.models import JobSpec, JobState
+from sdk.testing import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +105,22 @@ async def test_writers_cancelled_while_queued_do_not_stall_the_others(store: Job
     page, _ = await store.search("t", None, 1000, None)
     # a write already in a committing group lands even if its caller was cancelled
     assert set(created) <= {int(j.job_key) for j in page}
+
+
+async def test_a_waiting_poll_takes_its_job_in_the_commit_that_creates_it(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = count_groups(store, monkeypatch)
+    query = Activation(job_type="t", worker="w", timeout_ms=60_000, max_jobs=1)
+    taken: list[str] = []
+
+    async def poll() -> None:
+        taken.extend(job.job_key for job in await store.activate(query, 10_000))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(poll)
+        await wait_until(lambda: sizes, interval_s=0.001)  # its first look found nothing
+        keys = await store.create([JobSpec(type="t")])
+    assert taken == keys
+    assert sizes == [1, 2]  # the empty look, then one commit for the creation and activation
+    assert (await store.get(int(keys[0]))).state is JobState.ACTIVATED

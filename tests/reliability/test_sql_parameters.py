@@ -41,6 +41,10 @@ class RecordingConnection:
         self.statements.append((sql, tuple(parameters)))
         return self._db.execute(sql, parameters)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> sqlite3.Cursor:
+        self.statements += [(sql, tuple(row)) for row in rows]
+        return self._db.executemany(sql, rows)
+
     def executescript(self, script: str) -> sqlite3.Cursor:
         self.statements.append((script, ()))
         return self._db.executescript(script)

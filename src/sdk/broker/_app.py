@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from . import _batch_routes, _camunda_routes, _ext_routes, _identity_routes, _stats_routes, _ui
 from ._auth import AuthMiddleware, BrokerAuth
+from ._hot_routes import HotRoutes
 from ._problems import BrokerError, problem_response
 from ._store import JobStore
 
@@ -64,6 +65,8 @@ def create_app(store: JobStore, *, auth: BrokerAuth | None = None) -> Starlette:
         },
     )
     app.state.store = store
+    hot = [*_camunda_routes.ROUTES, *_batch_routes.ROUTES]
+    app.add_middleware(HotRoutes, routes=hot, on_error=_broker_error)  # innermost: first
     if auth is not None:
         app.router.routes.extend(auth.routes())
         app.add_middleware(AuthMiddleware, auth=auth)

@@ -16,7 +16,6 @@ from ..models._batch import (
     JobReport,
     JobReportBatch,
     JobReportBatchResult,
-    JobReportResult,
     ReportKind,
 )
 from ._contract import Failure, Report
@@ -43,14 +42,18 @@ def _operation(report: JobReport) -> Report:
     return Report(key, lease, report.variables, error_code=code, message=report.error_message)
 
 
-def _result(report: JobReport, outcome: tuple[bool, Any]) -> JobReportResult:
+def _result(report: JobReport, outcome: tuple[bool, Any]) -> dict[str, Any]:
+    """The fields of the report's ``JobReportResult`` (validated together, in one call)."""
     ok, value = outcome
     if ok:
-        return JobReportResult(job_key=report.job_key, status=204)
+        return {"job_key": report.job_key, "status": 204}
     if isinstance(value, BrokerError):
-        return JobReportResult(
-            job_key=report.job_key, status=value.status, title=value.title, detail=value.detail
-        )
+        return {
+            "job_key": report.job_key,
+            "status": value.status,
+            "title": value.title,
+            "detail": value.detail,
+        }
     raise value
 
 
@@ -65,7 +68,8 @@ async def report_jobs(request: Request) -> Response:
         elif ok:
             store.slot_freed(job_type)  # under a max-active limit, a poll may take another
     results = [_result(r, o) for r, o in zip(body.reports, outcomes, strict=True)]
-    return Response(JobReportBatchResult(results=results).to_wire(), media_type="application/json")
+    answer = JobReportBatchResult.model_validate({"results": results})
+    return Response(answer.to_wire(), media_type="application/json")
 
 
 ROUTES = [Route("/v2/ext/jobs/reports", report_jobs, methods=["POST"])]

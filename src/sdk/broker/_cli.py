@@ -17,7 +17,7 @@ from ._auth import BrokerAuthSettings
 from ._defaults import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._redact import redact
-from ._server import BrokerStartError, bind, open_store, rest_url, serve
+from ._server import BrokerStartError, bind, loop_options, open_store, rest_url, serve
 
 MAX_POOL_SIZE = 1_000
 
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             oauth_clients=args.oauth_client,
         )
         args.sock = bind(args.host, args.port)
-        anyio.run(_run, args)
+        anyio.run(_run, args, backend_options=loop_options())
     except (BrokerStartError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -71,6 +71,11 @@ class Store(Protocol):
     shared: bool
     """Whether other processes may change the jobs (then waits also poll, boundedly)."""
 
+    wakes_before_commit: bool
+    """Whether a write queued while a creation's write is pending joins its transaction
+    (group commit): then long polls are woken as the creation queues, and take its jobs in
+    the same commit; else they are woken once it is committed."""
+
     async def aclose(self) -> None: ...
 
     async def follow(self, notifier: Notifier) -> None:

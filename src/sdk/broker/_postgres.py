@@ -64,6 +64,7 @@ class PostgresStore:
     that appended events, and when another replica's did."""
 
     shared = True
+    wakes_before_commit = False
 
     def __init__(self, url: str, *, pool_size: int, on_change: Callable[[], None]) -> None:
         self.url = url

@@ -56,6 +56,24 @@ class StoreVersionError(RuntimeError):
 
 
 _ENDED = ("COMPLETED", "ERROR_THROWN", "CANCELED")
+_INSERT_EVENT = (
+    "INSERT INTO job_events (job_key, job_type, at, event, worker, retries, message)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_HistoryRow = tuple[int, str, int, str, str | None, int | None, str | None]
+_HELD = "state = 'ACTIVATED' AND available_at > ? AND (leased = 0 OR ? = key || '.' || lease)"
+"""``check_activated`` as a WHERE clause (now, lease token): the caller's activation holds
+the job. Keep the two equal (``_lease_token`` spells the token)."""
+_SETTLED = (
+    " variables = coalesce(?, variables), deadline = NULL, updated_at = ?"
+    f" WHERE key = ? AND {_HELD} RETURNING type, worker"
+)
+"""The end of the UPDATE that ends an activation: merged variables (NULL: unchanged), now,
+key, then ``_HELD``'s values."""
+# The UPDATEs of ``_settle``:
+_COMPLETE = f"UPDATE jobs SET state = 'COMPLETED',{_SETTLED}"
+_FAIL = f"UPDATE jobs SET state = ?, retries = ?, error_message = ?, available_at = ?,{_SETTLED}"
+_THROW = f"UPDATE jobs SET state = 'ERROR_THROWN', error_code = ?, error_message = ?,{_SETTLED}"
 _TYPES_PER_QUERY = 500
 """Bound on the ``?`` parameters of one statement (SQLite's limit is at least 999)."""
 
@@ -117,6 +135,8 @@ class SqliteJobs:
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
         self._next_key = FIRST_KEY if max_key is None else max_key + 1
+        self._history: list[_HistoryRow] = []
+        """History rows of the open transaction, in order: one ``executemany`` at commit."""
 
     def close(self) -> None:
         self._db.close()
@@ -147,10 +167,12 @@ class SqliteJobs:
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One operation's transaction; inside ``run_group`` a savepoint isolates it instead."""
         if self._db.in_transaction:
+            mark = len(self._history)
             self._db.execute("SAVEPOINT op")
             try:
                 yield self._db
             except BaseException:
+                del self._history[mark:]
                 self._db.execute("ROLLBACK TO op")
                 self._db.execute("RELEASE op")
                 raise
@@ -159,10 +181,10 @@ class SqliteJobs:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._commit()
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._db.execute("COMMIT")
 
     def run_group(self, ops: Sequence[Callable[[], Any]]) -> list[tuple[bool, Any]]:
         """Run writes in one transaction: one commit, so one fsync, for all of them.
@@ -179,20 +201,30 @@ class SqliteJobs:
                     results.append((True, op()))
                 except Exception as exc:
                     results.append((False, exc))
-            self._db.execute("COMMIT")
+            self._commit()
         except BaseException as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            self._rollback()
             if not isinstance(exc, Exception):
                 raise
             return [(False, exc)] * len(ops)
         return results
 
+    def _commit(self) -> None:
+        """Write the transaction's history in one statement, then commit."""
+        if self._history:
+            self._db.executemany(_INSERT_EVENT, self._history)
+            self._history.clear()
+        self._db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self._history.clear()
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
     def _event(self, key: int, job_type: str, at: int, event: str, **fields: Any) -> None:
-        """Append to the job's history; the row id doubles as the event stream's event id."""
-        self._db.execute(
-            "INSERT INTO job_events (job_key, job_type, at, event, worker, retries, message)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        """Add to the job's history, written at commit (the row id doubles as the event
+        stream's event id, so ids keep the order of the changes)."""
+        self._history.append(
             (
                 key,
                 job_type,
@@ -201,39 +233,41 @@ class SqliteJobs:
                 fields.get("worker"),
                 fields.get("retries"),
                 fields.get("message"),
-            ),
+            )
         )
 
     # -- writes ------------------------------------------------------------------------------
 
     def create(self, specs: Sequence[JobSpec], now: int) -> list[JobKey]:
-        keys: list[JobKey] = []
+        first = self._next_key
+        rows = [
+            (
+                first + i,
+                spec.type,
+                spec.retries,
+                now,
+                json.dumps(spec.variables),
+                json.dumps(spec.custom_headers),
+                spec.tenant_id,
+                spec.process_definition_id,
+                spec.element_id,
+                now,
+                now,
+            )
+            for i, spec in enumerate(specs)
+        ]
         with self._tx() as db:
-            for spec in specs:
-                key = self._next_key
-                db.execute(
-                    "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
-                    " custom_headers, tenant_id, process_definition_id, element_id,"
-                    " created_at, updated_at)"
-                    " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        key,
-                        spec.type,
-                        spec.retries,
-                        now,
-                        json.dumps(spec.variables),
-                        json.dumps(spec.custom_headers),
-                        spec.tenant_id,
-                        spec.process_definition_id,
-                        spec.element_id,
-                        now,
-                        now,
-                    ),
-                )
-                self._event(key, spec.type, now, "CREATED", retries=spec.retries)
-                self._next_key += 1
-                keys.append(JobKey(str(key)))
-        return keys
+            db.executemany(
+                "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
+                " custom_headers, tenant_id, process_definition_id, element_id,"
+                " created_at, updated_at)"
+                " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            for key, job_type, retries, *_ in rows:
+                self._event(key, job_type, now, "CREATED", retries=retries)
+            self._next_key += len(rows)
+        return [JobKey(str(row[0])) for row in rows]
 
     def create_once(
         self,
@@ -265,6 +299,7 @@ class SqliteJobs:
         """
         where, args = _candidates(query)
         deadline = _later(now, query.timeout_ms)
+        leased = int(query.with_lease)
         jobs: list[ActivatedJob] = []
         with self._tx() as db:
             allowed = _limits.allowance(db, query.job_type, query.max_jobs, now)
@@ -277,25 +312,17 @@ class SqliteJobs:
             ).fetchall()
             if rows:
                 _limits.consume(db, query.job_type, len(rows), now)
+                db.executemany(
+                    "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
+                    " available_at = ?, lease = lease + 1, leased = ?, updated_at = ?"
+                    " WHERE key = ?",
+                    [(query.worker, deadline, deadline, leased, now, row["key"]) for row in rows],
+                )
             for row in rows:
                 if row["state"] == "ACTIVATED":
                     self._event(row["key"], row["type"], now, "TIMED_OUT", worker=row["worker"])
-                lease = row["lease"] + 1
-                db.execute(
-                    "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
-                    " available_at = ?, lease = ?, leased = ?, updated_at = ? WHERE key = ?",
-                    (
-                        query.worker,
-                        deadline,
-                        deadline,
-                        lease,
-                        int(query.with_lease),
-                        now,
-                        row["key"],
-                    ),
-                )
                 self._event(row["key"], row["type"], now, "ACTIVATED", worker=query.worker)
-                jobs.append(_activated(row, query, deadline, lease))
+                jobs.append(_activated(row, query, deadline, row["lease"] + 1))
             next_at = None
             if not rows:  # the same filter, so a poll only wakes for a job it could take
                 (next_at,) = db.execute(
@@ -307,45 +334,28 @@ class SqliteJobs:
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
     ) -> str:
         """Complete an activated job; return its type (a freed slot may wake pollers)."""
-        with self._tx() as db:
-            row = self._activated_row(key, lease, now, "complete")
-            db.execute(
-                "UPDATE jobs SET state = 'COMPLETED', variables = ?, deadline = NULL,"
-                " updated_at = ? WHERE key = ?",
-                (_merged(row, variables), now, key),
-            )
-            self._event(key, row["type"], now, "COMPLETED", worker=row["worker"])
-        return str(row["type"])
+        return self._settle(key, lease, now, "complete", _COMPLETE, (), variables, "COMPLETED")
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type when it is activatable again at once."""
-        with self._tx() as db:
-            row = self._activated_row(key, lease, now, "fail")
-            state = "ACTIVATABLE" if failure.retries > 0 else "INCIDENT"
-            db.execute(
-                "UPDATE jobs SET state = ?, retries = ?, error_message = ?, variables = ?,"
-                " available_at = ?, deadline = NULL, updated_at = ? WHERE key = ?",
-                (
-                    state,
-                    failure.retries,
-                    failure.message,
-                    _merged(row, failure.variables),
-                    _later(now, failure.backoff_ms),
-                    now,
-                    key,
-                ),
-            )
-            event = "FAILED" if failure.retries > 0 else "INCIDENT"
-            self._event(
-                key,
-                row["type"],
-                now,
-                event,
-                worker=row["worker"],
-                retries=failure.retries,
-                message=failure.message,
-            )
-        return str(row["type"])
+        again = failure.retries > 0
+        return self._settle(
+            key,
+            lease,
+            now,
+            "fail",
+            _FAIL,
+            (
+                "ACTIVATABLE" if again else "INCIDENT",
+                failure.retries,
+                failure.message,
+                _later(now, failure.backoff_ms),
+            ),
+            failure.variables,
+            "FAILED" if again else "INCIDENT",
+            retries=failure.retries,
+            message=failure.message,
+        )
 
     def throw_error(
         self,
@@ -356,17 +366,51 @@ class SqliteJobs:
         lease: str | None,
         now: int,
     ) -> str:
-        with self._tx() as db:
-            row = self._activated_row(key, lease, now, "throw an error for")
-            db.execute(
-                "UPDATE jobs SET state = 'ERROR_THROWN', error_code = ?, error_message = ?,"
-                " variables = ?, deadline = NULL, updated_at = ? WHERE key = ?",
-                (code, message, _merged(row, variables), now, key),
-            )
-            self._event(
-                key, row["type"], now, "ERROR_THROWN", worker=row["worker"], message=message
-            )
-        return str(row["type"])
+        return self._settle(
+            key,
+            lease,
+            now,
+            "throw an error for",
+            _THROW,
+            (code, message),
+            variables,
+            "ERROR_THROWN",
+            message=message,
+        )
+
+    def _settle(
+        self,
+        key: int,
+        lease: str | None,
+        now: int,
+        verb: str,
+        statement: str,
+        values: tuple[Any, ...],
+        variables: dict[str, Any] | None,
+        event: str,
+        **fields: Any,
+    ) -> str:
+        """End the caller's activation of ``key`` with one of the conditional UPDATEs above and
+        record ``event``; return the job's type.
+
+        The only write is that one statement, so inside ``run_group`` it needs no savepoint:
+        a statement that fails undoes itself, and the history row is added only after it. The
+        common case (no variables) reads no row first; when the UPDATE matches none,
+        ``check_activated`` on the row says why (404 or 409).
+        """
+        if not self._db.in_transaction:  # called on its own: a transaction of its own
+            with self._tx():
+                return self._settle(
+                    key, lease, now, verb, statement, values, variables, event, **fields
+                )
+        merged = _merged(self._row(key), variables) if variables else None
+        row = self._db.execute(statement, (*values, merged, now, key, now, lease)).fetchone()
+        if row is None:
+            check_activated(self._row(key), key, lease, now, verb)
+            raise JobInWrongState(f"cannot {verb} job {key}: it is not held by this activation")
+        job_type, worker = row
+        self._event(key, job_type, now, event, worker=worker, **fields)
+        return str(job_type)
 
     def update(
         self,
@@ -624,11 +668,6 @@ class SqliteJobs:
             raise JobNotFound(f"job {key} does not exist")
         return row
 
-    def _activated_row(self, key: int, lease: str | None, now: int, verb: str) -> sqlite3.Row:
-        row = self._row(key)
-        check_activated(row, key, lease, now, verb)
-        return row
-
 
 def check_activated(row: Row, key: int, lease: str | None, now: int, verb: str) -> None:
     """Refuse a command (``verb``) on a job that is not held by the caller's activation."""
@@ -751,7 +790,7 @@ def _activated(row: Row, query: Activation, deadline: int, lease: int) -> Activa
 
 def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, Any]:
     """The columns every activated job shows (a non-leased job's ``leaseToken`` is null)."""
-    variables: dict[str, Any] = json.loads(row["variables"])
+    variables = _json_object(row["variables"])
     if query.fetch_variables:  # absent or empty: every variable, as on Camunda
         wanted = set(query.fetch_variables)
         variables = {k: v for k, v in variables.items() if k in wanted}
@@ -762,8 +801,16 @@ def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, A
         deadline=deadline,
         worker=query.worker,
         variables=variables,
-        custom_headers=json.loads(row["custom_headers"]),
+        custom_headers=_json_object(row["custom_headers"]),
         process_definition_id=row["process_definition_id"],
         element_id=row["element_id"],
         tenant_id=TenantId(row["tenant_id"]),
     )
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """A stored JSON object; the common empty one without the parser (a job's hot path)."""
+    if text == "{}":
+        return {}
+    value: dict[str, Any] = json.loads(text)
+    return value

@@ -137,22 +137,38 @@ class JobStore:
         await self._store.aclose()
 
     async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
+        job_types = {spec.type for spec in specs}
+        early = self._store.wakes_before_commit
+        if early:
+            self._announce(job_types)
         keys = await self._store.create(specs, self.now())
-        for job_type in {spec.type for spec in specs}:
-            self.notifier.notify(job_type)
+        if not early:
+            self._announce(job_types)
         return keys
 
     async def create_once(
         self, body: JobCreationRequest, *, scope: str, key: str
     ) -> tuple[list[JobKey], bool]:
         """Create ``body``'s jobs unless ``(scope, key)`` did already: ``(keys, replayed)``."""
+        job_types = {spec.type for spec in body.jobs}
+        early = self._store.wakes_before_commit
+        if early:
+            self._announce(job_types)
         keys, replayed = await self._store.create_once(
             body, self.now(), scope=scope, key=key, retention_ms=self.idempotency_retention_ms
         )
-        if not replayed:
-            for job_type in {spec.type for spec in body.jobs}:
-                self.notifier.notify(job_type)
+        if not (early or replayed):
+            self._announce(job_types)
         return keys, replayed
+
+    def _announce(self, job_types: set[str]) -> None:
+        """Wake the long polls of ``job_types``. With group commit (``wakes_before_commit``)
+        this runs just before the creation's write queues: a woken poll's activation queues
+        behind it and shares its commit, so the job goes out without a second fsync; should
+        nothing be created (a replayed idempotency key, an error), the polls look once more
+        and wait again. Otherwise it runs after the commit, when the jobs are visible."""
+        for job_type in job_types:
+            self.notifier.notify(job_type)
 
     def slot_freed(self, job_type: str) -> None:
         """An activation of ``job_type`` ended: wake its polls if a max-active limit held them."""
@@ -180,6 +196,8 @@ class JobStore:
             now = self.now()
             if jobs or now >= give_up_at or self._closing:
                 return jobs
+            if woken.is_set():  # told of a job while looking: look again before yielding,
+                continue  # so this activation joins the commit that creates it
             wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
             if self._store.shared:
                 wake_at = min(wake_at, now + SHARED_POLL_MS)

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from ..models import (
@@ -38,20 +39,11 @@ GROUP_LIMIT = 512
 class _PendingWrite:
     """A write waiting for its group's commit."""
 
-    __slots__ = ("call", "outcome", "wake")
+    __slots__ = ("call", "outcome")
 
     def __init__(self, call: Callable[[], Any]) -> None:
         self.call = call
-        self.wake = anyio.Event()
         self.outcome: tuple[bool, Any] | None = None
-
-    @property
-    def settled(self) -> bool:
-        return self.outcome is not None
-
-    def settle(self, outcome: tuple[bool, Any]) -> None:
-        self.outcome = outcome
-        self.wake.set()
 
     def result(self) -> Any:
         assert self.outcome is not None
@@ -76,6 +68,8 @@ class ThreadedStore:
     """``jobs`` in its owner thread; ``on_change`` is called after each commit."""
 
     shared = False
+    wakes_before_commit = True
+    """A long poll woken as a creation queues its write takes the job in the same commit."""
 
     def __init__(self, jobs: SqliteJobs, on_change: Callable[[], None]) -> None:
         self._jobs = jobs
@@ -84,6 +78,8 @@ class ThreadedStore:
         self._limiter = anyio.CapacityLimiter(1)
         self._queue: list[_PendingWrite] = []
         self._writing = False
+        self._led = anyio.Event()
+        """Set (and replaced) when a leader is done with its group."""
 
     async def aclose(self) -> None:
         self._jobs.close()
@@ -107,16 +103,15 @@ class ThreadedStore:
         op = _PendingWrite(partial(func, *args))
         self._queue.append(op)
         try:
-            if self._writing:
-                await op.wake.wait()  # settled by a leader, or asked to lead
-            if not op.settled:
-                await self._lead()
+            while op.outcome is None:
+                if self._writing:
+                    await self._led.wait()  # the leader is done: settled, or lead the next
+                else:
+                    await self._lead()
         finally:
-            if not op.settled:  # cancelled while queued: leave, and pass on the lead
+            if op.outcome is None:  # cancelled while queued: leave (a waiter leads next)
                 with contextlib.suppress(ValueError):
                     self._queue.remove(op)
-                if not self._writing and self._queue:
-                    self._queue[0].wake.set()
         result: T = op.result()
         return result
 
@@ -133,16 +128,20 @@ class ThreadedStore:
     async def _lead(self) -> None:
         self._writing = True
         try:
+            # One turn of the event loop first: writes that tasks ready to run are about to
+            # queue (e.g. the activation of a long poll this creation woke, see
+            # ``wakes_before_commit``) join this commit instead of waiting for the next fsync.
+            await anyio.lowlevel.checkpoint()
             batch, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
             with anyio.CancelScope(shield=True):  # others wait on this batch's outcome
                 results = await self._run(self._jobs.run_group, [op.call for op in batch])
             for op, result in zip(batch, results, strict=True):
-                op.settle(result)
+                op.outcome = result
         finally:
             self._writing = False
             self._signal_change()
-            if self._queue:
-                self._queue[0].wake.set()
+            self._led.set()  # one event per group, not one per write
+            self._led = anyio.Event()
 
     # -- writes ------------------------------------------------------------------------------
 
