@@ -116,7 +116,7 @@ class AsyncClient:
         while True:
             request = _calls.build_request(self._http, call)
             try:
-                if self._tracing is None:
+                if self._tracing is None or not self._tracing.active():
                     response = await self._http.send(request)
                 else:
                     response = await self._tracing.asend(self._http, request, attempt)

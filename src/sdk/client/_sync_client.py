@@ -116,7 +116,7 @@ class Client:
         while True:
             request = _calls.build_request(self._http, call)
             try:
-                if self._tracing is None:
+                if self._tracing is None or not self._tracing.active():
                     response = self._http.send(request)
                 else:
                     response = self._tracing.send(self._http, request, attempt)

@@ -84,7 +84,7 @@ class JobRunner:
             )
 
     async def run(self, job: ActivatedJob) -> None:
-        if self._tracing is None:
+        if self._tracing is None or not self._tracing.traces(job):
             await self._run(job)
         else:
             await self._tracing.run(job, self._run)
