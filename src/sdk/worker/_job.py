@@ -65,6 +65,14 @@ class JobRunner:
         self._worker_name = worker_name
         self._log = log
         self._metrics = metrics
+        job_type = task.job_type
+        self._in_flight = metrics.in_flight.labels(job_type)
+        self._duration = metrics.duration.labels(job_type)
+        self._counters = {
+            Complete: metrics.completed.labels(job_type),
+            Fail: metrics.failed.labels(job_type),
+            ThrowError: metrics.errored.labels(job_type),
+        }
         self._tracing = tracing
         self._reporter = (
             Reporter(client, task, batcher)
@@ -92,7 +100,7 @@ class JobRunner:
     async def _run(self, job: ActivatedJob) -> None:
         log = self._log.bind(job_key=job.job_key)
         job_type = self.task.job_type
-        in_flight = self._metrics.in_flight.labels(job_type)
+        in_flight = self._in_flight
         in_flight.inc()
         started = time.perf_counter()
         try:
@@ -100,13 +108,13 @@ class JobRunner:
             if result is None:
                 return
             outcome, deadline_ms = result
-            self._metrics.duration.labels(job_type).observe(time.perf_counter() - started)
+            self._duration.observe(time.perf_counter() - started)
             if deadline_ms != job.deadline:  # extended: the report may retry until the new one
                 job = job.model_copy(update={"deadline": deadline_ms})
             with anyio.CancelScope(shield=True):
                 reported = await self._reporter.report(job, outcome, log)
             if reported:
-                self._count(outcome)
+                self._counters[type(outcome)].inc()
                 _log_outcome(log, job, outcome, time.perf_counter() - started)
             else:
                 self._metrics.abandoned.labels(job_type, "not_reported").inc()
@@ -155,15 +163,6 @@ class JobRunner:
             " stopped (LeaseExtension.max_run_time_ms bounds handlers whose lease is extended)"
         )
         return Fail(message), job.deadline if lease is None else lease.deadline_ms
-
-    def _count(self, outcome: Outcome) -> None:
-        if isinstance(outcome, Complete):
-            counter = self._metrics.completed
-        elif isinstance(outcome, ThrowError):
-            counter = self._metrics.errored
-        else:
-            counter = self._metrics.failed
-        counter.labels(self.task.job_type).inc()
 
 
 def _log_outcome(log: Log, job: ActivatedJob, outcome: Outcome, elapsed_s: float) -> None:
