@@ -344,6 +344,10 @@ class Client:
         """
         return self._send(_calls.report_jobs(reports))
 
+    def report_jobs_json(self, reports: Sequence[bytes]) -> list[JobReportResult]:
+        """``report_jobs`` with each report already serialised as a ``JobReport``'s JSON."""
+        return self._send(_calls.report_jobs_json(reports))
+
     def create_jobs(
         self, jobs: Sequence[JobSpec], *, idempotency_key: str | None = None
     ) -> list[JobKey]:
