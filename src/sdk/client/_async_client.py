@@ -146,12 +146,8 @@ class AsyncClient:
         """One attempt at ``call``: the short way when it can (see ``_lane``), else httpx's."""
         traced = self._tracing is not None and self._tracing.active()
         lane = None if traced else self._lane
-        direct = None if lane is None else lane.request(call)
-        if lane is not None and direct is not None and self._transport is not None:
-            response = await self._transport.handle_async_request(direct)
-            lane.answered(direct, response)
-            await response.aread()
-            return response
+        if lane is not None and lane.takes(call):
+            return await lane.send(call)
         request = _calls.build_request(self._http, call)
         if self._tracing is not None and traced:
             return await self._tracing.asend(self._http, request, attempt)

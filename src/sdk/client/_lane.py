@@ -19,21 +19,32 @@ import httpx
 
 from ._auth import StaticAuth
 from ._calls import Call
+from ._transport import LARGE_BODY_BYTES, JsonTransport
 
 _JSON = (b"content-type", b"application/json")
 
 
 class Lane:
-    """Builds the requests of plain JSON calls for one client (see the module docstring)."""
+    """Sends the plain JSON calls of one client (see the module docstring)."""
 
-    def __init__(self, http: httpx.Client | httpx.AsyncClient, auth_header: str | None) -> None:
+    def __init__(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport,
+        auth_header: str | None,
+    ) -> None:
         self._http = http
+        self._transport = transport
+        self._json = transport if isinstance(transport, JsonTransport) else None
+        """The transport's own short way, when it has one (the aiohttp transport)."""
         self._base = str(http.base_url).rstrip("/")
         headers = list(http.headers.raw)
         if auth_header is not None:
             headers.append((b"authorization", auth_header.encode()))
         self._headers = headers
         self._json_headers = [*headers, _JSON]
+        self._header_map = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+        self._json_header_map = {**self._header_map, "content-type": "application/json"}
         self._timeouts: dict[float | None, dict[str, Any]] = {}
 
     @classmethod
@@ -48,35 +59,64 @@ class Lane:
         if transport is None:
             return None
         if auth is None:
-            return cls(http, None)
+            return cls(http, transport, None)
         if isinstance(auth, StaticAuth):
-            return cls(http, auth.header)
+            return cls(http, transport, auth.header)
         return None
 
-    def request(self, call: Call[Any]) -> httpx.Request | None:
-        """``call`` as a request for the transport, or ``None``: it must take httpx's way."""
+    def takes(self, call: Call[Any]) -> bool:
+        """Whether ``call`` may go the short way."""
         http = self._http
         if call.files is not None or call.params or call.headers or http.cookies:
-            return None
-        if http.event_hooks["request"] or http.event_hooks["response"]:
-            return None
-        content = call.content
-        if content is None and call.body is not None:
-            content = call.body.model_dump_json(by_alias=True, exclude_none=True).encode()
+            return False
+        return not (http.event_hooks["request"] or http.event_hooks["response"])
+
+    async def send(self, call: Call[Any]) -> httpx.Response:
+        """Send ``call`` (one that ``takes``); the whole answer."""
+        content, url = _content(call), self._base + call.path
+        timeout = self._timeout(call.read_timeout_s)
+        if self._json is not None and (content is None or len(content) <= LARGE_BODY_BYTES):
+            headers = self._header_map if content is None else self._json_header_map
+            response = await self._json.send_json(call.method, url, headers, content, timeout)
+            if response.status_code != 204 or "set-cookie" in response.headers:
+                response.request = httpx.Request(call.method, url)  # for messages and cookies
+            return self._answered(response)
+        transport = self._transport
+        assert isinstance(transport, httpx.AsyncBaseTransport)
+        request = self._request(call, url, content, timeout)
+        response = await transport.handle_async_request(request)
+        response.request = request
+        await response.aread()
+        return self._answered(response)
+
+    def send_sync(self, call: Call[Any]) -> httpx.Response:
+        """``send`` for the blocking client."""
+        content, url = _content(call), self._base + call.path
+        transport = self._transport
+        assert isinstance(transport, httpx.BaseTransport)
+        request = self._request(call, url, content, self._timeout(call.read_timeout_s))
+        response = transport.handle_request(request)
+        response.request = request
+        response.read()
+        return self._answered(response)
+
+    def _request(
+        self, call: Call[Any], url: str, content: bytes | None, timeout: dict[str, Any]
+    ) -> httpx.Request:
         return httpx.Request(
             call.method,
-            self._base + call.path,
+            url,
             headers=self._headers if content is None else self._json_headers,
             content=content,
-            extensions={"timeout": self._timeout(call.read_timeout_s)},
+            extensions={"timeout": timeout},
         )
 
-    def answered(self, request: httpx.Request, response: httpx.Response) -> None:
-        """What httpx's ``send`` would have done with the answer: bind it to its request and
-        keep a cookie the server set (later calls then go httpx's way, sending it)."""
-        response.request = request
+    def _answered(self, response: httpx.Response) -> httpx.Response:
+        """Keep a cookie the server set, as httpx's ``send`` would (later calls then go
+        httpx's way, sending it)."""
         if "set-cookie" in response.headers:
             self._http.cookies.extract_cookies(response)
+        return response
 
     def _timeout(self, read_s: float | None) -> dict[str, Any]:
         timeout = self._timeouts.get(read_s)
@@ -87,3 +127,9 @@ class Lane:
                 connect=base.connect, read=read, write=base.write, pool=base.pool
             ).as_dict()
         return timeout
+
+
+def _content(call: Call[Any]) -> bytes | None:
+    if call.content is not None or call.body is None:
+        return call.content
+    return call.body.model_dump_json(by_alias=True, exclude_none=True).encode()

@@ -146,12 +146,8 @@ class Client:
         """One attempt at ``call``: the short way when it can (see ``_lane``), else httpx's."""
         traced = self._tracing is not None and self._tracing.active()
         lane = None if traced else self._lane
-        direct = None if lane is None else lane.request(call)
-        if lane is not None and direct is not None and self._transport is not None:
-            response = self._transport.handle_request(direct)
-            lane.answered(direct, response)
-            response.read()
-            return response
+        if lane is not None and lane.takes(call):
+            return lane.send_sync(call)
         request = _calls.build_request(self._http, call)
         if self._tracing is not None and traced:
             return self._tracing.send(self._http, request, attempt)
