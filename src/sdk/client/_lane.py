@@ -79,7 +79,7 @@ class Lane:
             headers = self._header_map if content is None else self._json_header_map
             response = await self._json.send_json(call.method, url, headers, content, timeout)
             if response.status_code != 204 or "set-cookie" in response.headers:
-                response.request = httpx.Request(call.method, url)  # for messages and cookies
+                response.request = httpx.Request(call.method, url)  # parsers and cookies use it
             return self._answered(response)
         transport = self._transport
         assert isinstance(transport, httpx.AsyncBaseTransport)

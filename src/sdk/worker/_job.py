@@ -26,11 +26,12 @@ import anyio
 from .._logging import Log
 from ..models import ActivatedJob
 from ._context import JobContext
+from ._joblog import JobLog
 from ._lease import Lease, LeaseKeeper, Stop
 from ._metrics import WorkerMetrics
 from ._middleware import chain
 from ._outcome import Complete, Fail, Outcome, ThrowError
-from ._report import Report, retries_left
+from ._report import Report
 from ._reporter import Reporter
 from ._strategies import ExecutionStrategy
 from ._task import Strategy, TaskSpec
@@ -58,6 +59,7 @@ class JobRunner:
         reporter: Reporter,
         keeper: LeaseKeeper,
         on_freed: Callable[[], None],
+        job_log: JobLog,
         state: Mapping[str, Any] | None = None,
         tracing: JobTracing | None = None,
     ) -> None:
@@ -77,6 +79,7 @@ class JobRunner:
         self._reporter = reporter
         self._keeper = keeper
         self._on_freed = on_freed
+        self._job_log = job_log
         self._tracing = tracing
         self._all_reported: anyio.Event | None = None
         job_type = task.job_type
@@ -130,7 +133,7 @@ class JobRunner:
         if taken:
             self._counters[type(report.outcome)].inc()
             elapsed_s = time.perf_counter() - report.started_s
-            _log_outcome(self._log.bind(job_key=report.job.job_key), report, elapsed_s)
+            self._job_log.ended(self._log, report.job, report.outcome, elapsed_s)
         else:
             self._abandon("not_reported")
         if report.trace is not None:
@@ -205,22 +208,3 @@ class JobRunner:
         self._abandon("handed_back")
         if trace is not None:
             trace.end()
-
-
-def _log_outcome(log: Log, report: Report, elapsed_s: float) -> None:
-    job, outcome = report.job, report.outcome
-    took = f"{elapsed_s * 1000:.0f}ms"
-    if isinstance(outcome, Complete):
-        log.info("✓ {} {} completed in {}", job.type, job.job_key, took)
-    elif isinstance(outcome, Fail):
-        first_line = outcome.message.splitlines()[0] if outcome.message else ""
-        log.warning(
-            "✗ {} {} failed in {} ({} retries left): {}",
-            job.type,
-            job.job_key,
-            took,
-            retries_left(job, outcome),
-            first_line,
-        )
-    else:
-        log.info("⚑ {} {} threw error {} in {}", job.type, job.job_key, outcome.code, took)

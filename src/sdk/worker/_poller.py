@@ -22,6 +22,7 @@ from ..errors import BackpressureError, SdkError
 from ..models import ActivatedJob
 from ._backoff import Backoff
 from ._job import JobRunner
+from ._joblog import JobLog
 from ._lease import LeaseKeeper
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
@@ -51,6 +52,7 @@ class JobPoller:
         metrics: WorkerMetrics,
         link: ServerLink,
         reporter: Reporter,
+        job_log: JobLog,
         state: Mapping[str, Any] | None = None,
         tracing: JobTracing | None = None,
     ) -> None:
@@ -79,6 +81,7 @@ class JobPoller:
             reporter=reporter,
             keeper=self._keeper,
             on_freed=self._freed,
+            job_log=job_log,
             state=state,
             tracing=tracing,
         )

@@ -23,6 +23,7 @@ from .._logging import Log
 from ..client import AsyncClient
 from ..errors import ConfigurationError, SdkError
 from ._health import App, serve_http
+from ._joblog import JobLog
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
 from ._poller import JobPoller
@@ -47,6 +48,7 @@ class Supervisor:
         link: ServerLink,
         state: Mapping[str, Any] | None = None,
         tracing: JobTracing | None = None,
+        job_log: JobLog | None = None,
     ) -> None:
         self.name = name
         self.grace_period_s = grace_period_s
@@ -58,6 +60,7 @@ class Supervisor:
         self._stop = anyio.Event()
         self._report_batching = report_batching
         self._reporter = Reporter(client, log)
+        self._job_log = job_log or JobLog()
         self._pollers = [
             JobPoller(
                 task,
@@ -67,6 +70,7 @@ class Supervisor:
                 metrics=metrics,
                 link=link,
                 reporter=self._reporter,
+                job_log=self._job_log,
                 state=state,
                 tracing=tracing,
             )
@@ -99,6 +103,7 @@ class Supervisor:
         async with anyio.create_task_group() as reports:
             self._reporter.batching = await self._batching_wanted()
             reports.start_soon(self._reporter.run)
+            reports.start_soon(self._job_log.run)
             await self._run_pollers(http, drained, run_poller)
             reports.cancel_scope.cancel()  # every job has reported (or the drain ended early)
         # 4. done
