@@ -133,10 +133,12 @@ class Reporter:
         wake = anyio.Event()
         self._idle.append(wake)
         wait_s = self._later[0][0] - anyio.current_time() if self._later else math.inf
-        with anyio.move_on_after(wait_s):
-            await wake.wait()
-        if not wake.is_set():
-            self._idle.remove(wake)
+        try:
+            with anyio.move_on_after(wait_s):
+                await wake.wait()
+        finally:
+            if not wake.is_set():
+                self._idle.remove(wake)
 
     async def _flush(self) -> None:
         self._closing = True  # one more attempt each, no retries
