@@ -42,6 +42,7 @@ REPLACEMENTS = [
     ("response.aclose()", "response.close()"),
     (".aiter_sse()", ".iter_sse()"),
     ("self._tracing.asend(", "self._tracing.send("),
+    ("await lane.send(call)", "lane.send_sync(call)"),
     (
         "``async with contextlib.aclosing(client.follow_job_events()) as events: ...``",
         "``with contextlib.closing(client.follow_job_events()) as events: ...``",

@@ -73,10 +73,12 @@ class AcknowledgingClient(AsyncClient):
             return None  # as a Camunda cluster: the worker reports per job
         return await super().capabilities()
 
-    async def report_jobs(self, reports: Sequence[JobReport]) -> list[JobReportResult]:
-        results = await super().report_jobs(reports)
+    async def report_jobs_json(self, reports: Sequence[bytes]) -> list[JobReportResult]:
+        """What the worker sends: each report serialised once, as a ``JobReport``."""
+        results = await super().report_jobs_json(reports)
         self.ledger.batches += 1
-        for report, result in zip(reports, results, strict=True):
+        for raw, result in zip(reports, results, strict=True):
+            report = JobReport.model_validate_json(raw)
             if report.kind is ReportKind.COMPLETE and result.status == 204:
                 self.ledger.completed.add(report.job_key)
         return results

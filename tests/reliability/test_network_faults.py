@@ -8,7 +8,7 @@ history on the broker: every job ends COMPLETED exactly once.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -34,7 +34,6 @@ LEASE_MS = 3_000
 HTTP_TIMEOUT_S = "1"
 """Short, so a stalled report times out (and is retried) well within the lease."""
 WAIT_S = 30.0
-CHAOS_JOBS = 500
 CHAOS_FAULTS = 60
 CHAOS_WAIT_S = 300.0
 
@@ -262,21 +261,35 @@ class TestChaos:
         reporting: Reporting,
     ) -> None:
         rng = random.Random(4)
-        specs = [JobSpec(type=JOB_TYPE, variables={"n": n}) for n in range(CHAOS_JOBS)]
-        keys = await client.create_jobs(specs)
-        async with worker_through(proxy, recorder, reporting), anyio.create_task_group() as chaos:
-            chaos.start_soon(inject_faults, proxy, rng, reporting.report_path)
+        keys: list[JobKey] = []
+
+        async def feed() -> None:
+            """More jobs before each fault: the worker is busy all through the schedule,
+            however fast it is."""
+            first = len(keys)
+            specs = [JobSpec(type=JOB_TYPE, variables={"n": first + i}) for i in range(10)]
+            keys.extend(await client.create_jobs(specs))
+
+        async with worker_through(proxy, recorder, reporting):
+            await inject_faults(proxy, rng, reporting.report_path, feed)
             await wait_until(lambda: none_left(client), timeout_s=CHAOS_WAIT_S, interval_s=0.2)
-            chaos.cancel_scope.cancel()
             await assert_still_working(client)
         jobs = [await client.get_job(key) for key in keys]
+        assert len(jobs) == 10 * CHAOS_FAULTS
         assert_completed_exactly_once(jobs)
         assert proxy.stats.dropped + proxy.stats.stalled + proxy.stats.resets > CHAOS_FAULTS / 2
 
 
-async def inject_faults(proxy: FaultyProxy, rng: random.Random, report_path: bytes) -> None:
-    """``CHAOS_FAULTS`` random faults at random moments (the schedule is the fault here)."""
+async def inject_faults(
+    proxy: FaultyProxy,
+    rng: random.Random,
+    report_path: bytes,
+    feed: Callable[[], Awaitable[None]],
+) -> None:
+    """``CHAOS_FAULTS`` random faults at random moments (the schedule is the fault here),
+    each after ``feed`` gave the worker more jobs."""
     for _ in range(CHAOS_FAULTS):
+        await feed()
         await anyio.sleep(rng.uniform(0.02, 0.3))
         fault = rng.randrange(5)
         if fault == 0:

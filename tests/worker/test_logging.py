@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,11 +11,12 @@ from loguru import logger
 
 from sdk import _logging
 from sdk.client import AsyncClient
+from sdk.errors import ConfigurationError
 from sdk.models import JobState
-from sdk.testing import run_job
+from sdk.testing import run_job, running, wait_until
 from sdk.worker import Worker
 
-from .handlers import double
+from .handlers import double, explode
 
 if TYPE_CHECKING:
     from loguru import Message
@@ -57,6 +59,47 @@ class TestInjectedLogger:
         assert len(done) == 1
         assert done[0]["job_key"] == job.job_key
         assert (done[0]["job_type"], done[0]["worker"]) == ("double", "lg")
+
+
+class TestJobLog:
+    async def test_summary_mode_logs_one_line_per_type_and_each_failure(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        records: list[tuple[str, str]] = []
+
+        def sink(message: Message) -> None:
+            records.append((message.record["level"].name, message.record["message"]))
+
+        worker = Worker("sum", request_timeout_ms=1_000, job_log="summary")
+        worker.task("double", strategy="inline")(double)
+        worker.task("explode", strategy="inline")(explode)
+        keys = [await sdk_client.create_job("double", {"x": n}) for n in range(3)]
+        failing = await sdk_client.create_job("explode", retries=1)
+        sink_id = logger.add(sink, level="INFO", filter=lambda r: r["extra"].get("worker") == "sum")
+        try:
+            async with running(worker, sdk_client):
+                for key in [*keys, failing]:
+                    await wait_until(partial(_ended, sdk_client, key))
+        finally:
+            logger.remove(sink_id)
+        messages = [m for _, m in records]
+        assert not [m for m in messages if m.startswith("✓")], messages  # DEBUG in summary
+        failures = [(level, m) for level, m in records if m.startswith("✗ explode")]
+        assert [level for level, _ in failures] == ["WARNING"], records
+        summaries = [m for m in messages if " in the last " in m]
+        assert sorted(m.split(" in the last ")[0] for m in summaries) == [
+            "double: 3 completed",
+            "explode: 1 failed",
+        ], summaries
+
+    def test_an_unknown_mode_is_refused_with_the_choices(self) -> None:
+        with pytest.raises(ConfigurationError, match="job_log must be one of each, summary"):
+            Worker(job_log="some")  # type: ignore[arg-type]
+
+
+async def _ended(client: AsyncClient, key: str) -> bool:
+    state = (await client.get_job(key)).state
+    return state in {JobState.COMPLETED, JobState.INCIDENT}
 
 
 class TestConfigure:

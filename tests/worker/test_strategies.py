@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from functools import partial
+from typing import Any
 
 import anyio
 import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
-from sdk.models import JobKey, JobState
+from sdk.models import Capabilities, JobKey, JobState
 from sdk.testing import client_for, running, wait_until
-from sdk.worker import RetryPolicy, Worker
+from sdk.worker import JobContext, RetryPolicy, Worker
 
 from .handlers import handler, stamp
 
@@ -160,3 +161,53 @@ class TestCapacity:
             for key in keys:
                 await wait_until(partial(ended, sdk_client, key, JobState.COMPLETED))
         assert peak == 2
+
+
+class GatedReports(AsyncClient):
+    """Reports per job (as to a Camunda cluster), each held until ``gate`` opens."""
+
+    def __init__(self, configuration: Mapping[str, Any]) -> None:
+        super().__init__(configuration=configuration)
+        self.gate = anyio.Event()
+        self.held = 0
+
+    async def capabilities(self) -> Capabilities | None:
+        return None
+
+    async def complete_job(
+        self,
+        job_key: JobKey | str | int,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        lease_token: str | None = None,
+    ) -> None:
+        self.held += 1
+        await self.gate.wait()
+        await super().complete_job(job_key, variables, lease_token=lease_token)
+
+
+class TestSlots:
+    async def test_a_slot_frees_when_its_handler_returns_and_unanswered_reports_are_bounded(
+        self, sdk_broker: RunningBroker, sdk_client: AsyncClient
+    ) -> None:
+        started: list[str] = []
+        worker = Worker("slots", request_timeout_ms=2_000)
+
+        @worker.task("quick", max_jobs=1)
+        async def quick(job: JobContext) -> None:
+            started.append(job.job_key)
+
+        keys = [await sdk_client.create_job("quick") for _ in range(4)]
+        config = {"CAMUNDA_REST_ADDRESS": sdk_broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"}
+        client = GatedReports(config)
+        async with client, running(worker, client):
+            # the second job runs while the first one's report is still unanswered ...
+            await wait_until(lambda: client.held == 2)
+            assert len(started) == 2
+            # ... and with as many reports waiting as there are slots, polling pauses
+            activated = await sdk_client.search_jobs(job_type="quick", state=JobState.ACTIVATED)
+            assert sorted(job.job_key for job in activated.items) == sorted(started)
+            client.gate.set()
+            for key in keys:
+                await wait_until(partial(ended, sdk_client, key, JobState.COMPLETED))
+        assert sorted(started) == sorted(keys)

@@ -275,6 +275,27 @@ class TestTraceContinuation:
         assert job_span.attributes["camunda.job.outcome"] == "completed"
 
 
+class TestWithoutAProvider:
+    async def test_a_job_runs_untraced_unless_it_carries_a_trace_to_pass_on(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        """No provider passed in or set globally: no spans are made (they would record
+        nothing), but a caller's trace context still reaches the handler, as the API's
+        no-op spans pass it on."""
+        worker = Worker("plain", request_timeout_ms=2_000, retry=RetryPolicy(initial_ms=0))
+        worker.task("whoami")(current_span_ids)
+        caller = TracerProvider().get_tracer("caller").start_span("create order")
+        fields: dict[str, str] = {}
+        TraceContextTextMapPropagator().inject(fields, trace.set_span_in_context(caller))
+
+        plain = await work(worker, sdk_client, "whoami")
+        carried = await work(worker, sdk_client, "whoami", headers=fields)
+
+        assert (await sdk_client.get_job(plain)).variables["trace_id"] == "0" * 32
+        seen = (await sdk_client.get_job(carried)).variables
+        assert seen["trace_id"] == f"{caller.get_span_context().trace_id:032x}"
+
+
 NO_OTEL = """
 import sys
 sys.modules["opentelemetry"] = None  # as if the [otel] extra were not installed

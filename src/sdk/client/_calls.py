@@ -41,7 +41,13 @@ from ..models import (
     TopologyResponse,
     parse_job_key,
 )
-from ..models._batch import JobReport, JobReportBatch, JobReportBatchResult, JobReportResult
+from ..models._batch import (
+    MAX_REPORT_BATCH,
+    JobReport,
+    JobReportBatch,
+    JobReportBatchResult,
+    JobReportResult,
+)
 from ._retry import parse_retry_after
 
 T = TypeVar("T")
@@ -68,6 +74,9 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[httpx.Response], T]
     body: BaseModel | None = None
+    """Sent as JSON (aliases, no ``None`` fields), unless ``content`` is given."""
+    content: bytes | None = None
+    """A JSON body serialised already."""
     read_timeout_s: float | None = None
     """Overrides the client's timeout (long polls wait longer than a normal request)."""
     not_found_is_none: bool = False
@@ -187,12 +196,20 @@ def update_job(
 
 def report_jobs(reports: Sequence[JobReport]) -> Call[list[JobReportResult]]:
     body = JobReportBatch(reports=list(reports))
-    return Call(
-        "POST",
-        "/ext/jobs/reports",
-        lambda r: JobReportBatchResult.model_validate_json(r.content).results,
-        body,
-    )
+    return Call("POST", "/ext/jobs/reports", _report_results, body)
+
+
+def report_jobs_json(reports: Sequence[bytes]) -> Call[list[JobReportResult]]:
+    """``report_jobs`` with each report serialised already (a worker does it once, retries
+    included)."""
+    if not reports or len(reports) > MAX_REPORT_BATCH:
+        raise ValueError(f"a report batch holds 1 to {MAX_REPORT_BATCH} reports")
+    content = b'{"reports":[' + b",".join(reports) + b"]}"
+    return Call("POST", "/ext/jobs/reports", _report_results, content=content)
+
+
+def _report_results(response: httpx.Response) -> list[JobReportResult]:
+    return JobReportBatchResult.model_validate_json(response.content).results
 
 
 def topology() -> Call[TopologyResponse]:
@@ -296,11 +313,9 @@ def build_request(client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> 
             headers=call.headers,
             extensions=extensions,
         )
-    content = (
-        None
-        if call.body is None
-        else call.body.model_dump_json(by_alias=True, exclude_none=True).encode()
-    )
+    content = call.content
+    if content is None and call.body is not None:
+        content = call.body.model_dump_json(by_alias=True, exclude_none=True).encode()
     headers = dict(call.headers or {})
     if content is not None:
         headers["content-type"] = "application/json"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from .._otel import INSTALLED, tracer_for
+from .._otel import INSTALLED, provider_configured, tracer_for
 
 if INSTALLED or TYPE_CHECKING:  # without the [otel] extra, nothing below is ever called
     from opentelemetry import propagate, trace
@@ -22,14 +22,25 @@ if INSTALLED or TYPE_CHECKING:  # without the [otel] extra, nothing below is eve
 class HttpTracing:
     """Sends requests inside client spans of ``tracer``."""
 
-    def __init__(self, tracer: Tracer) -> None:
+    def __init__(self, tracer: Tracer, *, given: bool = True) -> None:
         self._tracer = tracer
+        self._given = given
 
     @classmethod
     def create(cls, provider: TracerProvider | None) -> HttpTracing | None:
         """``None`` when OpenTelemetry is not installed (the client then sends untraced)."""
         tracer = tracer_for(provider)
-        return None if tracer is None else cls(tracer)
+        return None if tracer is None else cls(tracer, given=provider is not None)
+
+    def active(self) -> bool:
+        """Whether a request gets a span: a provider is set (passed in, or the global one by
+        now), or a span is current whose context the request must carry on. Otherwise the
+        span would be a non-recording no-op costing ~6 µs a request."""
+        return (
+            self._given
+            or provider_configured()
+            or trace.get_current_span().get_span_context().is_valid
+        )
 
     async def asend(
         self, http: httpx.AsyncClient, request: httpx.Request, attempt: int

@@ -8,9 +8,10 @@ at about 4x the jobs/s of plain httpx with 64 concurrent jobs (see README "Perfo
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
+from collections.abc import Mapping
 from enum import Enum
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -21,6 +22,22 @@ class HttpTransport(str, Enum):
     AUTO = "auto"
     HTTPX = "httpx"
     AIOHTTP = "aiohttp"
+
+
+@runtime_checkable
+class JsonTransport(Protocol):
+    """A transport that sends a plain JSON call without an ``httpx.Request`` (see ``_lane``)."""
+
+    async def send_json(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: Mapping[str, Any],
+    ) -> httpx.Response:
+        """The whole answer (no ``request`` bound to it), or an ``httpx.TransportError``."""
+        ...
 
 
 def aiohttp_available() -> bool:
@@ -42,40 +59,12 @@ def default_sync_transport(choice: HttpTransport, limits: httpx.Limits) -> httpx
 
 
 def _aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
+    from ._aiohttp import AiohttpJsonTransport  # aiohttp is imported only when chosen
 
-    class _Transport(AiohttpTransport):
-        """Maps every aiohttp failure to an httpx transport error (the client's contract).
-
-        Bodies over 1 MiB (bulk creation) go through httpx's own transport: aiohttp warns
-        that sending them as one bytes object may block the loop.
-        """
-
-        _large: httpx.AsyncHTTPTransport | None = None
-        """Made on the first large body: its TLS context alone holds ~1 MB."""
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if _body_size(request) > LARGE_BODY_BYTES:
-                if self._large is None:
-                    self._large = httpx.AsyncHTTPTransport(limits=limits)
-                return await self._large.handle_async_request(request)
-            try:
-                return await super().handle_async_request(request)
-            except httpx.TransportError:
-                raise
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=request) from exc
-
-        async def aclose(self) -> None:
-            if self._large is not None:
-                await self._large.aclose()
-            await super().aclose()
-
-    return _Transport(limits=limits)
+    return AiohttpJsonTransport(limits=limits)
 
 
-def _body_size(request: httpx.Request) -> int:
+def body_size(request: httpx.Request) -> int:
     try:
         return len(request.content)
     except httpx.RequestNotRead:  # a streamed body (multipart upload): aiohttp streams it

@@ -102,6 +102,12 @@ class WorkerSettings(BaseSettings):
         validation_alias="SDK_LOG_FORMAT",
         description="`text` (coloured on a terminal) or `json` (one object a line).",
     )
+    job_log: Literal["each", "summary"] = Field(
+        default="each",
+        validation_alias="SDK_JOB_LOG",
+        description="`each`: an INFO line per completed job; `summary`: one line per job type"
+        " every 10 s (a line costs ~20 µs of CPU a job; failures are logged one by one).",
+    )
     http_port: int | None = Field(
         default=None,
         ge=0,
@@ -158,6 +164,13 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         choices=_logging.FORMATS,
         default=defaults.log_format,
         help=f"text (coloured on a terminal) or json lines (default: {defaults.log_format})",
+    )
+    p.add_argument(
+        "--job-log",
+        choices=["each", "summary"],
+        default=defaults.job_log,
+        help="a line per completed job, or a summary line per job type every 10 s"
+        f" (default: {defaults.job_log})",
     )
     p.add_argument(
         "--http-port",
@@ -253,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         modules = args.modules or worker_settings.workers.split(",")
         if args.processes != 1 or args.reload:
             return _run_group(args, modules, settings)
-        worker = Worker(args.name, grace_period_s=args.grace_period)
+        worker = Worker(args.name, grace_period_s=args.grace_period, job_log=args.job_log)
         loaded = load_handlers(modules, worker)
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
         worker.check()
@@ -316,6 +329,8 @@ def _child_args(args: argparse.Namespace, modules: list[str]) -> list[str]:
         args.log_level,
         "--log-format",
         args.log_format,
+        "--job-log",
+        args.job_log,
     ]
 
 

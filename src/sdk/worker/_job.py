@@ -1,59 +1,71 @@
-"""One activated job, start to end: run the handler under its lease, report, or hand back.
+"""One activated job, start to end: run the handler under its lease, then report, or hand back.
 
-The handler runs inside a cancel scope whose deadline is the job's lease; a ``LeaseKeeper``
-beside it extends the lease and moves that deadline. How the run ends decides what is sent:
+The handler runs in a cancel scope of its own that the job type's ``LeaseKeeper`` cancels
+when the lease ends, the job is lost or ``max_run_time_ms`` passed; the keeper extends the
+lease meanwhile. How the run ends decides what is sent:
 
 handler returned or raised               -> report the outcome (complete / fail / error)
 ran past ``max_run_time_ms``             -> fail (retries - 1), saying so
 lease ended (extension off or failing)   -> nothing: the server hands the job out again
 job no longer ours (404/409 on extend)   -> nothing: someone else owns it now
 worker cancelled (shutdown)              -> hand back: fail with retries unchanged, no back-off
+
+The slot is free as soon as the handler returned: the report goes out from the worker's
+``Reporter`` while the next job runs, and comes back to ``reported``.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 import anyio
 
 from .._logging import Log
-from ..client import AsyncClient
 from ..models import ActivatedJob
-from ._batcher import ReportBatcher
 from ._context import JobContext
-from ._lease import LeaseKeeper
+from ._joblog import JobLog
+from ._lease import Lease, LeaseKeeper, Stop
 from ._metrics import WorkerMetrics
 from ._middleware import chain
 from ._outcome import Complete, Fail, Outcome, ThrowError
+from ._report import Report
 from ._reporter import Reporter
 from ._strategies import ExecutionStrategy
-from ._task import TaskSpec
-from ._tracing import JobTracing
+from ._task import Strategy, TaskSpec
+from ._tracing import JobTrace, JobTracing
 
 HAND_BACK_TIMEOUT_S = 5.0
 
 
 class JobRunner:
-    """Runs the jobs of one ``TaskSpec`` (shared by all of that type's concurrent jobs)."""
+    """Runs the jobs of one ``TaskSpec`` (shared by all of that type's concurrent jobs).
+
+    ``in_flight`` counts handlers admitted and not yet returned (the poller counts a job in
+    before its task starts); ``unreported`` counts returned handlers whose report the server
+    has not answered yet. ``on_freed`` is called whenever either drops.
+    """
 
     def __init__(
         self,
         task: TaskSpec,
         strategy: ExecutionStrategy,
-        client: AsyncClient,
         worker_name: str,
         log: Log,
         metrics: WorkerMetrics,
         *,
-        batcher: ReportBatcher | None = None,
+        reporter: Reporter,
+        keeper: LeaseKeeper,
+        on_freed: Callable[[], None],
+        job_log: JobLog,
         state: Mapping[str, Any] | None = None,
         tracing: JobTracing | None = None,
     ) -> None:
         self.task = task
+        self.in_flight = 0
+        self.unreported = 0
         self._strategy = strategy
         self._state = state
         self._chain = (
@@ -64,121 +76,135 @@ class JobRunner:
         """The task's middleware around the strategy; ``None``: call the strategy directly."""
         self._worker_name = worker_name
         self._log = log
-        self._metrics = metrics
+        self._reporter = reporter
+        self._keeper = keeper
+        self._on_freed = on_freed
+        self._job_log = job_log
         self._tracing = tracing
-        self._reporter = (
-            Reporter(client, task, batcher)
-            if tracing is None
-            else tracing.reporter(client, task, batcher)
-        )
-        self.keeper: LeaseKeeper | None = None
-        """Extends leases; ``None`` when the task's extension is off. Its ``run`` is the
-        poller's to start."""
-        if task.lease_extension.enabled:
-            self.keeper = LeaseKeeper(
-                client,
-                task.timeout_ms,
-                task.lease_extension,
-                log,
-                on_extended=metrics.lease_extensions.labels(task.job_type).inc,
-            )
+        self._all_reported: anyio.Event | None = None
+        job_type = task.job_type
+        self._gauge = metrics.in_flight.labels(job_type)
+        self._duration = metrics.duration.labels(job_type)
+        self._counters = {
+            Complete: metrics.completed.labels(job_type),
+            Fail: metrics.failed.labels(job_type),
+            ThrowError: metrics.errored.labels(job_type),
+        }
+        self._abandoned = metrics.abandoned
 
     async def run(self, job: ActivatedJob) -> None:
-        if self._tracing is None:
-            await self._run(job)
-        else:
-            await self._tracing.run(job, self._run)
-
-    async def _run(self, job: ActivatedJob) -> None:
-        log = self._log.bind(job_key=job.job_key)
-        job_type = self.task.job_type
-        in_flight = self._metrics.in_flight.labels(job_type)
-        in_flight.inc()
+        """Run ``job``'s handler (in the job's own task) and queue its report."""
+        tracing = self._tracing
+        trace = None
+        if tracing is not None and tracing.traces(job):
+            trace = tracing.start(job, in_child=self.task.strategy is Strategy.PROCESS)
         started = time.perf_counter()
+        self._gauge.inc()
         try:
-            result = await self._run_handler(job, log)
-            if result is None:
-                return
-            outcome, deadline_ms = result
-            self._metrics.duration.labels(job_type).observe(time.perf_counter() - started)
-            if deadline_ms != job.deadline:  # extended: the report may retry until the new one
-                job = job.model_copy(update={"deadline": deadline_ms})
-            with anyio.CancelScope(shield=True):
-                reported = await self._reporter.report(job, outcome, log)
-            if reported:
-                self._count(outcome)
-                _log_outcome(log, job, outcome, time.perf_counter() - started)
-            else:
-                self._metrics.abandoned.labels(job_type, "not_reported").inc()
+            ended = await self._run_handler(job, trace)
         except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True), anyio.move_on_after(HAND_BACK_TIMEOUT_S):
-                await self._reporter.hand_back(job, log)
-                log.warning("↩ {} {} handed back unfinished", job.type, job.job_key)
-            self._metrics.abandoned.labels(job_type, "handed_back").inc()
+            await self._hand_back(job, trace)
             raise
         finally:
-            in_flight.dec()
+            self.in_flight -= 1
+            self._gauge.dec()
+            self._on_freed()
+        if ended is None:
+            if trace is not None:
+                trace.end()
+            return
+        outcome, deadline_ms = ended
+        self._duration.observe(time.perf_counter() - started)
+        self.unreported += 1
+        report = Report(
+            job,
+            outcome,
+            self,
+            deadline_ms=deadline_ms,
+            started_s=started,
+            retry=self.task.retry,
+            trace=trace,
+        )
+        self._reporter.submit(report)
 
-    async def _run_handler(self, job: ActivatedJob, log: Log) -> tuple[Outcome, int] | None:
+    def reported(self, report: Report, taken: bool) -> None:
+        """The server answered ``report`` (or it was given up): count it, log it."""
+        self.unreported -= 1
+        if taken:
+            self._counters[type(report.outcome)].inc()
+            elapsed_s = time.perf_counter() - report.started_s
+            self._job_log.ended(self._log, report.job, report.outcome, elapsed_s)
+        else:
+            self._abandon("not_reported")
+        if report.trace is not None:
+            report.trace.end()
+        self._on_freed()
+        if self.unreported == 0 and self._all_reported is not None:
+            self._all_reported.set()
+
+    def _abandon(self, reason: str) -> None:
+        """Count a job given up (rare: its series appears only then)."""
+        self._abandoned.labels(self.task.job_type, reason).inc()
+
+    async def all_reported(self) -> None:
+        """Wait until every report of this job type has been answered (the drain's end)."""
+        while self.unreported:
+            self._all_reported = anyio.Event()
+            await self._all_reported.wait()
+
+    async def _run_handler(
+        self, job: ActivatedJob, trace: JobTrace | None
+    ) -> tuple[Outcome, int] | None:
         """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
         ctx = JobContext.of(job, self._worker_name, self._state)
-        keeper, lease = self.keeper, None
-        lease_s = self.task.timeout_ms / 1000
-        max_run_ms = self.task.lease_extension.max_run_time_ms
-        with anyio.move_on_after(math.inf if max_run_ms is None else max_run_ms / 1000):
-            with anyio.CancelScope(deadline=anyio.current_time() + lease_s) as lease_scope:
-                if keeper is not None:
-                    lease = keeper.track(job, lease_scope)
-                try:
-                    if self._chain is None:
-                        outcome = await self._strategy.run(self.task.invocation, ctx)
-                    else:
-                        outcome = await self._chain(ctx)
-                finally:
-                    if keeper is not None and lease is not None:
-                        keeper.release(lease)
-                return outcome, job.deadline if lease is None else lease.deadline_ms
-            if lease is not None and lease.lost:
-                self._metrics.abandoned.labels(self.task.job_type, "lost").inc()
-                return None
-            self._metrics.abandoned.labels(self.task.job_type, "timeout").inc()
-            log.warning(
-                "✗ {} {} timed out: its lease of {} ms ended; the server will hand it out again",
-                job.type,
-                job.job_key,
-                self.task.timeout_ms,
+        with anyio.CancelScope() as scope:
+            lease = self._keeper.track(job, scope)
+            try:
+                if trace is None:
+                    outcome = await self._call(ctx)
+                else:
+                    with trace.current():
+                        outcome = await self._call(ctx)
+            finally:
+                self._keeper.release(lease)
+            return outcome, lease.deadline_ms
+        return self._stopped(job, lease)
+
+    async def _call(self, ctx: JobContext) -> Outcome:
+        if self._chain is None:
+            return await self._strategy.run(self.task.invocation, ctx)
+        return await self._chain(ctx)
+
+    def _stopped(self, job: ActivatedJob, lease: Lease) -> tuple[Outcome, int] | None:
+        """What to send for a handler the keeper stopped."""
+        if lease.stopped is Stop.MAX_RUN:
+            message = (
+                f"handler still running after"
+                f" max_run_time_ms={self.task.lease_extension.max_run_time_ms};"
+                " stopped (LeaseExtension.max_run_time_ms bounds handlers whose lease is extended)"
             )
+            return Fail(message), lease.deadline_ms
+        if lease.stopped is Stop.LOST:
+            self._abandon("lost")
             return None
-        # only the max-run-time scope is left to have ended the handler
-        message = (
-            f"handler still running after max_run_time_ms={max_run_ms};"
-            " stopped (LeaseExtension.max_run_time_ms bounds handlers whose lease is extended)"
-        )
-        return Fail(message), job.deadline if lease is None else lease.deadline_ms
-
-    def _count(self, outcome: Outcome) -> None:
-        if isinstance(outcome, Complete):
-            counter = self._metrics.completed
-        elif isinstance(outcome, ThrowError):
-            counter = self._metrics.errored
-        else:
-            counter = self._metrics.failed
-        counter.labels(self.task.job_type).inc()
-
-
-def _log_outcome(log: Log, job: ActivatedJob, outcome: Outcome, elapsed_s: float) -> None:
-    took = f"{elapsed_s * 1000:.0f}ms"
-    if isinstance(outcome, Complete):
-        log.info("✓ {} {} completed in {}", job.type, job.job_key, took)
-    elif isinstance(outcome, Fail):
-        first_line = outcome.message.splitlines()[0] if outcome.message else ""
-        log.warning(
-            "✗ {} {} failed in {} ({} retries left): {}",
+        self._abandon("timeout")
+        self._log.bind(job_key=job.job_key).warning(
+            "✗ {} {} timed out: its lease of {} ms ended; the server will hand it out again",
             job.type,
             job.job_key,
-            took,
-            max(job.retries - 1, 0) if outcome.retries is None else outcome.retries,
-            first_line,
+            self.task.timeout_ms,
         )
-    else:
-        log.info("⚑ {} {} threw error {} in {}", job.type, job.job_key, outcome.code, took)
+        return None
+
+    async def _hand_back(self, job: ActivatedJob, trace: JobTrace | None) -> None:
+        log = self._log.bind(job_key=job.job_key)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(HAND_BACK_TIMEOUT_S):
+            if trace is None:
+                await self._reporter.hand_back(job, log)
+            else:
+                with trace.handing_back():
+                    await self._reporter.hand_back(job, log)
+            log.warning("↩ {} {} handed back unfinished", job.type, job.job_key)
+        self._abandon("handed_back")
+        if trace is not None:
+            trace.end()

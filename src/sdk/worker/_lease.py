@@ -1,14 +1,16 @@
-"""Lease extension: while a handler runs, keep its job from being handed to another worker.
+"""The clock of running jobs: lease extension, lease end and ``max_run_time_ms``, per job type.
 
-Once ``at_fraction`` of the lease has passed, the job's timeout is set again from now
-(``PATCH /v2/jobs/{jobKey}``) and the handler's local deadline moves with it. A 404/409
-answer means the job is no longer ours (cancelled, or timed out and handed on): the handler is
-stopped and nothing is reported. A passing fault is retried with back-off until the lease
-runs out, at which point the handler is stopped as if extension were off.
+While a handler runs, its job's timeout is set again from now (``PATCH /v2/jobs/{jobKey}``)
+each time ``at_fraction`` of the lease has passed, and the job's local deadline moves with it.
+A 404/409 answer means the job is no longer ours (cancelled, or timed out and handed on): the
+handler is stopped and nothing is reported. A passing fault is retried with back-off until the
+lease runs out; then (or at once, with extension off) the handler is stopped as timed out.
+``max_run_time_ms`` stops a handler however often its lease was extended.
 
-One ``LeaseKeeper`` task per job type watches all of that type's running jobs through a
-heap of due times, so a job that ends before its first extension (most jobs) costs a heap
-push and nothing else: no task, no timer of its own.
+One ``LeaseKeeper`` task per job type keeps every running job's next due time in one heap, so
+a job that ends before anything falls due (most jobs) costs a heap push and nothing else: no
+task, no timer, no deadline of its own. The keeper stops a handler by cancelling the job's
+cancel scope after saying why (``Lease.stopped``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 import anyio
 
@@ -67,28 +70,66 @@ class LeaseExtension:
         return cls(enabled=bool(value))
 
 
-@dataclass(eq=False)
+class Stop(str, Enum):
+    """Why the keeper stopped a handler."""
+
+    TIMEOUT = "timeout"
+    """The lease ended (extension off or failing): the server hands the job out again."""
+    LOST = "lost"
+    """The server said the job is no longer ours."""
+    MAX_RUN = "max_run"
+    """``max_run_time_ms`` passed: the job fails saying so."""
+
+
 class Lease:
-    """One running job as the keeper sees it.
+    """One running job as the keeper sees it (times on anyio's clock unless ``_ms``)."""
 
-    Attributes:
-        scope: The handler's cancel scope; its deadline is the job's local deadline.
-        deadline_ms: The server's deadline as far as we know (epoch ms), for report retries.
-        lost: The server said the job is no longer ours; ``scope`` was cancelled for it.
-        ended: The handler finished; nothing is extended any more.
-    """
+    __slots__ = (
+        "backoff",
+        "deadline",
+        "deadline_ms",
+        "due",
+        "ended",
+        "extend_at",
+        "job",
+        "scope",
+        "stop_at",
+        "stopped",
+    )
 
-    job: ActivatedJob
-    scope: anyio.CancelScope
-    deadline_ms: int
-    lost: bool = False
-    ended: bool = False
-    backoff: Backoff | None = None
-    """Made at the first failed extension (a ``random.Random`` is not free)."""
+    def __init__(
+        self,
+        job: ActivatedJob,
+        scope: anyio.CancelScope,
+        deadline: float,
+        extend_at: float,
+        stop_at: float,
+    ) -> None:
+        self.job = job
+        self.scope = scope
+        """The handler's cancel scope: cancelled to stop it."""
+        self.deadline = deadline
+        """When the lease ends locally (moved by each extension)."""
+        self.deadline_ms = job.deadline
+        """The server's deadline as far as we know (epoch ms), for report retries."""
+        self.extend_at = extend_at
+        """When to extend next (``inf``: not, or an extension is in flight)."""
+        self.stop_at = stop_at
+        """When ``max_run_time_ms`` stops the handler (``inf``: never)."""
+        self.due = math.inf
+        """The time of this lease's live heap entry (older entries are skipped)."""
+        self.stopped: Stop | None = None
+        self.ended = False
+        """The handler finished: nothing is extended or stopped any more."""
+        self.backoff: Backoff | None = None
+        """Made at the first failed extension (a ``random.Random`` is not free)."""
+
+    def next_due(self) -> float:
+        return min(self.extend_at, self.deadline, self.stop_at)
 
 
 class LeaseKeeper:
-    """Extends the leases of one job type's running jobs; ``run`` is its one task."""
+    """Watches one job type's running jobs; ``run`` is its one task."""
 
     def __init__(
         self,
@@ -101,7 +142,9 @@ class LeaseKeeper:
         self._client = client
         self._timeout_ms = timeout_ms
         self._lease_s = timeout_ms / 1000
-        self._every_s = self._lease_s * policy.at_fraction
+        self._every_s = self._lease_s * policy.at_fraction if policy.enabled else math.inf
+        max_run_ms = policy.max_run_time_ms
+        self._max_run_s = math.inf if max_run_ms is None else max_run_ms / 1000
         self._log = log
         self._on_extended = on_extended
         self._due: list[tuple[float, int, Lease]] = []
@@ -110,14 +153,15 @@ class LeaseKeeper:
         self._wake = anyio.Event()
 
     def track(self, job: ActivatedJob, scope: anyio.CancelScope) -> Lease:
-        """Extend ``job``'s lease while its handler runs in ``scope``, until ``lease.ended``."""
-        lease = Lease(job, scope, job.deadline)
-        self._schedule(lease, scope.deadline - self._lease_s + self._every_s)
+        """Watch ``job``, whose handler runs in ``scope``, until ``release``."""
+        now = anyio.current_time()
+        lease = Lease(job, scope, now + self._lease_s, now + self._every_s, now + self._max_run_s)
+        self._schedule(lease)
         return lease
 
     def release(self, lease: Lease) -> None:
-        """The handler ended: extend no more. Dropped from the heap lazily, or in bulk when
-        many short jobs (ending long before their first extension) would pile up."""
+        """The handler ended: extend and stop no more. Dropped from the heap lazily, or in
+        bulk when many short jobs (ending long before anything fell due) would pile up."""
         lease.ended = True
         self._ended += 1
         if self._ended > COMPACT_AFTER and 2 * self._ended > len(self._due):
@@ -126,25 +170,58 @@ class LeaseKeeper:
             self._ended = 0
 
     async def run(self) -> None:
-        """Extend leases as they fall due, until cancelled."""
+        """Act on leases as they fall due, until cancelled."""
         async with anyio.create_task_group() as tg:
             while True:
-                while self._due and self._due[0][2].ended:
-                    heapq.heappop(self._due)
-                    self._ended = max(self._ended - 1, 0)
-                wait_s = self._due[0][0] - anyio.current_time() if self._due else math.inf
-                if wait_s > 0:
-                    with anyio.move_on_after(wait_s):
-                        await self._wake.wait()
-                    self._wake = anyio.Event()
-                    continue
-                _, _, lease = heapq.heappop(self._due)
-                tg.start_soon(self._extend, lease)
+                lease = self._pop_due()
+                if lease is None:
+                    await self._sleep()
+                elif lease.next_due() <= anyio.current_time():
+                    self._act(lease, tg)
+                else:
+                    self._schedule(lease)
 
-    def _schedule(self, lease: Lease, at: float) -> None:
+    def _pop_due(self) -> Lease | None:
+        """The first lease due by now whose heap entry is its live one, else ``None``."""
+        due, now = self._due, anyio.current_time()
+        while due and due[0][0] <= now:
+            at, _, lease = heapq.heappop(due)
+            if lease.ended:
+                self._ended = max(self._ended - 1, 0)
+            elif at == lease.due:
+                lease.due = math.inf
+                return lease
+        return None
+
+    async def _sleep(self) -> None:
+        wait_s = self._due[0][0] - anyio.current_time() if self._due else math.inf
+        self._wake = anyio.Event()
+        with anyio.move_on_after(wait_s):
+            await self._wake.wait()
+
+    def _act(self, lease: Lease, tg: anyio.abc.TaskGroup) -> None:
+        now = anyio.current_time()
+        if now >= lease.stop_at:
+            self._stop(lease, Stop.MAX_RUN)
+        elif now >= lease.deadline:
+            self._stop(lease, Stop.TIMEOUT)
+        else:  # an extension is due; the lease's end stays watched while it is in flight
+            lease.extend_at = math.inf
+            self._schedule(lease)
+            tg.start_soon(self._extend, lease)
+
+    def _schedule(self, lease: Lease) -> None:
+        at = lease.next_due()
+        if at == math.inf or at == lease.due:
+            return
         if not self._due or at < self._due[0][0]:
             self._wake.set()  # the keeper sleeps until a later time: make it look again
+        lease.due = at
         heapq.heappush(self._due, (at, next(self._order), lease))
+
+    def _stop(self, lease: Lease, why: Stop) -> None:
+        lease.stopped = why
+        lease.scope.cancel()
 
     async def _extend(self, lease: Lease) -> None:
         key = lease.job.job_key
@@ -155,8 +232,7 @@ class LeaseKeeper:
             )
         except (NotFoundError, ConflictError) as exc:
             if not lease.ended:
-                lease.lost = True
-                lease.scope.cancel()
+                self._stop(lease, Stop.LOST)
                 self._log.bind(job_key=key).warning(
                     "job {} is no longer ours ({}); stopping its handler, nothing is reported",
                     key,
@@ -182,13 +258,18 @@ class LeaseKeeper:
                 "job {}: lease extension failed ({}); it runs on until the lease ends", key, exc
             )
             return
+        self._extended(lease, sent_at, sent_at_ms)
+
+    def _extended(self, lease: Lease, sent_at: float, sent_at_ms: int) -> None:
         self._on_extended()  # the server extended it, even if the handler ended meanwhile
         if lease.ended:
             return
         lease.backoff = None
-        lease.scope.deadline = sent_at + self._lease_s
+        lease.deadline = sent_at + self._lease_s
         lease.deadline_ms = sent_at_ms + self._timeout_ms
-        self._schedule(lease, sent_at + self._every_s)
+        lease.extend_at = sent_at + self._every_s
+        self._schedule(lease)
+        key = lease.job.job_key
         self._log.bind(job_key=key).debug("job {}: lease extended by {} ms", key, self._timeout_ms)
 
     def _retry(self, lease: Lease, exc: SdkError) -> None:
@@ -199,4 +280,5 @@ class LeaseKeeper:
             self._log.bind(job_key=lease.job.job_key).warning(
                 "job {}: could not extend its lease ({}); retrying", lease.job.job_key, exc
             )
-        self._schedule(lease, anyio.current_time() + lease.backoff.next_delay_s())
+        lease.extend_at = anyio.current_time() + lease.backoff.next_delay_s()
+        self._schedule(lease)

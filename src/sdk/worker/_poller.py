@@ -1,9 +1,12 @@
 """One job type's loop: long-poll for as many jobs as there are free slots, run, report.
 
-Never holds more jobs than ``max_jobs``; polls again at once after a batch and as soon as a
-slot frees; backs off with full jitter only when the server fails (capped, reset by the next
-success, never shorter than a ``Retry-After`` the server sent). A failing server is never
-fatal: the loop polls on until it answers again.
+Never runs more than ``max_jobs`` handlers at once. A slot frees when its handler returns;
+the job's report then goes out in the background, and at most ``max_jobs`` more jobs wait for
+their report's answer before polling pauses (a worker holds at most twice ``max_jobs`` jobs).
+Polls again at once after a batch and as soon as a slot frees; backs off with full jitter only
+when the server fails (capped, reset by the next success, never shorter than a
+``Retry-After`` the server sent). A failing server is never fatal: the loop polls on until it
+answers again.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from ..client import AsyncClient
 from ..errors import BackpressureError, SdkError
 from ..models import ActivatedJob
 from ._backoff import Backoff
-from ._batcher import ReportBatcher
 from ._job import JobRunner
+from ._joblog import JobLog
+from ._lease import LeaseKeeper
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
+from ._reporter import Reporter
 from ._strategies import ExecutionStrategy, strategy_for
 from ._task import TaskSpec
 from ._tracing import JobTracing
@@ -47,7 +52,8 @@ class JobPoller:
         log: Log,
         metrics: WorkerMetrics,
         link: ServerLink,
-        batcher: ReportBatcher | None = None,
+        reporter: Reporter,
+        job_log: JobLog,
         state: Mapping[str, Any] | None = None,
         tracing: JobTracing | None = None,
     ) -> None:
@@ -60,19 +66,29 @@ class JobPoller:
         self._log = log.bind(job_type=task.job_type)
         self._metrics = metrics
         self._link = link
+        self._keeper = LeaseKeeper(
+            client,
+            task.timeout_ms,
+            task.lease_extension,
+            self._log,
+            on_extended=metrics.lease_extensions.labels(task.job_type).inc,
+        )
         self._runner = JobRunner(
             task,
             self._strategy,
-            client,
             worker_name,
             self._log,
             metrics,
-            batcher=batcher,
+            reporter=reporter,
+            keeper=self._keeper,
+            on_freed=self._freed,
+            job_log=job_log,
             state=state,
             tracing=tracing,
         )
-        self._in_flight = 0
-        self._slot_freed = anyio.Event()
+        self._activated = metrics.activated.labels(task.job_type)
+        self._capacity = anyio.Event()
+        """Set when a slot or a report's place frees, while the loop waits for one."""
         self._stopping = anyio.Event()
         self._poll_scope: anyio.CancelScope | None = None
         self._backoff = Backoff(base_s=POLL_BACKOFF_BASE_S, cap_s=POLL_BACKOFF_CAP_S)
@@ -80,12 +96,13 @@ class JobPoller:
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        """Handlers running (jobs activated and not yet returned)."""
+        return self._runner.in_flight
 
     def stop(self) -> None:
         """Stop activating (an activation in flight is abandoned); running jobs go on."""
         self._stopping.set()
-        self._slot_freed.set()
+        self._capacity.set()
         if self._poll_scope is not None:
             self._poll_scope.cancel()
 
@@ -97,38 +114,41 @@ class JobPoller:
             self.task.max_jobs,
             self.task.strategy.value,
         )
+        runner = self._runner
         try:
             async with anyio.create_task_group() as keeper:
-                if self._runner.keeper is not None:
-                    keeper.start_soon(self._runner.keeper.run)
+                keeper.start_soon(self._keeper.run)
                 async with anyio.create_task_group() as jobs:
                     while not self._stopping.is_set():
-                        await self._wait_for_slot()
-                        for job in await self._poll():
-                            self._in_flight += 1
-                            jobs.start_soon(self._run_job, job)
+                        await self._wait_for_capacity()
+                        batch = await self._poll()
+                        runner.in_flight += len(batch)
+                        for job in batch:
+                            jobs.start_soon(runner.run, job)
                         # the jobs just started reach their handlers before the next poll is
                         # built: ~0.2 ms of pickup latency (README "Performance")
                         await anyio.lowlevel.checkpoint()
-                keeper.cancel_scope.cancel()  # every job has ended
+                keeper.cancel_scope.cancel()  # every handler has ended
+            await runner.all_reported()  # the drain ends with the last answer
         finally:
             with anyio.CancelScope(shield=True):
                 await self._strategy.aclose()
 
-    async def _wait_for_slot(self) -> None:
-        while self._in_flight >= self.task.max_jobs and not self._stopping.is_set():
-            await self._slot_freed.wait()
+    def _free(self) -> int:
+        """Jobs to ask for: free slots, as long as reports waiting stay within ``max_jobs``."""
+        runner, max_jobs = self._runner, self.task.max_jobs
+        return min(max_jobs - runner.in_flight, 2 * max_jobs - runner.in_flight - runner.unreported)
 
-    async def _run_job(self, job: ActivatedJob) -> None:
-        try:
-            await self._runner.run(job)
-        finally:
-            self._in_flight -= 1
-            self._slot_freed.set()
-            self._slot_freed = anyio.Event()
+    def _freed(self) -> None:
+        self._capacity.set()
+
+    async def _wait_for_capacity(self) -> None:
+        while self._free() <= 0 and not self._stopping.is_set():
+            self._capacity = anyio.Event()
+            await self._capacity.wait()
 
     async def _poll(self) -> list[ActivatedJob]:
-        free = self.task.max_jobs - self._in_flight
+        free = self._free()
         if free <= 0 or self._stopping.is_set():
             return []
         with anyio.CancelScope() as self._poll_scope:
@@ -148,9 +168,11 @@ class JobPoller:
             return []
         self._backoff.reset()
         self._link.ok()
+        if len(jobs) > free:
+            jobs = jobs[:free]
         if jobs:
-            self._metrics.activated.labels(self.task.job_type).inc(len(jobs[:free]))
-        return jobs[:free]
+            self._activated.inc(len(jobs))
+        return jobs
 
     async def _back_off(self, exc: Exception) -> None:
         """Wait before the next poll; the link logs the state change, not every failure."""

@@ -1,13 +1,30 @@
-"""Telling the server how a job came out, surviving passing faults.
+"""Telling the server how jobs came out: one queue per worker, sent in the background.
 
-A report is retried on connection errors and 5xx/429 until shortly before the job's lease
-ends. A 404/409 answer means the job is no longer ours (completed elsewhere, timed out and
-handed on): logged, never answered with a compensating failure.
+A job's handler returns, its slot frees at once, and its ``Report`` waits here. With the
+broker's ``jobs.report-batch`` extension one loop sends what has queued as one request (a
+batch is natural, not timed: reports that end while one request is in flight go out together
+in the next, so a lone job waits for no timer); against a Camunda cluster a few sender loops
+make the exact per-job calls. Either way each report gets the answer its per-job call would
+have had:
+
+- taken: the owner is told (metrics, log line, span);
+- 404/409: the job is no longer ours (completed elsewhere, timed out and handed on): logged,
+  never answered with a compensating failure;
+- 400 for a result: the job fails instead, saying the server rejected the result;
+- connection errors, 429 and 5xx: retried with back-off from one heap of due times until
+  shortly before the job's lease ends.
+
+When the worker stops, what is still queued gets one last, bounded attempt.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
 import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 import anyio
 
@@ -19,50 +36,65 @@ from ..errors import (
     ConflictError,
     ConnectionError,
     NotFoundError,
+    SdkError,
     ServerError,
+    error_class_for,
 )
-from ..models import ActivatedJob
-from ..models._batch import JobReport, ReportKind
+from ..models import ActivatedJob, ProblemDetail
+from ..models._batch import JobReportResult
 from ._backoff import Backoff
-from ._batcher import ReportBatcher
-from ._outcome import Complete, Fail, Outcome, ThrowError
-from ._task import TaskSpec
+from ._outcome import Fail
+from ._report import Report
 
+BATCH_EXTENSION = "jobs.report-batch"
+MAX_BATCH = 500
+EXACT_SENDERS = 32
+"""Per-job calls in flight at once against a Camunda cluster (the client keeps 64 connections)."""
 TRANSIENT = (ConnectionError, BackpressureError, ServerError)
 MAX_REPORT_ATTEMPTS = 8
+FINAL_FLUSH_S = 5.0
+"""How long queued reports may still take once the worker stops."""
 HANDED_BACK = "worker shutting down"
 """The error message of a job handed back at shutdown (failed with its retries unchanged)."""
 
+Send = Callable[[list[Report]], Awaitable[None]]
+
 
 class Reporter:
-    """Sends one task's outcomes: in batches while ``batcher`` runs, else one call per job."""
+    """The worker's outgoing reports; ``run`` (a task the worker owns) sends them."""
 
-    def __init__(
-        self, client: AsyncClient, task: TaskSpec, batcher: ReportBatcher | None = None
-    ) -> None:
+    def __init__(self, client: AsyncClient, log: Log) -> None:
         self._client = client
-        self._task = task
-        self._batcher = batcher
+        self._log = log
+        self.batching = False
+        """Send through the ``jobs.report-batch`` extension (set before ``run``)."""
+        self._ready: deque[Report] = deque()
+        self._later: list[tuple[float, int, Report]] = []
+        """Reports waiting to be retried, by due time (anyio's clock)."""
+        self._order = itertools.count()
+        self._idle: list[anyio.Event] = []
+        """One event per sender waiting for work; a new report wakes one."""
+        self._closing = False
 
-    async def report(self, job: ActivatedJob, outcome: Outcome, log: Log) -> bool:
-        """Send ``outcome``; ``True`` when the server took it."""
+    def submit(self, report: Report) -> None:
+        """Queue ``report``; its owner hears how it went once the server answered."""
+        self._ready.append(report)
+        if self._idle:
+            self._idle.pop().set()
+
+    async def run(self) -> None:
+        """Send reports until cancelled, then give what is left one bounded last attempt."""
         try:
-            await self._with_retries(job, outcome, log)
-        except (NotFoundError, ConflictError) as exc:
-            log.warning("job {} is no longer ours ({}); result dropped", job.job_key, exc.detail)
-            return False
-        except BadRequestError as exc:
-            if isinstance(outcome, Fail):
-                log.error("job {}: the server rejected the failure report: {}", job.job_key, exc)
-                return False
-            log.error(
-                "job {}: the server rejected the result ({}); failing the job", job.job_key, exc
-            )
-            return await self.report(job, Fail(f"the server rejected the result: {exc}"), log)
-        except TRANSIENT as exc:
-            log.error("job {}: could not report the result, giving up: {}", job.job_key, exc)
-            return False
-        return True
+            async with anyio.create_task_group() as tg:
+                if self.batching:
+                    tg.start_soon(self._sender, MAX_BATCH, self._send_batch)
+                else:
+                    for _ in range(EXACT_SENDERS):
+                        tg.start_soon(self._sender, 1, self._send_each)
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(FINAL_FLUSH_S):
+                await self._flush()
+            self._give_up_rest()
 
     async def hand_back(self, job: ActivatedJob, log: Log) -> None:
         """Return an unfinished job at once (retries unchanged, no back-off)."""
@@ -79,74 +111,141 @@ class Reporter:
                 "job {}: could not hand back ({}); it returns after its timeout", job.job_key, exc
             )
 
-    async def _with_retries(self, job: ActivatedJob, outcome: Outcome, log: Log) -> None:
-        backoff = Backoff(base_s=0.05, cap_s=2.0)
-        for attempt in range(1, MAX_REPORT_ATTEMPTS + 1):
+    # -- sending ------------------------------------------------------------------------------
+
+    async def _sender(self, size: int, send: Send) -> None:
+        while True:
+            reports = self._take(size)
+            if not reports:
+                await self._wait()
+                continue
+            with anyio.CancelScope(shield=True):  # a request in flight gets its answers
+                await send(reports)
+
+    def _take(self, size: int) -> list[Report]:
+        later, now = self._later, anyio.current_time()
+        while later and (later[0][0] <= now or self._closing):
+            self._ready.append(heapq.heappop(later)[2])
+        ready = self._ready
+        return [ready.popleft() for _ in range(min(size, len(ready)))]
+
+    async def _wait(self) -> None:
+        wake = anyio.Event()
+        self._idle.append(wake)
+        wait_s = self._later[0][0] - anyio.current_time() if self._later else math.inf
+        try:
+            with anyio.move_on_after(wait_s):
+                await wake.wait()
+        finally:
+            if not wake.is_set():
+                self._idle.remove(wake)
+
+    async def _flush(self) -> None:
+        self._closing = True  # one more attempt each, no retries
+        while reports := self._take(len(self._ready) + len(self._later)):
+            if self.batching:
+                for start in range(0, len(reports), MAX_BATCH):
+                    await self._send_batch(reports[start : start + MAX_BATCH])
+            else:
+                async with anyio.create_task_group() as tg:
+                    for report in reports:
+                        tg.start_soon(self._send_each, [report])
+
+    def _give_up_rest(self) -> None:
+        rest = [*self._ready, *(entry[2] for entry in self._later)]
+        self._ready.clear()
+        self._later.clear()
+        if rest:
+            self._log.error("{} report(s) not sent: the worker stopped first", len(rest))
+        for report in rest:
+            self._done(report, taken=False)
+
+    async def _send_batch(self, reports: list[Report]) -> None:
+        for report in reports:
+            if report.trace is not None:
+                report.trace.report_started(report.outcome, batched=True)
+        try:
+            results = await self._client.report_jobs_json([r.item_json() for r in reports])
+        except SdkError as exc:  # the whole request failed: each report retries on its own
+            for report in reports:
+                self._failed(report, exc)
+            return
+        if len(results) != len(reports):
+            mismatch = ConnectionError(
+                f"the server answered {len(results)} results for {len(reports)} reports"
+            )
+            for report in reports:
+                self._failed(report, mismatch)
+            return
+        for report, result in zip(reports, results, strict=True):
+            if result.status < 300:
+                self._done(report, taken=True)
+            else:
+                self._failed(report, _error_of(result))
+
+    async def _send_each(self, reports: list[Report]) -> None:
+        for report in reports:
             try:
-                await self._send(job, outcome)
-                return
-            except TRANSIENT as exc:
-                delay = backoff.next_delay_s()
-                lease_left_s = job.deadline / 1000 - time.time()
-                if attempt == MAX_REPORT_ATTEMPTS or delay >= lease_left_s:
-                    raise
-                log.warning("job {}: report failed ({}), retrying", job.job_key, exc)
-                await anyio.sleep(delay)
+                if report.trace is None:
+                    await report.send(self._client)
+                else:
+                    with report.trace.reporting(report.outcome):  # the HTTP span's parent
+                        await report.send(self._client)
+            except Exception as exc:
+                self._failed(report, exc)
+            else:
+                self._done(report, taken=True)
 
-    async def _send(self, job: ActivatedJob, outcome: Outcome) -> None:
-        report = self._report(job, outcome)
-        if self._batcher is not None and self._batcher.open:
-            await self._batcher.submit(report)
-        elif report.kind is ReportKind.COMPLETE:
-            await self._client.complete_job(
-                job.job_key, report.variables, lease_token=report.lease_token
-            )
-        elif report.kind is ReportKind.ERROR:
-            assert report.error_code is not None  # set by _report for every ERROR
-            await self._client.throw_job_error(
-                job.job_key,
-                report.error_code,
-                error_message=report.error_message,
-                variables=report.variables,
-                lease_token=report.lease_token,
-            )
-        else:
-            await self._client.fail_job(
-                job.job_key,
-                retries=report.retries,
-                error_message=report.error_message,
-                retry_backoff_ms=report.retry_back_off,
-                lease_token=report.lease_token,
-            )
+    # -- answers ------------------------------------------------------------------------------
 
-    def _backoff_ms(self, retries: int) -> int:
-        return self._task.retry.backoff_ms(retries) if retries else 0
+    def _done(self, report: Report, *, taken: bool) -> None:
+        if report.trace is not None:
+            report.trace.report_ended(report.outcome, taken)
+        report.owner.reported(report, taken)
 
-    def _report(self, job: ActivatedJob, outcome: Outcome) -> JobReport:
-        """What to tell the server, once for both paths: a batch item or a per-job call."""
-        key, lease = job.job_key, job.lease_token
-        if isinstance(outcome, Complete):
-            return JobReport(
-                job_key=key,
-                kind=ReportKind.COMPLETE,
-                variables=outcome.variables,
-                lease_token=lease,
-            )
-        if isinstance(outcome, ThrowError):
-            return JobReport(
-                job_key=key,
-                kind=ReportKind.ERROR,
-                error_code=outcome.code,
-                error_message=outcome.message or None,
-                variables=outcome.variables or None,
-                lease_token=lease,
-            )
-        retries = max(job.retries - 1, 0) if outcome.retries is None else outcome.retries
-        return JobReport(
-            job_key=key,
-            kind=ReportKind.FAIL,
-            retries=retries,
-            error_message=outcome.message,
-            retry_back_off=self._backoff_ms(retries),
-            lease_token=lease,
-        )
+    def _failed(self, report: Report, exc: Exception) -> None:
+        key, outcome = report.job.job_key, report.outcome
+        log = self._log.bind(job_key=key, job_type=report.job.type)
+        if isinstance(exc, TRANSIENT):
+            self._retry(report, exc, log)
+            return
+        if isinstance(exc, NotFoundError | ConflictError):
+            log.warning("job {} is no longer ours ({}); result dropped", key, exc.detail)
+        elif isinstance(exc, BadRequestError) and not isinstance(outcome, Fail):
+            log.error("job {}: the server rejected the result ({}); failing the job", key, exc)
+            if report.trace is not None:
+                report.trace.report_ended(outcome, taken=False)
+            report.reject(f"the server rejected the result: {exc}")
+            self.submit(report)
+            return
+        elif isinstance(exc, BadRequestError):
+            log.error("job {}: the server rejected the failure report: {}", key, exc)
+        elif isinstance(exc, SdkError):
+            log.error("job {}: could not report the result, giving up: {}", key, exc)
+        else:  # a bug must not take the worker down with it (called in its except block)
+            log.exception("job {}: reporting failed, giving up: {!r}", key, exc)
+        self._done(report, taken=False)
+
+    def _retry(self, report: Report, exc: Exception, log: Log) -> None:
+        if report.backoff is None:
+            report.backoff = Backoff(base_s=0.05, cap_s=2.0)
+        report.attempt += 1
+        delay_s = report.backoff.next_delay_s()
+        lease_left_s = report.deadline_ms / 1000 - time.time()
+        if self._closing or report.attempt >= MAX_REPORT_ATTEMPTS or delay_s >= lease_left_s:
+            key = report.job.job_key
+            log.error("job {}: could not report the result, giving up: {}", key, exc)
+            self._done(report, taken=False)
+            return
+        log.warning("job {}: report failed ({}), retrying", report.job.job_key, exc)
+        heapq.heappush(self._later, (anyio.current_time() + delay_s, next(self._order), report))
+        if self._idle:
+            self._idle.pop().set()  # a waiting sender wakes to wait for the new due time
+
+
+def _error_of(result: JobReportResult) -> Exception:
+    """The error the per-job call would have raised for ``result``'s status."""
+    problem = ProblemDetail(
+        title=result.title or "", status=result.status, detail=result.detail or ""
+    )
+    return error_class_for(result.status)(result.status, problem)

@@ -2,10 +2,11 @@
 
 Shutdown, in order (one log line per phase):
 1. stop activating: every poll loop stops asking for jobs; ``/readyz`` answers 503;
-2. drain: running jobs may finish for up to the grace period;
+2. drain: running jobs may finish, and their reports be answered, for up to the grace period;
 3. cancel what still runs: each such job is handed back at once (failed with its retries
    unchanged and no back-off, message "worker shutting down"), so none waits out its lease;
    async handlers are cancelled, thread handlers' results discarded, process children killed;
+   reports still queued get one last attempt (``FINAL_FLUSH_S``);
 4. return (the client is the caller's to close).
 A cancellation from outside (a second signal) skips step 2.
 """
@@ -21,11 +22,12 @@ import anyio
 from .._logging import Log
 from ..client import AsyncClient
 from ..errors import ConfigurationError, SdkError
-from ._batcher import BATCH_EXTENSION, ReportBatcher
 from ._health import App, serve_http
+from ._joblog import JobLog
 from ._link import ServerLink
 from ._metrics import WorkerMetrics
 from ._poller import JobPoller
+from ._reporter import BATCH_EXTENSION, Reporter
 from ._task import TaskSpec
 from ._tracing import JobTracing
 
@@ -46,6 +48,7 @@ class Supervisor:
         link: ServerLink,
         state: Mapping[str, Any] | None = None,
         tracing: JobTracing | None = None,
+        job_log: JobLog | None = None,
     ) -> None:
         self.name = name
         self.grace_period_s = grace_period_s
@@ -56,7 +59,8 @@ class Supervisor:
         self._link = link
         self._stop = anyio.Event()
         self._report_batching = report_batching
-        self._batcher = ReportBatcher(client.report_jobs)
+        self._reporter = Reporter(client, log)
+        self._job_log = job_log or JobLog()
         self._pollers = [
             JobPoller(
                 task,
@@ -65,7 +69,8 @@ class Supervisor:
                 log=log,
                 metrics=metrics,
                 link=link,
-                batcher=self._batcher,
+                reporter=self._reporter,
+                job_log=self._job_log,
                 state=state,
                 tracing=tracing,
             )
@@ -96,10 +101,11 @@ class Supervisor:
             "worker {} starting: {} job type(s) on {}", self.name, remaining, self._client.base_url
         )
         async with anyio.create_task_group() as reports:
-            if await self._batching_wanted():
-                reports.start_soon(self._batcher.run)
+            self._reporter.batching = await self._batching_wanted()
+            reports.start_soon(self._reporter.run)
+            reports.start_soon(self._job_log.run)
             await self._run_pollers(http, drained, run_poller)
-            reports.cancel_scope.cancel()  # every job has reported: stop the batcher
+            reports.cancel_scope.cancel()  # every job has reported (or the drain ended early)
         # 4. done
         self._log.info("worker {} stopped", self.name)
 

@@ -12,17 +12,13 @@ Nothing here is imported from OpenTelemetry unless the ``[otel]`` extra is insta
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._logging import Log
 from .._otel import INSTALLED, provider_configured, tracer_for
-from ..client import AsyncClient
 from ..models import ActivatedJob
-from ._batcher import ReportBatcher
 from ._outcome import Complete, Fail, Outcome, ThrowError
-from ._reporter import Reporter
-from ._task import Strategy, TaskSpec
 
 if INSTALLED or TYPE_CHECKING:  # without the [otel] extra, nothing below is ever called
     from opentelemetry import context, trace
@@ -31,7 +27,6 @@ if INSTALLED or TYPE_CHECKING:  # without the [otel] extra, nothing below is eve
     from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
     _W3C = TraceContextTextMapPropagator()
-    _STATE_KEY = context.create_key("sdk-job-trace")
 
 JOB_KEY = "camunda.job.key"
 JOB_TYPE = "camunda.job.type"
@@ -61,16 +56,6 @@ _REPORTS: Mapping[type[Any], tuple[str, str]] = {
 """Outcome type -> (report span name's verb, the job's outcome once it is reported)."""
 
 
-class _JobTrace:
-    """The span of one running job and how it came out (set by the reporter)."""
-
-    __slots__ = ("outcome", "span")
-
-    def __init__(self, span: trace.Span) -> None:
-        self.span = span
-        self.outcome: Outcome | str | None = None
-
-
 TRACE_VARIABLES = ("traceparent", "tracestate")
 """W3C trace context fields looked for in a job's headers, then its variables."""
 
@@ -78,10 +63,14 @@ TRACE_VARIABLES = ("traceparent", "tracestate")
 class JobTracing:
     """Spans of one worker's jobs, from ``tracer``."""
 
-    def __init__(self, tracer: Tracer, worker_name: str, *, configured: bool = True) -> None:
+    def __init__(
+        self, tracer: Tracer, worker_name: str, *, configured: bool = True, given: bool = True
+    ) -> None:
         self._tracer = tracer
         self._worker_name = worker_name
         self._configured = configured
+        self._given = given
+        """A provider was passed in: every job gets spans."""
 
     @classmethod
     def create(cls, provider: TracerProvider | None, worker_name: str) -> JobTracing | None:
@@ -89,7 +78,15 @@ class JobTracing:
         tracer = tracer_for(provider)
         if tracer is None:
             return None
-        return cls(tracer, worker_name, configured=provider is not None or provider_configured())
+        given = provider is not None
+        return cls(tracer, worker_name, configured=given or provider_configured(), given=given)
+
+    def traces(self, job: ActivatedJob) -> bool:
+        """Whether ``job`` gets spans: when a provider is set (passed in, or the global one by
+        now), or when it carries a trace to pass on (the API propagates a caller's context even
+        without an SDK). Otherwise a span would be a non-recording no-op that still costs
+        ~10 µs a job, so the job runs untraced."""
+        return self._given or provider_configured() or carries_trace(job)
 
     def fetched(self, names: Sequence[str] | None) -> Sequence[str] | None:
         """``names`` plus the trace context variables when a tracer provider is configured:
@@ -99,14 +96,9 @@ class JobTracing:
             return names
         return [*names, *(v for v in TRACE_VARIABLES if v not in names)]
 
-    def reporter(
-        self, client: AsyncClient, task: TaskSpec, batcher: ReportBatcher | None
-    ) -> Reporter:
-        """A ``Reporter`` whose reports are child spans of the job span."""
-        return TracedReporter(client, task, batcher, tracer=self._tracer)
-
-    async def run(self, job: ActivatedJob, run: Callable[[ActivatedJob], Awaitable[None]]) -> None:
-        """``await run(job)`` inside the job's span."""
+    def start(self, job: ActivatedJob, *, in_child: bool = False) -> JobTrace:
+        """Start ``job``'s span (the handler runs inside it: see ``JobTrace.current``);
+        ``in_child``: the handler runs in a child process, where no span is current."""
         parent = continued_context(job)
         span = self._tracer.start_span(
             f"job {job.type}",
@@ -121,60 +113,101 @@ class JobTracing:
                 ELEMENT_ID: job.element_id,
             },
         )
-        state = _JobTrace(span)
-        token = context.attach(
-            context.set_value(_STATE_KEY, state, trace.set_span_in_context(span, parent))
-        )
+        job_trace = JobTrace(self._tracer, job, span, trace.set_span_in_context(span, parent))
+        job_trace.in_child = in_child
+        return job_trace
+
+
+class JobTrace:
+    """One job's span, its report's child span, and how the job came out."""
+
+    __slots__ = ("_context", "_job", "_report", "_tracer", "in_child", "outcome", "span")
+
+    def __init__(self, tracer: Tracer, job: ActivatedJob, span: trace.Span, ctx: Context) -> None:
+        self._tracer = tracer
+        self._job = job
+        self.span = span
+        self._context = ctx
+        """The job span's context: the parent of the handler's spans and of the report's."""
+        self._report: trace.Span | None = None
+        self.outcome: Outcome | str | None = None
+        self.in_child = False
+        """The handler runs in a child process (where no span is current)."""
+
+    @contextmanager
+    def current(self) -> Iterator[None]:
+        """Make the job span current while the handler runs (its spans become children)."""
+        token = context.attach(self._context)
         try:
-            await run(job)
-        except Exception as exc:  # a defect of the runner itself: the job's span says so
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            raise
+            yield
         finally:
             context.detach(token)
-            _end(state)
 
+    def report_started(self, outcome: Outcome, *, batched: bool) -> None:
+        """Open the report's span, a child of the job span (once for all its attempts)."""
+        if self._report is None:
+            verb, _ = _REPORTS[type(outcome)]
+            self._report = self._tracer.start_span(
+                f"{verb} {self._job.type}",
+                context=self._context,
+                attributes={JOB_KEY: self._job.job_key, REPORT_BATCHED: batched},
+            )
 
-class TracedReporter(Reporter):
-    """Reports (and hand-backs) as child spans of the current job span."""
+    @contextmanager
+    def reporting(self, outcome: Outcome) -> Iterator[None]:
+        """One exact per-job report call, inside the report's span (its HTTP span's parent)."""
+        self.report_started(outcome, batched=False)
+        assert self._report is not None
+        token = context.attach(trace.set_span_in_context(self._report, self._context))
+        try:
+            yield
+        finally:
+            context.detach(token)
 
-    def __init__(
-        self,
-        client: AsyncClient,
-        task: TaskSpec,
-        batcher: ReportBatcher | None = None,
-        *,
-        tracer: Tracer,
-    ) -> None:
-        super().__init__(client, task, batcher)
-        self._tracer = tracer
-
-    async def report(self, job: ActivatedJob, outcome: Outcome, log: Log) -> bool:
-        verb, _ = _REPORTS[type(outcome)]
-        batched = self._batcher is not None and self._batcher.open
-        with self._tracer.start_as_current_span(
-            f"{verb} {job.type}", attributes={JOB_KEY: job.job_key, REPORT_BATCHED: batched}
-        ) as span:
-            reported = await super().report(job, outcome, log)
-            if not reported:
+    def report_ended(self, outcome: Outcome, taken: bool) -> None:
+        """The server answered the report (or it was given up): end its span."""
+        span, self._report = self._report, None
+        if span is not None:
+            if not taken:
                 span.set_status(Status(StatusCode.ERROR, "the server did not take the report"))
-        state = _current()
-        # a rejected result is re-reported as a failure (nested call): the innermost one counts
-        if state is not None and state.outcome is None:
-            state.outcome = outcome if reported else NOT_REPORTED
-            if isinstance(outcome, Fail) and self._task.strategy is Strategy.PROCESS:
-                _add_exception_event(state.span, outcome.message)  # raised in a child process
-        return reported
+            span.end()
+        self.outcome = outcome if taken else NOT_REPORTED
+        if taken and isinstance(outcome, Fail) and self.in_child:
+            _add_exception_event(self.span, outcome.message)  # raised in a child process
 
-    async def hand_back(self, job: ActivatedJob, log: Log) -> None:
+    @contextmanager
+    def handing_back(self) -> Iterator[None]:
         with self._tracer.start_as_current_span(
-            f"hand back {job.type}", attributes={JOB_KEY: job.job_key}
+            f"hand back {self._job.type}",
+            context=self._context,
+            attributes={JOB_KEY: self._job.job_key},
         ):
-            await super().hand_back(job, log)
-        state = _current()
-        if state is not None:
-            state.outcome = HANDED_BACK
+            yield
+        self.outcome = HANDED_BACK
+
+    def end(self) -> None:
+        """End the job span with its outcome (nothing reported: ``abandoned``)."""
+        span, outcome = self.span, self.outcome
+        if outcome is None:
+            span.set_attribute(JOB_OUTCOME, ABANDONED)
+            span.set_status(
+                Status(StatusCode.ERROR, "nothing reported: the lease ended or was lost")
+            )
+        elif isinstance(outcome, str):
+            span.set_attribute(JOB_OUTCOME, outcome)
+            if outcome == NOT_REPORTED:
+                span.set_status(Status(StatusCode.ERROR, "the server did not take the report"))
+        else:
+            span.set_attribute(JOB_OUTCOME, _REPORTS[type(outcome)][1])
+            if isinstance(outcome, Fail):
+                span.set_status(Status(StatusCode.ERROR, outcome.message.partition("\n")[0]))
+            elif isinstance(outcome, ThrowError):
+                span.set_attribute(JOB_ERROR_CODE, outcome.code)
+        span.end()
+
+
+def carries_trace(job: ActivatedJob) -> bool:
+    return "traceparent" in job.custom_headers or "traceparent" in job.variables
 
 
 def continued_context(job: ActivatedJob) -> Context:
@@ -188,29 +221,6 @@ def continued_context(job: ActivatedJob) -> Context:
                 fields["tracestate"] = state
             return _W3C.extract(fields, context=Context())
     return Context()
-
-
-def _current() -> _JobTrace | None:
-    state = context.get_value(_STATE_KEY)
-    return state if isinstance(state, _JobTrace) else None
-
-
-def _end(state: _JobTrace) -> None:
-    span, outcome = state.span, state.outcome
-    if outcome is None:
-        span.set_attribute(JOB_OUTCOME, ABANDONED)
-        span.set_status(Status(StatusCode.ERROR, "nothing reported: the lease ended or was lost"))
-    elif isinstance(outcome, str):
-        span.set_attribute(JOB_OUTCOME, outcome)
-        if outcome == NOT_REPORTED:
-            span.set_status(Status(StatusCode.ERROR, "the server did not take the report"))
-    else:
-        span.set_attribute(JOB_OUTCOME, _REPORTS[type(outcome)][1])
-        if isinstance(outcome, Fail):
-            span.set_status(Status(StatusCode.ERROR, outcome.message.partition("\n")[0]))
-        elif isinstance(outcome, ThrowError):
-            span.set_attribute(JOB_ERROR_CODE, outcome.code)
-    span.end()
 
 
 def _add_exception_event(span: trace.Span, message: str) -> None:

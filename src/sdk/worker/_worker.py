@@ -10,12 +10,13 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from .. import _logging
 from ..client import AsyncClient
 from ..errors import ConfigurationError
 from ._health import DEFAULT_HTTP_HOST, bind_http, health_app
+from ._joblog import JobLog, JobLogMode
 from ._lease import LeaseExtension
 from ._lifespan import Lifespan, as_lifespan, entered
 from ._link import ServerLink
@@ -41,6 +42,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 L = TypeVar("L", bound=Callable[[], Any])
 
 DEFAULT_GRACE_PERIOD_S = 30.0
+
+
+def _job_log_mode(value: str) -> JobLogMode:
+    try:
+        return JobLogMode(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in JobLogMode)
+        raise ConfigurationError(f"job_log must be one of {choices}, not {value!r}") from None
 
 
 def default_worker_name() -> str:
@@ -92,6 +101,9 @@ class Worker:
         tracer_provider: With the ``[otel]`` extra: the OpenTelemetry provider of the job
             spans (default: the global one, looked up when a job starts). See README
             "Tracing (OpenTelemetry)".
+        job_log: ``each`` (default): an INFO line per completed job; ``summary``: one INFO
+            line per job type every 10 s instead (each line costs ~20 µs of CPU). Failures
+            are logged one by one either way.
     """
 
     def __init__(
@@ -109,6 +121,7 @@ class Worker:
         report_batching: bool | None = None,
         middleware: Sequence[Middleware] = (),
         tracer_provider: TracerProvider | None = None,
+        job_log: Literal["each", "summary"] = "each",
     ) -> None:
         check_middleware("Worker", middleware)
         self.middleware: tuple[Middleware, ...] = tuple(middleware)
@@ -116,6 +129,7 @@ class Worker:
         self.name = name or default_worker_name()
         self.report_batching = report_batching
         self.tracer_provider = tracer_provider
+        self.job_log = _job_log_mode(job_log)
         self.timeout_ms = timeout_ms
         self.request_timeout_ms = request_timeout_ms
         self.grace_period_s = grace_period_s
@@ -340,6 +354,7 @@ class Worker:
                 link=self._link,
                 state=state,
                 tracing=JobTracing.create(self.tracer_provider, self.name),
+                job_log=JobLog(self.job_log),
             )
             self._link.reset()
             self._supervisor = supervisor
