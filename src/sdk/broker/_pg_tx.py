@@ -29,13 +29,12 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from ._problems import StoreUnavailable
 from ._redact import redact, redact_text
+from ._sqlite import HistoryRow, history_row
 
 T = TypeVar("T")
 
 Connection = psycopg.AsyncConnection[DictRow]
 Cursor = psycopg.AsyncCursor[DictRow]
-Event = tuple[int, str, int, str, str | None, int | None, str | None]
-"""A history row before it is appended: job key, type, at, event, worker, retries, message."""
 
 JOBS_CHANNEL = "sdk_jobs"
 """``NOTIFY`` payload ``origin:type``: a job of ``type`` may have become activatable."""
@@ -72,7 +71,7 @@ class Tx:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.events: list[Event] = []
+        self.events: list[HistoryRow] = []
         self.woken: set[str] = set()
         self.committing = False
 
@@ -88,17 +87,7 @@ class Tx:
 
     def event(self, key: int, job_type: str, at: int, event: str, **fields: Any) -> None:
         """Buffer a history row; it is appended (and numbered) just before the commit."""
-        self.events.append(
-            (
-                key,
-                job_type,
-                at,
-                event,
-                fields.get("worker"),
-                fields.get("retries"),
-                fields.get("message"),
-            )
-        )
+        self.events.append(history_row(key, job_type, at, event, fields))
 
 
 async def _configure(conn: Connection) -> None:

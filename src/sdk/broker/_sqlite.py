@@ -60,7 +60,23 @@ _INSERT_EVENT = (
     "INSERT INTO job_events (job_key, job_type, at, event, worker, retries, message)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_HistoryRow = tuple[int, str, int, str, str | None, int | None, str | None]
+HistoryRow = tuple[int, str, int, str, str | None, int | None, str | None]
+"""A history row before it is appended: job key, type, at, event, worker, retries, message."""
+
+
+def history_row(key: int, job_type: str, at: int, event: str, fields: dict[str, Any]) -> HistoryRow:
+    """The row both stores append for one change (``fields``: worker, retries, message)."""
+    return (
+        key,
+        job_type,
+        at,
+        event,
+        fields.get("worker"),
+        fields.get("retries"),
+        fields.get("message"),
+    )
+
+
 _HELD = "state = 'ACTIVATED' AND available_at > ? AND (leased = 0 OR ? = key || '.' || lease)"
 """``check_activated`` as a WHERE clause (now, lease token): the caller's activation holds
 the job. Keep the two equal (``_lease_token`` spells the token)."""
@@ -135,7 +151,7 @@ class SqliteJobs:
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
         self._next_key = FIRST_KEY if max_key is None else max_key + 1
-        self._history: list[_HistoryRow] = []
+        self._history: list[HistoryRow] = []
         """History rows of the open transaction, in order: one ``executemany`` at commit."""
 
     def close(self) -> None:
@@ -224,17 +240,7 @@ class SqliteJobs:
     def _event(self, key: int, job_type: str, at: int, event: str, **fields: Any) -> None:
         """Add to the job's history, written at commit (the row id doubles as the event
         stream's event id, so ids keep the order of the changes)."""
-        self._history.append(
-            (
-                key,
-                job_type,
-                at,
-                event,
-                fields.get("worker"),
-                fields.get("retries"),
-                fields.get("message"),
-            )
-        )
+        self._history.append(history_row(key, job_type, at, event, fields))
 
     # -- writes ------------------------------------------------------------------------------
 
