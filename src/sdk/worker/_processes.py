@@ -26,7 +26,7 @@ import anyio
 from anyio.abc import Process
 
 from .._logging import Log
-from ._strategies._pool import _exit_description as _how
+from ._strategies._pool import exit_description as _how
 
 SUPERVISOR_PID_ENV = "SDK_WORKER_SUPERVISOR_PID"
 """Set in each child's environment: the child serves no endpoint of its own (the supervisor

@@ -133,7 +133,7 @@ async def _stop(child: _Child, kill: bool) -> str:
         child.process.kill()
         await anyio.to_thread.run_sync(child.process.join, STOP_TIMEOUT_S)
     child.conn.close()
-    return _exit_description(child.process.exitcode)
+    return exit_description(child.process.exitcode)
 
 
 def _died_message(how: str, *, first_job: bool) -> str:
@@ -150,7 +150,9 @@ def _died_message(how: str, *, first_job: bool) -> str:
     return message
 
 
-def _exit_description(code: int | None) -> str:
+def exit_description(code: int | None) -> str:
+    """How a process ended, from its exit code (negative: the signal); the process pool and
+    the ``--processes`` supervisor say it the same way."""
     if code is None:
         return "still running"
     if code < 0:
