@@ -10,9 +10,9 @@ and the signal that event streams wait on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
@@ -35,6 +35,8 @@ from ._problems import StoreUnavailable
 
 Clock = Callable[[], int]
 """Returns the current time in epoch milliseconds; tests inject a controllable one."""
+
+T = TypeVar("T")
 
 
 def wall_clock_ms() -> int:
@@ -138,28 +140,33 @@ class JobStore:
 
     async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
         job_types = {spec.type for spec in specs}
-        early = self._store.wakes_before_commit
-        if early:
-            self._announce(job_types)
-        keys = await self._store.create(specs, self.now())
-        if not early:
-            self._announce(job_types)
-        return keys
+        return await self._creating(job_types, self._store.create(specs, self.now()))
 
     async def create_once(
         self, body: JobCreationRequest, *, scope: str, key: str
     ) -> tuple[list[JobKey], bool]:
         """Create ``body``'s jobs unless ``(scope, key)`` did already: ``(keys, replayed)``."""
+        write = self._store.create_once(
+            body, self.now(), scope=scope, key=key, retention_ms=self.idempotency_retention_ms
+        )
         job_types = {spec.type for spec in body.jobs}
+        return await self._creating(job_types, write, created=lambda result: not result[1])
+
+    async def _creating(
+        self,
+        job_types: set[str],
+        write: Awaitable[T],
+        created: Callable[[T], bool] = lambda _: True,
+    ) -> T:
+        """Await a creation's ``write``, announcing its jobs before it (group commit, see
+        ``_announce``) or once it is committed and ``created`` them."""
         early = self._store.wakes_before_commit
         if early:
             self._announce(job_types)
-        keys, replayed = await self._store.create_once(
-            body, self.now(), scope=scope, key=key, retention_ms=self.idempotency_retention_ms
-        )
-        if not (early or replayed):
+        result = await write
+        if not early and created(result):
             self._announce(job_types)
-        return keys, replayed
+        return result
 
     def _announce(self, job_types: set[str]) -> None:
         """Wake the long polls of ``job_types``. With group commit (``wakes_before_commit``)
