@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import pkgutil
 
 import pytest
 
@@ -15,6 +17,7 @@ PUBLIC = {
         "Client",
         "EventMode",
         "HttpRetryPolicy",
+        "HttpTransport",
         "Settings",
     ],
     "sdk.worker": [
@@ -62,5 +65,8 @@ def test_public_names_are_pinned(module: str) -> None:
 
 def test_models_export_every_model_they_define() -> None:
     models = importlib.import_module("sdk.models")
-    for name in models.__all__:
-        assert getattr(models, name) is not None
+    for info in pkgutil.iter_modules(models.__path__, "sdk.models."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and value.__module__ == info.name and name[0] != "_":
+                assert name in models.__all__, f"{info.name}.{name} is not in sdk.models"

@@ -22,8 +22,16 @@ import pytest
 
 from sdk.client import AsyncClient
 from sdk.errors import SdkError
-from sdk.models import MAX_SEARCH_LIMIT, Capabilities, Job, JobKey, JobState
-from sdk.models._batch import JobReport, JobReportResult, ReportKind
+from sdk.models import (
+    MAX_SEARCH_LIMIT,
+    Capabilities,
+    Job,
+    JobKey,
+    JobReport,
+    JobReportResult,
+    JobState,
+    ReportKind,
+)
 from sdk.testing import running, wait_until
 from sdk.worker import JobContext, Worker
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..models._batch import (
+from ..models import (
     JobReport,
     JobReportBatch,
     JobReportBatchResult,

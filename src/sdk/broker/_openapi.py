@@ -35,6 +35,8 @@ from ..models import (
     JobErrorRequest,
     JobEventPage,
     JobFailRequest,
+    JobReportBatch,
+    JobReportBatchResult,
     JobSearchRequest,
     JobSearchResult,
     JobTypeLimits,
@@ -44,7 +46,6 @@ from ..models import (
     ProblemDetail,
     TopologyResponse,
 )
-from ..models._batch import JobReportBatch, JobReportBatchResult
 from ._limits_routes import LIMITS_PATH, MAX_TYPE_LENGTH
 from ._problems import PROBLEM_JSON
 from ._stats import MAX_WINDOW_MINUTES

@@ -7,6 +7,7 @@ from ._settings import DEFAULT_REST_ADDRESS as DEFAULT_REST_ADDRESS
 from ._settings import AuthStrategy as AuthStrategy
 from ._settings import Settings as Settings
 from ._sync_client import Client as Client
+from ._transport import HttpTransport as HttpTransport
 
 __all__ = [
     "DEFAULT_REST_ADDRESS",
@@ -15,5 +16,6 @@ __all__ = [
     "Client",
     "EventMode",
     "HttpRetryPolicy",
+    "HttpTransport",
     "Settings",
 ]

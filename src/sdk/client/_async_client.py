@@ -21,13 +21,14 @@ from ..models import (
     Job,
     JobEventRecord,
     JobKey,
+    JobReport,
+    JobReportResult,
     JobSearchResult,
     JobSpec,
     JobState,
     JobTypeLimits,
     TopologyResponse,
 )
-from ..models._batch import JobReport, JobReportResult
 from . import _calls, _cluster, _event_stream, _identity
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..errors import BackpressureError, ConnectionError, ProtocolError, error_class_for
 from ..models import (
+    MAX_REPORT_BATCH,
     ActivatedJob,
     Capabilities,
     Job,
@@ -29,6 +30,10 @@ from ..models import (
     JobErrorRequest,
     JobFailRequest,
     JobKey,
+    JobReport,
+    JobReportBatch,
+    JobReportBatchResult,
+    JobReportResult,
     JobSearchRequest,
     JobSearchResult,
     JobSpec,
@@ -40,13 +45,6 @@ from ..models import (
     ProblemDetail,
     TopologyResponse,
     parse_job_key,
-)
-from ..models._batch import (
-    MAX_REPORT_BATCH,
-    JobReport,
-    JobReportBatch,
-    JobReportBatchResult,
-    JobReportResult,
 )
 from ._retry import parse_retry_after
 

@@ -6,6 +6,12 @@ this project's own and are kept apart in their own module.
 
 from ._base import RequestModel as RequestModel
 from ._base import ResponseModel as ResponseModel
+from ._batch import MAX_REPORT_BATCH as MAX_REPORT_BATCH
+from ._batch import JobReport as JobReport
+from ._batch import JobReportBatch as JobReportBatch
+from ._batch import JobReportBatchResult as JobReportBatchResult
+from ._batch import JobReportResult as JobReportResult
+from ._batch import ReportKind as ReportKind
 from ._deployments import (
     DeploymentDecisionRequirementsResult as DeploymentDecisionRequirementsResult,
 )
@@ -66,6 +72,7 @@ from ._topology import TopologyResponse as TopologyResponse
 __all__ = [
     "DEFAULT_TENANT",
     "MAX_CREATE_BATCH",
+    "MAX_REPORT_BATCH",
     "MAX_SEARCH_LIMIT",
     "ActivatedJob",
     "BrokerInfo",
@@ -95,10 +102,17 @@ __all__ = [
     "JobKey",
     "JobKind",
     "JobListenerEventType",
+    "JobReport",
+    "JobReportBatch",
+    "JobReportBatchResult",
+    "JobReportResult",
     "JobSearchRequest",
     "JobSearchResult",
     "JobSpec",
     "JobState",
+    "JobTypeLimits",
+    "JobTypeLimitsList",
+    "JobTypeLimitsRequest",
     "JobUpdateRequest",
     "LeasedJob",
     "Partition",
@@ -107,6 +121,7 @@ __all__ = [
     "ProcessInstanceCreationInstruction",
     "ProcessInstanceCreationStartInstruction",
     "ProcessInstanceKey",
+    "ReportKind",
     "RequestModel",
     "ResponseModel",
     "TenantId",

@@ -40,8 +40,7 @@ from ..errors import (
     ServerError,
     error_class_for,
 )
-from ..models import ActivatedJob, ProblemDetail
-from ..models._batch import JobReportResult
+from ..models import ActivatedJob, JobReportResult, ProblemDetail
 from ._backoff import Backoff
 from ._outcome import Fail
 from ._report import Report
