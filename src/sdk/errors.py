@@ -12,7 +12,7 @@ SdkError
 │   ├── BackpressureError       429 / 503: the server asks us to slow down (``retry_after_s``)
 │   └── ServerError             other 5xx
 ├── ProtocolError               the server answered, but not as a Camunda v2 job API
-├── ConnectionError             the server could not be reached (no HTTP answer at all)
+├── ServerUnreachableError      the server could not be reached (no HTTP answer at all)
 └── StateUnavailableError       JobContext.state read in a process child (lifespan state stays
                                 in the worker's process)
 
@@ -182,8 +182,11 @@ def _rebuild_protocol_error(message: str, status: int | None) -> ProtocolError:
     return ProtocolError(message, status=status)
 
 
-class ConnectionError(SdkError):
-    """The server could not be reached or the connection broke before an answer."""
+class ServerUnreachableError(SdkError):
+    """The server could not be reached or the connection broke before an answer.
+
+    Not a subclass of the builtin ``ConnectionError`` (an ``OSError``), whose name it leaves alone.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(message))

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from sdk.client import AsyncClient, Client, Settings
 from sdk.client._oauth import OAuthClientCredentials
-from sdk.errors import ConfigurationError, ConnectionError, ForbiddenError, UnauthorizedError
+from sdk.errors import ConfigurationError, ForbiddenError, ServerUnreachableError, UnauthorizedError
 from sdk.models import JobState
 
 from .conftest import (
@@ -188,12 +188,14 @@ class TestOAuth:
             await third.topology()
         assert secured.auth.tokens.issued == 2
 
-    async def test_unreachable_token_endpoint_is_a_connection_error(
+    async def test_unreachable_token_endpoint_is_server_unreachable(
         self, secured: SecuredBroker
     ) -> None:
         config = secured.oauth(CAMUNDA_OAUTH_URL="http://127.0.0.1:9/oauth/token")
         async with AsyncClient(configuration=config) as client:
-            with pytest.raises(ConnectionError, match=r"POST http://127\.0\.0\.1:9/oauth/token"):
+            with pytest.raises(
+                ServerUnreachableError, match=r"POST http://127\.0\.0\.1:9/oauth/token"
+            ):
                 await client.topology()
 
     async def test_the_blocking_client_refreshes_too(self, secured: SecuredBroker) -> None:

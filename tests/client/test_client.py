@@ -19,8 +19,8 @@ from sdk.errors import (
     BackpressureError,
     BadRequestError,
     ConflictError,
-    ConnectionError,
     NotFoundError,
+    ServerUnreachableError,
 )
 from sdk.models import JobState
 
@@ -81,7 +81,7 @@ class TestTypedErrors:
         assert caught.value.status == 503
         assert isinstance(caught.value, ApiError)
 
-    async def test_unreachable_server_is_a_connection_error(self) -> None:
+    async def test_unreachable_server_is_server_unreachable(self) -> None:
         config = {
             "CAMUNDA_REST_ADDRESS": "http://127.0.0.1:9",
             "CAMUNDA_AUTH_STRATEGY": "NONE",
@@ -89,7 +89,7 @@ class TestTypedErrors:
         }
         async with AsyncClient(configuration=config) as client:
             with pytest.raises(
-                ConnectionError, match=re.escape("GET http://127.0.0.1:9/v2/topology failed")
+                ServerUnreachableError, match=re.escape("GET http://127.0.0.1:9/v2/topology failed")
             ):
                 await client.topology()
 

@@ -18,7 +18,7 @@ import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient, Client, HttpRetryPolicy
-from sdk.errors import ConnectionError, NotFoundError, ProtocolError
+from sdk.errors import NotFoundError, ProtocolError, ServerUnreachableError
 
 pytestmark = pytest.mark.anyio
 
@@ -140,10 +140,10 @@ class TestCheckServer:
             async with cluster.client() as client:
                 assert (await client.check_server()).gateway_version == version
 
-    async def test_nothing_listening_is_a_connection_error(self) -> None:
+    async def test_nothing_listening_is_server_unreachable(self) -> None:
         config = {"CAMUNDA_REST_ADDRESS": "http://127.0.0.1:9", "CAMUNDA_AUTH_STRATEGY": "NONE"}
         async with AsyncClient(configuration=config, retry=HttpRetryPolicy.off()) as client:
-            with pytest.raises(ConnectionError):
+            with pytest.raises(ServerUnreachableError):
                 await client.check_server()
 
     async def test_an_unreadable_answer_to_any_call_is_a_protocol_error(self) -> None:

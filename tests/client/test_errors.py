@@ -11,11 +11,11 @@ from sdk.client import AsyncClient, HttpRetryPolicy
 from sdk.errors import (
     ApiError,
     BackpressureError,
-    ConnectionError,
     NotFoundError,
     ProtocolError,
     SdkError,
     ServerError,
+    ServerUnreachableError,
 )
 from sdk.models import ProblemDetail
 
@@ -41,7 +41,10 @@ class TestOneLine:
         )
 
     def test_connection_and_protocol_errors(self) -> None:
-        assert str(ConnectionError("GET x failed:\n  ConnectError")) == "GET x failed: ConnectError"
+        assert (
+            str(ServerUnreachableError("GET x failed:\n  ConnectError"))
+            == "GET x failed: ConnectError"
+        )
         assert str(ProtocolError("not\nCamunda", status=404)) == "not Camunda"
 
     async def test_a_plain_text_error_page_is_summarised(self) -> None:
@@ -83,7 +86,7 @@ class TestPickling:
             ),
             NotFoundError(404, ProblemDetail(title="NOT_FOUND", detail="gone"), method="GET"),
             ProtocolError("not a Camunda API", status=404),
-            ConnectionError("GET x failed"),
+            ServerUnreachableError("GET x failed"),
         ]
         for err in errors:
             copy = pickle.loads(pickle.dumps(err))

@@ -13,7 +13,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from sdk.client import AsyncClient, Client, HttpRetryPolicy
 from sdk.client._tracing import url_template
-from sdk.errors import ConnectionError, NotFoundError
+from sdk.errors import NotFoundError, ServerUnreachableError
 
 pytestmark = pytest.mark.anyio
 
@@ -100,7 +100,7 @@ async def test_each_retry_is_a_span_and_a_transport_error_is_recorded(recorder: 
         retry=retry,
         tracer_provider=recorder.provider,
     ) as client:
-        with pytest.raises(ConnectionError):
+        with pytest.raises(ServerUnreachableError):
             await client.topology()
 
     first, second = recorder.spans()

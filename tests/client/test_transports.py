@@ -8,7 +8,7 @@ import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
-from sdk.errors import ConnectionError, NotFoundError
+from sdk.errors import NotFoundError, ServerUnreachableError
 from sdk.models import JobState
 
 pytestmark = pytest.mark.anyio
@@ -46,7 +46,7 @@ async def test_job_round_trip(sdk_broker: RunningBroker, transport: str) -> None
             await c.complete_job(key)
 
 
-async def test_unreachable_server_is_a_connection_error(transport: str) -> None:
+async def test_unreachable_server_is_server_unreachable(transport: str) -> None:
     async with client("http://127.0.0.1:9", transport) as c:
-        with pytest.raises(ConnectionError):
+        with pytest.raises(ServerUnreachableError):
             await c.topology()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sdk.client import AsyncClient
-from sdk.errors import ConnectionError
+from sdk.errors import ServerUnreachableError
 from sdk.testing import wait_until
 
 START_TIMEOUT_S = 30.0
@@ -115,7 +115,7 @@ async def wait_reachable(client: AsyncClient, proc: Process | None = None) -> No
             raise AssertionError(f"process exited with {proc.popen.returncode}:\n{proc.output()}")
         try:
             await client.topology()
-        except ConnectionError:
+        except ServerUnreachableError:
             return False
         return True
 

@@ -17,7 +17,7 @@ import pytest
 
 from sdk.broker import RunningBroker, serve
 from sdk.client import AsyncClient, HttpRetryPolicy
-from sdk.errors import ConnectionError
+from sdk.errors import ServerUnreachableError
 from sdk.models import JobKey, JobSpec
 from sdk.testing import client_for
 
@@ -80,7 +80,7 @@ async def test_without_retries_the_lost_answer_is_an_error_yet_the_jobs_exist(
         proxy.drop_responses(CREATE, 1)
         config = client_config(proxy.address)
         async with AsyncClient(configuration=config, retry=HttpRetryPolicy.off()) as c:
-            with pytest.raises(ConnectionError):
+            with pytest.raises(ServerUnreachableError):
                 await c.create_job(JOB_TYPE, idempotency_key="first-try")
             again = await c.create_job(JOB_TYPE, idempotency_key="first-try")
     async with client_for(file_broker) as direct:
@@ -94,7 +94,7 @@ async def test_a_broker_restart_between_the_attempts_changes_nothing(tmp_path: P
         proxy.drop_responses(CREATE, 1)
         config = client_config(proxy.address)
         async with AsyncClient(configuration=config, retry=HttpRetryPolicy.off()) as c:
-            with pytest.raises(ConnectionError):
+            with pytest.raises(ServerUnreachableError):
                 await c.create_jobs(specs, idempotency_key="order-42")
         assert proxy.stats.dropped == 1
 

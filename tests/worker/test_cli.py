@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sdk.client import AsyncClient
-from sdk.errors import ConnectionError
+from sdk.errors import ServerUnreachableError
 from sdk.models import JobState
 from sdk.testing import wait_until
 
@@ -65,7 +65,7 @@ def worker_process(project: Path) -> Iterator[tuple[subprocess.Popen[str], int]]
 async def reachable(client: AsyncClient) -> bool:
     try:
         await client.topology()
-    except ConnectionError:
+    except ServerUnreachableError:
         return False
     return True
 

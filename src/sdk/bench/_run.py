@@ -24,7 +24,7 @@ from loguru import logger
 
 from .. import __version__
 from ..client import AsyncClient
-from ..errors import ConnectionError
+from ..errors import ServerUnreachableError
 from ..models import JobSpec
 from ..worker import Worker
 from . import _procstat
@@ -105,7 +105,7 @@ async def _wait_reachable(url: str, proc: Process) -> None:
                 try:
                     await client.topology()
                     return
-                except ConnectionError:
+                except ServerUnreachableError:
                     await anyio.sleep(0.05)
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from ..errors import BackpressureError, ConnectionError, ProtocolError, error_class_for
+from ..errors import BackpressureError, ProtocolError, ServerUnreachableError, error_class_for
 from ..models import (
     MAX_REPORT_BATCH,
     ActivatedJob,
@@ -387,7 +387,9 @@ def _trace_id(traceparent: str | None) -> str | None:
     return parts[1] if len(parts) >= 4 else traceparent
 
 
-def connection_error(call: Call[Any], base_url: str, exc: httpx.TransportError) -> ConnectionError:
+def unreachable_error(
+    call: Call[Any], base_url: str, exc: httpx.TransportError
+) -> ServerUnreachableError:
     """No answer: names the URL that failed (the token endpoint's, when that was the one)."""
     try:
         url = str(exc.request.url)
@@ -395,4 +397,4 @@ def connection_error(call: Call[Any], base_url: str, exc: httpx.TransportError) 
     except RuntimeError:  # an error raised before a request was attached
         url, method = f"{base_url}{call.path}", call.method
     kind = type(exc).__name__
-    return ConnectionError(f"{method} {url} failed: {kind}: {exc}".rstrip(": "))
+    return ServerUnreachableError(f"{method} {url} failed: {kind}: {exc}".rstrip(": "))

@@ -11,7 +11,7 @@ import httpx
 from httpx_sse import EventSource
 from loguru import logger
 
-from ..errors import BackpressureError, ConnectionError, ProtocolError, ServerError
+from ..errors import BackpressureError, ProtocolError, ServerError, ServerUnreachableError
 from ..models import (
     ActivatedJob,
     CamundaUserResult,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=30)
-_STREAM_LOST = (httpx.TransportError, ConnectionError, BackpressureError, ServerError)
+_STREAM_LOST = (httpx.TransportError, ServerUnreachableError, BackpressureError, ServerError)
 """Failures after which an event stream is opened again (after a back-off)."""
 
 
@@ -124,7 +124,7 @@ class Client:
             except httpx.TransportError as exc:
                 delay_s = self.retry.after_error(attempt, exc, call.idempotent)
                 if delay_s is None:
-                    raise _calls.connection_error(call, self.base_url, exc) from exc
+                    raise _calls.unreachable_error(call, self.base_url, exc) from exc
                 reason = type(exc).__name__
             else:
                 delay_s = self.retry.after_response(attempt, response, call.idempotent)
@@ -281,7 +281,7 @@ class Client:
         Raises:
             ProtocolError: the address answers, but not as a Camunda 8.6+ gateway or the sdk
                 broker would (a 404, a web page, JSON of another service, an older version).
-            ConnectionError: nothing answers at the address.
+            ServerUnreachableError: nothing answers at the address.
         """
         return self._send(_cluster.server_check())
 

@@ -34,10 +34,10 @@ from ..errors import (
     BackpressureError,
     BadRequestError,
     ConflictError,
-    ConnectionError,
     NotFoundError,
     SdkError,
     ServerError,
+    ServerUnreachableError,
     error_class_for,
 )
 from ..models import ActivatedJob, JobReportResult, ProblemDetail
@@ -49,7 +49,7 @@ BATCH_EXTENSION = "jobs.report-batch"
 MAX_BATCH = 500
 EXACT_SENDERS = 32
 """Per-job calls in flight at once against a Camunda cluster (the client keeps 64 connections)."""
-TRANSIENT = (ConnectionError, BackpressureError, ServerError)
+TRANSIENT = (ServerUnreachableError, BackpressureError, ServerError)
 MAX_REPORT_ATTEMPTS = 8
 FINAL_FLUSH_S = 5.0
 """How long queued reports may still take once the worker stops."""
@@ -170,7 +170,7 @@ class Reporter:
                 self._failed(report, exc)
             return
         if len(results) != len(reports):
-            mismatch = ConnectionError(
+            mismatch = ServerUnreachableError(
                 f"the server answered {len(results)} results for {len(reports)} reports"
             )
             for report in reports:
