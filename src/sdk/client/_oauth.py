@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
@@ -29,6 +28,7 @@ from pydantic import SecretStr
 
 from ..errors import ApiError, ProtocolError, UnauthorizedError, error_class_for, one_line
 from ..models import ProblemDetail
+from ._private_file import write_private
 
 DEFAULT_LIFETIME_S = 300.0
 """Assumed token lifetime when the identity provider does not say (``expires_in`` is optional)."""
@@ -85,15 +85,9 @@ class TokenCache:
     def save(self, token: Token) -> None:
         """Write atomically with mode 0600; a folder that cannot be written is warned about once."""
         body = json.dumps({"access_token": token.value, "refresh_at_s": token.refresh_at_s})
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            os.replace(temp, self.path)
+            write_private(self.path, body)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
             if not self._warned:
                 self._warned = True
                 logger.warning(

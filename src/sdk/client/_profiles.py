@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import PydanticBaseSettingsSource
 
 from ..errors import ConfigurationError
+from ._private_file import write_private
 
 CONFIG_DIR_VARIABLE = "SDK_CONFIG_DIR"
 PROFILE_VARIABLE = "SDK_PROFILE"
@@ -163,7 +163,7 @@ class ProfileStore:
         return profile
 
     def _write(self, profiles: dict[str, Profile]) -> None:
-        """Write atomically with mode 0600: the file is never readable by others, even briefly."""
+        """Write atomically with mode 0600 (``write_private``): it holds secrets."""
         body = json.dumps(
             {
                 "version": FORMAT_VERSION,
@@ -171,15 +171,9 @@ class ProfileStore:
             },
             indent=2,
         )
-        temp = self.path.with_name(f".{PROFILES_FILE}.{os.getpid()}.{threading.get_ident()}")
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            os.replace(temp, self.path)
+            write_private(self.path, body)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
             raise ProfileError(
                 f"cannot write the profiles file {self.path}: {exc.strerror}"
             ) from None
