@@ -11,14 +11,21 @@ import pytest
 PUBLIC = {
     "sdk": ["__version__"],
     "sdk.client": [
+        "DEFAULT_OAUTH_URL",
         "DEFAULT_REST_ADDRESS",
+        "DEFAULT_TOKEN_AUDIENCE",
+        "PROFILE_VARIABLE",
         "AsyncClient",
         "AuthStrategy",
         "Client",
         "EventMode",
         "HttpRetryPolicy",
         "HttpTransport",
+        "Profile",
+        "ProfileStore",
         "Settings",
+        "check_profile_name",
+        "clear_token_cache",
     ],
     "sdk.worker": [
         "CallNext",

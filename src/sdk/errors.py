@@ -2,6 +2,7 @@
 
 SdkError
 ├── ConfigurationError          bad settings, found before any request is sent
+│   └── ProfileError            a stored profile that does not exist or cannot be read/written
 ├── ApiError                    the server answered with a non-2xx status
 │   ├── BadRequestError         400: the request was malformed
 │   ├── UnauthorizedError       401
@@ -40,6 +41,10 @@ class SdkError(Exception):
 
 class ConfigurationError(SdkError, ValueError):
     """The settings are invalid; the message names the setting and what to do."""
+
+
+class ProfileError(ConfigurationError):
+    """A profile that does not exist, or a profiles file that cannot be read or written."""
 
 
 class ApiError(SdkError):

@@ -22,9 +22,8 @@ import pytest
 from pydantic import SecretStr
 
 from sdk._cli import main
-from sdk._login_cli import _describe, _identify
-from sdk.client import Client, Settings
-from sdk.client._profiles import ProfileStore
+from sdk._cli._profiles import _describe, _identify
+from sdk.client import Client, ProfileStore, Settings
 
 from .conftest import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, VIEWER, VIEWER_PASSWORD
 from .conftest import SecuredBroker as Secured

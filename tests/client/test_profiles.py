@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from sdk.client import AuthStrategy, Settings
-from sdk.client._profiles import Profile, ProfileError, ProfileStore, check_name
+from sdk.client import AuthStrategy, Profile, ProfileStore, Settings, check_profile_name
+from sdk.errors import ProfileError
 
 ADDRESS = "http://profile-host:8080"
 
@@ -83,7 +83,7 @@ class TestTheFile:
     @pytest.mark.parametrize("name", ["", "a b", "-x", "../up", "x" * 65])
     def test_bad_names_are_refused(self, name: str) -> None:
         with pytest.raises(ProfileError, match="invalid profile name"):
-            check_name(name)
+            check_profile_name(name)
 
 
 class TestPrecedence:

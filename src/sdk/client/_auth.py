@@ -9,7 +9,7 @@ import httpx
 from pydantic import SecretStr
 
 from ..errors import ConfigurationError
-from ._oauth import OAuthClientCredentials
+from ._oauth import OAuthClientCredentials, TokenCache
 from ._settings import AuthStrategy, Settings
 
 
@@ -68,3 +68,16 @@ def auth_for(settings: Settings) -> httpx.Auth | None:
         cache_dir=settings.token_cache_dir,
         timeout_s=settings.http_timeout_s,
     )
+
+
+def clear_token_cache(settings: Settings) -> None:
+    """Delete the OAuth token that clients with ``settings`` keep on disk (none: nothing to do).
+
+    ``sdk login`` clears it so that the new secret is what gets checked, ``sdk logout`` so that
+    no token outlives its profile.
+    """
+    if settings.token_cache_dir is None or settings.client_id is None:
+        return
+    TokenCache.of_client(
+        settings.token_cache_dir, settings.oauth_url, settings.client_id, settings.token_audience
+    ).clear()

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import PydanticBaseSettingsSource
 
-from ..errors import ConfigurationError
+from ..errors import ProfileError
 from ._private_file import write_private
 
 CONFIG_DIR_VARIABLE = "SDK_CONFIG_DIR"
@@ -33,17 +33,13 @@ STRATEGIES = ("NONE", "BASIC", "OAUTH", "BEARER")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class ProfileError(ConfigurationError):
-    """A profile that does not exist, or a profiles file that cannot be read or written."""
-
-
 def config_dir() -> Path:
     """The folder of the profiles file: ``SDK_CONFIG_DIR``, else the platform's config folder."""
     override = os.environ.get(CONFIG_DIR_VARIABLE)
     return Path(override).expanduser() if override else platformdirs.user_config_path("sdk")
 
 
-def check_name(name: str) -> str:
+def check_profile_name(name: str) -> str:
     """``name`` if it can name a profile (letters, digits, ``_.-``; at most 64 characters)."""
     if not _NAME.match(name):
         raise ProfileError(

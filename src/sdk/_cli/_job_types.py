@@ -1,9 +1,9 @@
-"""``python -m sdk job-types``: the limits the broker keeps per job type (an operator's tool).
+"""``sdk job-types``: the limits the broker keeps per job type (an operator's tool).
 
-python -m sdk job-types limits TYPE                       show them
-python -m sdk job-types limits TYPE --max-active 3 --rate 20   set them (others kept)
-python -m sdk job-types limits TYPE --clear               remove them
-python -m sdk job-types list                              every type that has limits
+sdk job-types limits TYPE                             show them
+sdk job-types limits TYPE --max-active 3 --rate 20    set them (others kept)
+sdk job-types limits TYPE --clear                     remove them
+sdk job-types list                                    every type that has limits
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from .client import Client
-from .models import JobTypeLimits
+from ..client import Client
+from ..models import JobTypeLimits
 
 NONE = "none"
 """The value that removes one kind of limit, e.g. ``--rate none``."""
@@ -40,11 +40,7 @@ def _rate(text: str) -> float | None:
     return value
 
 
-def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``job-types`` group to ``python -m sdk``'s sub-parsers."""
-    group = groups.add_parser("job-types", help="limits the broker keeps per job type")
-    sub = group.add_subparsers(dest="command", required=True)
-    limits = sub.add_parser("limits", help="show, set or clear a job type's limits")
+def limits_arguments(limits: argparse.ArgumentParser) -> None:
     limits.add_argument("type")
     limits.add_argument(
         "--max-active",
@@ -61,7 +57,6 @@ def add_parser(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help=f"most activations per second, smoothed ({NONE}: no limit)",
     )
     limits.add_argument("--clear", action="store_true", help="remove every limit of the type")
-    sub.add_parser("list", help="every job type that has limits")
 
 
 def describe(limits: JobTypeLimits) -> str:
@@ -70,11 +65,12 @@ def describe(limits: JobTypeLimits) -> str:
     return f"{limits.type:<20} max-active={active:<6} rate={rate}"
 
 
-def run(client: Client, args: argparse.Namespace) -> None:
-    if args.command == "list":
-        for limits in client.list_job_type_limits():
-            print(describe(limits))
-        return
+def list_limits(client: Client, args: argparse.Namespace) -> None:
+    for limits in client.list_job_type_limits():
+        print(describe(limits))
+
+
+def limits(client: Client, args: argparse.Namespace) -> None:
     changes = {k: v for k, v in vars(args).items() if k in ("max_active", "rate")}
     if args.clear:
         if changes:

@@ -1,7 +1,7 @@
-"""``python -m sdk login | profiles | whoami | logout``: named connection profiles.
+"""``sdk login | profiles | whoami | logout``: named connection profiles, and ``--profile``.
 
 ``login`` checks the credentials against the server (``GET /v2/authentication/me``) and only
-then stores them (``sdk.client._profiles``: a 0600 file in the user's config folder); an OAuth
+then stores them (``sdk.client.ProfileStore``: a 0600 file in the user's config folder); an OAuth
 login leaves its token in the profile's token cache, so the next command does not ask the
 identity provider again. Secrets are read from ``--client-secret`` / ``--api-key`` (visible in
 the process list), a piped stdin's first line, or a prompt that does not echo; they are never
@@ -14,24 +14,27 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
-from .client import Client, Settings
-from .client._oauth import TokenCache
-from .client._profiles import (
+from ..client import (
+    DEFAULT_OAUTH_URL,
+    DEFAULT_TOKEN_AUDIENCE,
     PROFILE_VARIABLE,
+    AuthStrategy,
+    Client,
     Profile,
-    ProfileError,
     ProfileStore,
-    check_name,
+    Settings,
+    check_profile_name,
+    clear_token_cache,
 )
-from .client._settings import DEFAULT_OAUTH_URL, DEFAULT_TOKEN_AUDIENCE, AuthStrategy
-from .errors import ConfigurationError, NotFoundError, UnauthorizedError
-from .models import CamundaUserResult
+from ..errors import ConfigurationError, NotFoundError, ProfileError, UnauthorizedError
+from ..models import CamundaUserResult
+from ._table import Handler
 
-COMMANDS = frozenset({"login", "profiles", "whoami", "logout"})
 DEFAULT_PROFILE = "default"
 STRATEGIES = [s.value for s in AuthStrategy]
 
@@ -47,9 +50,7 @@ def profile_option() -> argparse.ArgumentParser:
     return option
 
 
-def add_parsers(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the profile commands to ``python -m sdk``'s command list."""
-    login = groups.add_parser("login", help="check credentials and store them as a profile")
+def login_arguments(login: argparse.ArgumentParser) -> None:
     login.add_argument("--name", default=DEFAULT_PROFILE, help="profile name (default: default)")
     login.add_argument("--address", required=True, help="REST address, e.g. http://host:8080")
     login.add_argument(
@@ -65,13 +66,9 @@ def add_parsers(groups: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     login.add_argument("--oauth-url", help=f"OAuth token endpoint (default: {DEFAULT_OAUTH_URL})")
     login.add_argument("--audience", help=f"OAuth audience (default: {DEFAULT_TOKEN_AUDIENCE})")
     login.add_argument("--no-verify", action="store_true", help="store without asking the server")
-    groups.add_parser(
-        "profiles", help="list stored profiles (never their secrets)", parents=[profile_option()]
-    )
-    groups.add_parser(
-        "whoami", help="whom the credentials authenticate as", parents=[profile_option()]
-    )
-    logout = groups.add_parser("logout", help="remove a stored profile", parents=[profile_option()])
+
+
+def logout_arguments(logout: argparse.ArgumentParser) -> None:
     logout.add_argument("name", nargs="?", help="profile to remove (default: the selected one)")
 
 
@@ -84,19 +81,34 @@ def selected(args: argparse.Namespace) -> str | None:
 def configuration(args: argparse.Namespace) -> dict[str, str]:
     """Explicit settings of this run: only the profile name (``--profile`` beats the variable)."""
     name = getattr(args, "profile", None)
-    return {PROFILE_VARIABLE: check_name(name)} if name else {}
+    return {PROFILE_VARIABLE: check_profile_name(name)} if name else {}
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run one profile command; the exit status."""
-    store = ProfileStore()
-    if args.group == "login":
-        return _login(store, args)
-    if args.group == "profiles":
-        return _list(store, selected(args))
-    if args.group == "whoami":
-        return _whoami(Settings.load(configuration(args)))
-    return _logout(store, args.name or selected(args))
+def with_client(command: Callable[[Client, argparse.Namespace], None]) -> Handler:
+    """A handler that runs ``command`` with a client of the selected profile's settings."""
+
+    def handler(args: argparse.Namespace) -> int:
+        with Client(Settings.load(configuration(args))) as client:
+            command(client, args)
+        return 0
+
+    return handler
+
+
+def login(args: argparse.Namespace) -> int:
+    return _login(ProfileStore(), args)
+
+
+def profiles(args: argparse.Namespace) -> int:
+    return _list(ProfileStore(), selected(args))
+
+
+def whoami(args: argparse.Namespace) -> int:
+    return _whoami(Settings.load(configuration(args)))
+
+
+def logout(args: argparse.Namespace) -> int:
+    return _logout(ProfileStore(), args.name or selected(args))
 
 
 def _secret(args: argparse.Namespace, auth: str) -> str:
@@ -128,17 +140,17 @@ def _inferred_auth(args: argparse.Namespace) -> str:
 def _profile(args: argparse.Namespace) -> Profile:
     auth = args.auth or _inferred_auth(args)
     if auth == "NONE":
-        return Profile(check_name(args.name), args.address)
+        return Profile(check_profile_name(args.name), args.address)
     if auth == "BEARER":
         return Profile(
-            check_name(args.name), args.address, auth, secret=SecretStr(_secret(args, auth))
+            check_profile_name(args.name), args.address, auth, secret=SecretStr(_secret(args, auth))
         )
     if not args.client_id:
         what = "the user name" if auth == "BASIC" else "the OAuth client id"
         raise ConfigurationError(f"{auth} login needs --client-id ({what})")
     oauth = auth == "OAUTH"
     return Profile(
-        check_name(args.name),
+        check_profile_name(args.name),
         args.address,
         auth,
         args.client_id,
@@ -171,21 +183,10 @@ def _own_settings(profile: Profile, store: ProfileStore) -> Settings:
     return Settings.load({**profile.settings(store.folder), PROFILE_VARIABLE: None})
 
 
-def _token_cache(settings: Settings) -> TokenCache | None:
-    """The token cache an OAuth profile's client uses (``None`` for other strategies)."""
-    if settings.token_cache_dir is None or settings.client_id is None:
-        return None
-    return TokenCache.of_client(
-        settings.token_cache_dir, settings.oauth_url, settings.client_id, settings.token_audience
-    )
-
-
 def _login(store: ProfileStore, args: argparse.Namespace) -> int:
     profile = _profile(args)
     settings = _own_settings(profile, store)
-    cache = _token_cache(settings)
-    if cache is not None:
-        cache.clear()  # a token cached by an earlier login would not test this secret
+    clear_token_cache(settings)  # a token cached by an earlier login would not test this secret
     if not args.no_verify:
         with Client(settings) as client:
             try:
@@ -245,8 +246,6 @@ def _logout(store: ProfileStore, name: str | None) -> int:
             f"name the profile to remove: python -m sdk logout NAME (or {PROFILE_VARIABLE})"
         )
     profile = store.remove(name)
-    cache = _token_cache(_own_settings(profile, store))
-    if cache is not None:
-        cache.clear()
+    clear_token_cache(_own_settings(profile, store))
     print(f"removed profile {name!r} from {store.path}")
     return 0

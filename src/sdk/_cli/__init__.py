@@ -1,0 +1,122 @@
+"""``sdk`` (or ``python -m sdk``): jobs, profiles and limits from the shell, and the worker,
+the broker and the benchmark under one command.
+
+sdk jobs create TYPE [--variables JSON] [--count N] [--retries N] [--header K=V]
+                     [--idempotency-key KEY]
+sdk jobs get KEY
+sdk jobs list [--type TYPE] [--state STATE] [--limit N]
+sdk login --name NAME --address URL [--auth BASIC|OAUTH] [--client-id ID] ...
+sdk profiles | whoami | logout [NAME]
+(--profile NAME before the command, or SDK_PROFILE, selects a stored profile)
+sdk job-types limits TYPE [--max-active N] [--rate PER_S] [--clear]
+sdk job-types list
+sdk worker ... | sdk broker ... | sdk bench ...   the same as python -m sdk.worker ... (etc.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import ProfileError, SdkError
+from . import _delegate, _job_types, _jobs, _profiles
+from ._table import DELEGATE, HANDLER, Command, Delegate, Entry, Group, add_entries
+
+_PROFILE = (_profiles.profile_option(),)
+
+COMMANDS: tuple[Entry, ...] = (
+    Group(
+        "jobs",
+        "jobs",
+        (
+            Command(
+                "create",
+                "create jobs of a type",
+                _profiles.with_client(_jobs.create),
+                _jobs.create_arguments,
+            ),
+            Command(
+                "get",
+                "show one job with its history",
+                _profiles.with_client(_jobs.get),
+                _jobs.get_arguments,
+            ),
+            Command(
+                "list",
+                "list jobs, newest first",
+                _profiles.with_client(_jobs.list_jobs),
+                _jobs.list_arguments,
+            ),
+        ),
+    ),
+    Command(
+        "login",
+        "check credentials and store them as a profile",
+        _profiles.login,
+        _profiles.login_arguments,
+    ),
+    Command(
+        "profiles",
+        "list stored profiles (never their secrets)",
+        _profiles.profiles,
+        parents=_PROFILE,
+    ),
+    Command("whoami", "whom the credentials authenticate as", _profiles.whoami, parents=_PROFILE),
+    Command(
+        "logout",
+        "remove a stored profile",
+        _profiles.logout,
+        _profiles.logout_arguments,
+        parents=_PROFILE,
+    ),
+    Group(
+        "job-types",
+        "limits the broker keeps per job type",
+        (
+            Command(
+                "limits",
+                "show, set or clear a job type's limits",
+                _profiles.with_client(_job_types.limits),
+                _job_types.limits_arguments,
+            ),
+            Command(
+                "list",
+                "every job type that has limits",
+                _profiles.with_client(_job_types.list_limits),
+            ),
+        ),
+    ),
+    Delegate("worker", "work jobs with handler modules (as python -m sdk.worker)", "sdk.worker"),
+    Delegate("broker", "run the job broker on its own (as python -m sdk.broker)", "sdk.broker"),
+    Delegate("bench", "measure a worker against a broker (as python -m sdk.bench)", "sdk.bench"),
+)
+"""Every command, once: the parser is built from it and each command carries its handler."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m sdk",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--profile", help="stored profile to use (default: $SDK_PROFILE)")
+    add_entries(p.add_subparsers(dest="group", required=True), COMMANDS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args, rest = p.parse_known_args(sys.argv[1:] if argv is None else argv)
+    module = getattr(args, DELEGATE, None)
+    if module is not None:  # its own command line parses the rest, and reports its own errors
+        return _delegate.run_module(module, rest, args.profile)
+    if rest:
+        p.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        return int(getattr(args, HANDLER)(args))
+    except ProfileError as exc:  # a usage error, like a bad option: exit status 2
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (SdkError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
