@@ -15,50 +15,21 @@ import pickle
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from ..errors import ConfigurationError
 from ._context import JobContext
 from ._inputs import InputError, VariableParam, bind, variable_param, whole_model
-from ._lease import LeaseExtension
 from ._middleware import Middleware, check_middleware
+from ._options import (
+    DEFAULT_MAX_JOBS,
+    DEFAULT_REQUEST_TIMEOUT_MS,
+    DEFAULT_TIMEOUT_MS,
+    LeaseExtension,
+    RetryPolicy,
+    Strategy,
+)
 from ._outcome import Fail, Outcome, from_exception, from_result
-
-DEFAULT_MAX_JOBS = 32
-DEFAULT_TIMEOUT_MS = 300_000
-"""Lease of an activated job: 5 minutes, the Camunda Java client's default."""
-DEFAULT_REQUEST_TIMEOUT_MS = 20_000
-"""How long one activation long-polls for new jobs."""
-
-
-class Strategy(str, Enum):
-    """Where a handler runs. ``AUTO``: ``async def`` on the event loop, plain ``def`` in threads."""
-
-    AUTO = "auto"
-    ASYNC = "async"
-    THREAD = "thread"
-    PROCESS = "process"
-    INLINE = "inline"
-    """Sync handlers on the event loop itself; only for tests of tiny handlers."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Back-off before a failed job is retried: ``initial_ms * multiplier ** n``, capped.
-
-    ``n`` counts the retries already used, judged from the retries left against
-    ``expected_retries`` (a job's usual starting budget; Camunda's default is 3).
-    """
-
-    initial_ms: int = 1_000
-    multiplier: float = 2.0
-    max_ms: int = 60_000
-    expected_retries: int = 3
-
-    def backoff_ms(self, retries_left: int) -> int:
-        used = max(0, self.expected_retries - retries_left)
-        return int(min(self.max_ms, self.initial_ms * self.multiplier**used))
 
 
 @dataclass(frozen=True)

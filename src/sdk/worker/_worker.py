@@ -1,6 +1,6 @@
 """``Worker``: the registry of handlers, and the entry point that runs them.
 
-``run`` hands the work to a ``Supervisor`` (see ``_supervisor`` for the shutdown sequence)
+``run`` hands the work to a ``WorkerRun`` (see ``runtime._run`` for the shutdown sequence)
 and serves the optional health/metrics endpoint beside it.
 """
 
@@ -15,24 +15,26 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 from .. import _logging
 from ..client import AsyncClient
 from ..errors import ConfigurationError
-from ._health import DEFAULT_HTTP_HOST, bind_http, health_app
-from ._joblog import JobLog, JobLogMode
-from ._lease import LeaseExtension
 from ._lifespan import Lifespan, as_lifespan, entered
-from ._link import ServerLink
-from ._metrics import WorkerMetrics
 from ._middleware import Middleware, check_middleware
-from ._supervisor import Supervisor
-from ._task import (
+from ._options import (
     DEFAULT_REQUEST_TIMEOUT_MS,
     DEFAULT_TIMEOUT_MS,
+    LeaseExtension,
     RetryPolicy,
     Strategy,
-    TaskSpec,
-    check_picklable,
-    make_task,
 )
-from ._tracing import JobTracing
+from ._task import TaskSpec, check_picklable, make_task
+from .observe import (
+    DEFAULT_HTTP_HOST,
+    JobLog,
+    JobLogMode,
+    JobTracing,
+    WorkerMetrics,
+    bind_http,
+    health_app,
+)
+from .runtime import ServerLink, WorkerRun
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -142,7 +144,7 @@ class Worker:
         self._link = ServerLink(self._log, self._metrics)
         self._tasks: dict[str, TaskSpec] = {}
         self._stop_requested = False
-        self._supervisor: Supervisor | None = None
+        self._running: WorkerRun | None = None
 
     @property
     def tasks(self) -> dict[str, TaskSpec]:
@@ -152,21 +154,21 @@ class Worker:
     @property
     def in_flight(self) -> int:
         """Jobs running right now, over all job types."""
-        return 0 if self._supervisor is None else self._supervisor.in_flight
+        return 0 if self._running is None else self._running.in_flight
 
     @property
     def readiness(self) -> tuple[bool, str]:
         """``(ready, reason)``: ready while running, not draining, and the server answers."""
-        if self._supervisor is None:
+        if self._running is None:
             return False, "not running"
-        if self._supervisor.draining:
+        if self._running.draining:
             return False, "draining: finishing running jobs, taking no new ones"
         return self._link.readiness()
 
     @property
     def http_url(self) -> str | None:
         """Base URL of the health/metrics endpoint while it is served, else ``None``."""
-        return None if self._supervisor is None else self._supervisor.http_url
+        return None if self._running is None else self._running.http_url
 
     @property
     def metrics_registry(self) -> CollectorRegistry:
@@ -308,10 +310,10 @@ class Worker:
         return self._stop_requested
 
     def stop(self) -> None:
-        """Ask ``run`` to shut down gracefully (see ``_supervisor``). Idempotent."""
+        """Ask ``run`` to shut down gracefully (see ``runtime._run``). Idempotent."""
         self._stop_requested = True
-        if self._supervisor is not None:
-            self._supervisor.stop()
+        if self._running is not None:
+            self._running.stop()
 
     def check(self) -> None:
         """Raise ``ConfigurationError`` unless the worker can start (``run`` calls it too)."""
@@ -338,12 +340,12 @@ class Worker:
             RuntimeError: the worker is running already.
         """
         self.check()
-        if self._supervisor is not None:
+        if self._running is not None:
             raise RuntimeError(f"worker {self.name} is running already; stop() it first")
         if http_sock is None and self.http_port is not None:
             http_sock = bind_http(self.http_host, self.http_port)
         async with entered(self._lifespans) as state:  # closed after the drain
-            supervisor = Supervisor(
+            run = WorkerRun(
                 self.name,
                 list(self._tasks.values()),
                 client,
@@ -357,11 +359,11 @@ class Worker:
                 job_log=JobLog(self.job_log),
             )
             self._link.reset()
-            self._supervisor = supervisor
+            self._running = run
             if self._stop_requested:
-                supervisor.stop()
+                run.stop()
             try:
-                await supervisor.run(None if http_sock is None else (health_app(self), http_sock))
+                await run.run(None if http_sock is None else (health_app(self), http_sock))
             finally:
-                self._supervisor = None
+                self._running = None
                 self._stop_requested = False  # the worker may run again

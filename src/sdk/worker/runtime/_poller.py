@@ -17,20 +17,18 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import BackpressureError, SdkError
-from ..models import ActivatedJob
+from ..._logging import Log
+from ...client import AsyncClient
+from ...errors import BackpressureError, SdkError
+from ...models import ActivatedJob
+from .._task import TaskSpec
+from ..observe import JobLog, JobTracing, WorkerMetrics
+from ..strategies import ExecutionStrategy, strategy_for
 from ._backoff import Backoff
 from ._job import JobRunner
-from ._joblog import JobLog
 from ._lease import LeaseKeeper
 from ._link import ServerLink
-from ._metrics import WorkerMetrics
 from ._reporter import Reporter
-from ._strategies import ExecutionStrategy, strategy_for
-from ._task import TaskSpec
-from ._tracing import JobTracing
 
 POLL_BACKOFF_BASE_S = 0.1
 POLL_BACKOFF_CAP_S = 30.0

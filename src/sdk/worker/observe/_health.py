@@ -19,8 +19,8 @@ from typing import Any, Protocol
 import anyio
 from anyio.abc import TaskStatus
 
-from .._logging import Log
-from ..errors import ConfigurationError
+from ..._logging import Log
+from ...errors import ConfigurationError
 
 DEFAULT_HTTP_HOST = "127.0.0.1"
 SHUTDOWN_GRACE_S = 1

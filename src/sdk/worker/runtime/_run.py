@@ -19,20 +19,17 @@ from typing import Any
 
 import anyio
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import ConfigurationError, SdkError
-from ._health import App, serve_http
-from ._joblog import JobLog
+from ..._logging import Log
+from ...client import AsyncClient
+from ...errors import ConfigurationError, SdkError
+from .._task import TaskSpec
+from ..observe import App, JobLog, JobTracing, WorkerMetrics, serve_http
 from ._link import ServerLink
-from ._metrics import WorkerMetrics
 from ._poller import JobPoller
 from ._reporter import BATCH_EXTENSION, Reporter
-from ._task import TaskSpec
-from ._tracing import JobTracing
 
 
-class Supervisor:
+class WorkerRun:
     """Runs the poll loops of ``tasks`` with ``client`` until ``stop()``, then shuts down."""
 
     def __init__(

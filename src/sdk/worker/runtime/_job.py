@@ -23,19 +23,18 @@ from typing import Any
 
 import anyio
 
-from .._logging import Log
-from ..models import ActivatedJob
-from ._context import JobContext
-from ._joblog import JobLog
+from ..._logging import Log
+from ...models import ActivatedJob
+from .._context import JobContext
+from .._middleware import chain
+from .._options import Strategy
+from .._outcome import Complete, Fail, Outcome, ThrowError
+from .._task import TaskSpec
+from ..observe import JobLog, JobTrace, JobTracing, WorkerMetrics
+from ..strategies import ExecutionStrategy
 from ._lease import Lease, LeaseKeeper, Stop
-from ._metrics import WorkerMetrics
-from ._middleware import chain
-from ._outcome import Complete, Fail, Outcome, ThrowError
-from ._report import Report
+from ._pending import PendingReport
 from ._reporter import Reporter
-from ._strategies import ExecutionStrategy
-from ._task import Strategy, TaskSpec
-from ._tracing import JobTrace, JobTracing
 
 HAND_BACK_TIMEOUT_S = 5.0
 
@@ -116,7 +115,7 @@ class JobRunner:
         outcome, deadline_ms = ended
         self._duration.observe(time.perf_counter() - started)
         self.unreported += 1
-        report = Report(
+        report = PendingReport(
             job,
             outcome,
             self,
@@ -127,7 +126,7 @@ class JobRunner:
         )
         self._reporter.submit(report)
 
-    def reported(self, report: Report, taken: bool) -> None:
+    def reported(self, report: PendingReport, taken: bool) -> None:
         """The server answered ``report`` (or it was given up): count it, log it."""
         self.unreported -= 1
         if taken:
