@@ -29,6 +29,7 @@ PUBLIC = {
         "Outcome",
         "RetryPolicy",
         "Strategy",
+        "TaskOptions",
         "TaskSpec",
         "ThrowError",
         "Worker",

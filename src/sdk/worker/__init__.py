@@ -7,6 +7,7 @@ from ._middleware import Middleware as Middleware
 from ._options import LeaseExtension as LeaseExtension
 from ._options import RetryPolicy as RetryPolicy
 from ._options import Strategy as Strategy
+from ._options import TaskOptions as TaskOptions
 from ._outcome import Complete as Complete
 from ._outcome import Fail as Fail
 from ._outcome import Outcome as Outcome
@@ -27,6 +28,7 @@ __all__ = [
     "Outcome",
     "RetryPolicy",
     "Strategy",
+    "TaskOptions",
     "TaskSpec",
     "ThrowError",
     "Worker",

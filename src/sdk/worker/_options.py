@@ -1,14 +1,19 @@
-"""What a task may set: where its handler runs, its lease and how it is extended, its retries.
+"""What a task may set (``TaskOptions``) and the value types of its settings.
 
-These value types are public (``sdk.worker``) and shared by the registry and the runtime.
+``TaskOptions`` is the one list of a task's settings: ``@worker.task(...)`` takes them as
+keywords, a ``JobHandler`` as class attributes, and ``make_task`` resolves them into the
+registry's ``TaskSpec``, field by field (a test keeps the four in step).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from ..errors import ConfigurationError
+from ._middleware import Middleware
 
 DEFAULT_AT_FRACTION = 0.5
 DEFAULT_MAX_JOBS = 32
@@ -79,3 +84,52 @@ class LeaseExtension:
         if isinstance(value, LeaseExtension):
             return value
         return cls(enabled=bool(value))
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """Everything a task may set; ``None`` (``()`` for middleware) leaves it to the default.
+
+    Attributes:
+        job_type: The job type (decorator default: the function's name).
+        strategy: ``auto`` (default), ``async``, ``thread``, ``process`` or ``inline``.
+        max_jobs: Jobs run at once (default 32; the core count for ``process``).
+        timeout_ms: Job lease in ms (default: the worker's).
+        request_timeout_ms: Long-poll wait in ms (default: the worker's).
+        fetch_variables: Variables to fetch (default: the handler's parameters when it names
+            each variable it reads, else all).
+        retry: Back-off policy of failures (default: the worker's).
+        lease_extension: Lease extension of running jobs (``True``/``False`` or a
+            ``LeaseExtension``, which also bounds the run time; default: the worker's).
+        max_jobs_per_child: ``process`` only: jobs a child process runs before a fresh one
+            replaces it (default: no limit).
+        middleware: Run around this task's jobs, inside the worker's middleware.
+    """
+
+    job_type: str | None = None
+    strategy: Strategy | str = Strategy.AUTO
+    max_jobs: int | None = None
+    timeout_ms: int | None = None
+    request_timeout_ms: int | None = None
+    fetch_variables: Sequence[str] | None = None
+    retry: RetryPolicy | None = None
+    lease_extension: LeaseExtension | bool | None = None
+    max_jobs_per_child: int | None = None
+    middleware: Sequence[Middleware] = ()
+
+    def __post_init__(self) -> None:  # tuples: a frozen value stays unchanged and hashable
+        if self.fetch_variables is not None:
+            object.__setattr__(self, "fetch_variables", tuple(self.fetch_variables))
+        object.__setattr__(self, "middleware", tuple(self.middleware))
+
+    def over(self, defaults: TaskOptions) -> TaskOptions:
+        """These options, each one left unset taken from ``defaults`` (whose middleware runs
+        outside this task's own)."""
+        given = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name != "middleware" and getattr(self, f.name) is not None
+        }
+        return dataclasses.replace(
+            defaults, **given, middleware=(*defaults.middleware, *self.middleware)
+        )

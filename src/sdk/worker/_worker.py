@@ -6,10 +6,12 @@ and serves the optional health/metrics endpoint beside it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from .. import _logging
@@ -23,6 +25,7 @@ from ._options import (
     LeaseExtension,
     RetryPolicy,
     Strategy,
+    TaskOptions,
 )
 from ._task import TaskSpec, check_picklable, make_task
 from .observe import (
@@ -62,15 +65,17 @@ class JobHandler:
     """Base class of class-based handlers: set ``job_type`` and implement ``handle``.
 
     ``handle`` takes the same parameters as a decorated function (a ``JobContext``,
-    variables by name, ``**variables``) and may be ``async def``. Class attributes override
-    the worker's defaults.
+    variables by name, ``**variables``) and may be ``async def``. Class attributes are the
+    ``TaskOptions`` of ``@worker.task``, each one unset (``None``) taking the worker's default.
     """
 
     job_type: ClassVar[str] = ""
     strategy: ClassVar[Strategy | str] = Strategy.AUTO
     max_jobs: ClassVar[int | None] = None
     timeout_ms: ClassVar[int | None] = None
+    request_timeout_ms: ClassVar[int | None] = None
     fetch_variables: ClassVar[Sequence[str] | None] = None
+    retry: ClassVar[RetryPolicy | None] = None
     lease_extension: ClassVar[LeaseExtension | bool | None] = None
     max_jobs_per_child: ClassVar[int | None] = None
     middleware: ClassVar[Sequence[Middleware]] = ()
@@ -181,6 +186,11 @@ class Worker:
         return self._metrics.render()
 
     def add_task(self, task: TaskSpec) -> None:
+        """Register a resolved task (``task``, ``add_handler`` and ``include`` end here).
+
+        Raises:
+            ConfigurationError: its job type has a handler already.
+        """
         if task.job_type in self._tasks:
             other = self._tasks[task.job_type].name
             raise ConfigurationError(
@@ -207,65 +217,35 @@ class Worker:
         middleware: Sequence[Middleware] = (),
     ) -> Callable[[F], F]: ...
 
-    def task(
-        self,
-        job_type: str | F | None = None,
-        *,
-        strategy: Strategy | str = Strategy.AUTO,
-        max_jobs: int | None = None,
-        timeout_ms: int | None = None,
-        request_timeout_ms: int | None = None,
-        fetch_variables: Sequence[str] | None = None,
-        retry: RetryPolicy | None = None,
-        lease_extension: LeaseExtension | bool | None = None,
-        max_jobs_per_child: int | None = None,
-        middleware: Sequence[Middleware] = (),
-    ) -> F | Callable[[F], F]:
+    def task(self, job_type: str | F | None = None, **options: Any) -> F | Callable[[F], F]:
         """Register a handler: ``@worker.task("charge-card")`` (or bare: the function's name).
 
         Args:
             job_type: The job type (default: the function's name).
-            strategy: ``auto`` (default), ``async``, ``thread`` or ``process``.
-            max_jobs: Jobs run at once (default 32; the core count for ``process``).
-            timeout_ms: Job lease in ms (default: the worker's).
-            request_timeout_ms: Long-poll wait in ms (default: the worker's).
-            fetch_variables: Variables to fetch (default: the handler's parameters when it
-                names each variable it reads, else all).
-            retry: Back-off policy of failures (default: the worker's).
-            lease_extension: Lease extension of running jobs (``True``/``False`` or a
-                ``LeaseExtension``; default: the worker's).
-            max_jobs_per_child: ``process`` only: jobs a child process runs before a fresh
-                one replaces it (default: no limit).
-            middleware: Run around this task's jobs, inside the worker's middleware.
+            **options: The other ``TaskOptions``, by name: ``strategy``, ``max_jobs``,
+                ``timeout_ms``, ``request_timeout_ms``, ``fetch_variables``, ``retry``,
+                ``lease_extension``, ``max_jobs_per_child``, ``middleware`` (see there).
         """
-        if callable(job_type):
+        if callable(job_type):  # bare @worker.task
             return self.task()(job_type)
+        given = TaskOptions(job_type=job_type, **options)
 
         def register(func: F) -> F:
-            self.add_task(
-                make_task(
-                    job_type or func.__name__,
-                    func,
-                    strategy=strategy,
-                    max_jobs=max_jobs,
-                    timeout_ms=timeout_ms or self.timeout_ms,
-                    request_timeout_ms=(
-                        self.request_timeout_ms
-                        if request_timeout_ms is None
-                        else request_timeout_ms
-                    ),
-                    fetch_variables=fetch_variables,
-                    retry=retry or self.retry,
-                    lease_extension=(
-                        self.lease_extension if lease_extension is None else lease_extension
-                    ),
-                    max_jobs_per_child=max_jobs_per_child,
-                    middleware=(*self.middleware, *middleware),
-                )
-            )
+            named = replace(given, job_type=job_type or func.__name__)
+            self.add_task(make_task(func, named.over(self._defaults())))
             return func
 
         return register
+
+    def _defaults(self) -> TaskOptions:
+        """The options a task leaves unset take these (the worker's own, read now)."""
+        return TaskOptions(
+            timeout_ms=self.timeout_ms,
+            request_timeout_ms=self.request_timeout_ms,
+            retry=self.retry,
+            lease_extension=self.lease_extension,
+            middleware=self.middleware,
+        )
 
     def add_handler(self, handler: JobHandler | type[JobHandler]) -> None:
         """Register a ``JobHandler`` subclass (instantiated with no arguments) or instance."""
@@ -274,16 +254,10 @@ class Worker:
             raise ConfigurationError(
                 f"{type(instance).__name__} must set the job_type class attribute"
             )
-        self.task(
-            instance.job_type,
-            strategy=instance.strategy,
-            max_jobs=instance.max_jobs,
-            timeout_ms=instance.timeout_ms,
-            fetch_variables=instance.fetch_variables,
-            lease_extension=instance.lease_extension,
-            max_jobs_per_child=instance.max_jobs_per_child,
-            middleware=instance.middleware,
-        )(instance.handle)
+        options = TaskOptions(
+            **{f.name: getattr(instance, f.name) for f in dataclasses.fields(TaskOptions)}
+        )
+        self.add_task(make_task(instance.handle, options.over(self._defaults())))
 
     def include(self, other: Worker) -> None:
         """Take over every task and lifespan of ``other`` (used to merge handler modules).
