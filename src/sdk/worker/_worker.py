@@ -37,7 +37,7 @@ from .observe import (
     bind_http,
     health_app,
 )
-from .runtime import ServerLink, WorkerRun
+from .runtime import Reporter, Runtime, ServerLink, WorkerRun
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -319,18 +319,22 @@ class Worker:
         if http_sock is None and self.http_port is not None:
             http_sock = bind_http(self.http_host, self.http_port)
         async with entered(self._lifespans) as state:  # closed after the drain
-            run = WorkerRun(
-                self.name,
-                list(self._tasks.values()),
-                client,
-                grace_period_s=self.grace_period_s,
-                report_batching=self.report_batching,
+            runtime = Runtime(
+                worker_name=self.name,
+                client=client,
                 log=self._log,
                 metrics=self._metrics,
                 link=self._link,
-                state=state,
-                tracing=JobTracing.create(self.tracer_provider, self.name),
+                reporter=Reporter(client, self._log),
                 job_log=JobLog(self.job_log),
+                tracing=JobTracing.create(self.tracer_provider, self.name),
+                state=state,
+            )
+            run = WorkerRun(
+                runtime,
+                list(self._tasks.values()),
+                grace_period_s=self.grace_period_s,
+                report_batching=self.report_batching,
             )
             self._link.reset()
             self._running = run

@@ -5,5 +5,6 @@ from ._backoff import Backoff as Backoff
 from ._link import ServerLink as ServerLink
 from ._reporter import Reporter as Reporter
 from ._run import WorkerRun as WorkerRun
+from ._runtime import Runtime as Runtime
 
-__all__ = ["Backoff", "Reporter", "ServerLink", "WorkerRun"]
+__all__ = ["Backoff", "Reporter", "Runtime", "ServerLink", "WorkerRun"]
