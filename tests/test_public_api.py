@@ -44,6 +44,7 @@ PUBLIC = {
         "Outcome",
         "RetryPolicy",
         "Strategy",
+        "TaskOptions",
         "TaskSpec",
         "ThrowError",
         "Worker",

@@ -104,7 +104,7 @@ class TestRemoteWorkerImports:
         with remote_worker(tmp_path, sdk_broker):
             modules = await loaded_modules(sdk_client)
 
-        assert "sdk.worker._poller" in modules  # the list is the worker's own
+        assert "sdk.worker.runtime._poller" in modules  # the list is the worker's own
         assert heavy(modules) == set()
 
     async def test_with_an_endpoint_metrics_are_served_still_without_the_broker(

@@ -15,7 +15,7 @@ from sdk.client import AsyncClient, HttpRetryPolicy
 from sdk.models import Job, JobKey, JobState
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import LeaseExtension, RetryPolicy, Worker
-from sdk.worker._lease import COMPACT_AFTER, LeaseKeeper
+from sdk.worker.runtime._lease import COMPACT_AFTER, LeaseKeeper
 
 from .handlers import handler, stamp
 

@@ -20,7 +20,7 @@ from sdk.client import AsyncClient
 from sdk.models import JobKey, JobState
 from sdk.testing import wait_until
 from sdk.worker import Worker
-from sdk.worker._backoff import Backoff
+from sdk.worker.runtime import Backoff
 
 from .handlers import stamp
 

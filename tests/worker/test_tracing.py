@@ -302,7 +302,7 @@ sys.modules["opentelemetry"] = None  # as if the [otel] extra were not installed
 from sdk._otel import INSTALLED
 from sdk.client import AsyncClient
 from sdk.worker import Worker
-from sdk.worker._tracing import JobTracing
+from sdk.worker.observe import JobTracing
 client = AsyncClient(configuration={"CAMUNDA_REST_ADDRESS": "http://127.0.0.1:1/v2"})
 worker = Worker("w")
 loaded = [m for m, mod in sys.modules.items() if m.startswith("opentelemetry") and mod]

@@ -50,7 +50,7 @@ class BenchConfig:
     broker_args: tuple[str, ...] = field(default_factory=tuple)
     processes: int | None = None
     """``None``: the worker runs in the bench's process; N: ``python -m sdk.worker
-    --processes N`` (see ``_processes``)."""
+    --processes N`` (see ``sdk.worker.group``)."""
 
 
 @dataclass

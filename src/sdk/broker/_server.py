@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
-import uvicorn
 from anyio.abc import TaskStatus
 from loguru import logger
 
+from .._serving import serving
 from ._app import create_app
 from ._auth import BrokerAuth
 from ._defaults import DEFAULT_POOL_SIZE
@@ -146,20 +146,17 @@ async def serve(
             idempotency_retention_ms=int(idempotency_retention_s * 1000),
             pool_size=pool_size,
         )
-    config = uvicorn.Config(
-        create_app(store, auth=auth),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-    )
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
     try:
-        async with anyio.create_task_group() as tg:
+        async with (
+            serving(
+                create_app(store, auth=auth),
+                sock,
+                shutdown_grace_s=SHUTDOWN_GRACE_S,
+                before_shutdown=store.release_waiters,
+            ) as server,
+            anyio.create_task_group() as tg,
+        ):
             tg.start_soon(store.follow_other_replicas)
-            await server.startup(sockets=[sock])
             url = rest_url(sock)
             warn_if_open(sock, auth)
             logger.info("broker: serving {} (store {})", url, store.path)
@@ -168,9 +165,5 @@ async def serve(
             tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
-            store.release_waiters()
-            if server.started:
-                await server.shutdown(sockets=[sock])
-            sock.close()
             await store.aclose()
             logger.info("broker: stopped")

@@ -2,15 +2,16 @@
 
 from ..errors import JobError as JobError
 from ._context import JobContext as JobContext
-from ._lease import LeaseExtension as LeaseExtension
 from ._middleware import CallNext as CallNext
 from ._middleware import Middleware as Middleware
+from ._options import LeaseExtension as LeaseExtension
+from ._options import RetryPolicy as RetryPolicy
+from ._options import Strategy as Strategy
+from ._options import TaskOptions as TaskOptions
 from ._outcome import Complete as Complete
 from ._outcome import Fail as Fail
 from ._outcome import Outcome as Outcome
 from ._outcome import ThrowError as ThrowError
-from ._task import RetryPolicy as RetryPolicy
-from ._task import Strategy as Strategy
 from ._task import TaskSpec as TaskSpec
 from ._worker import JobHandler as JobHandler
 from ._worker import Worker as Worker
@@ -27,6 +28,7 @@ __all__ = [
     "Outcome",
     "RetryPolicy",
     "Strategy",
+    "TaskOptions",
     "TaskSpec",
     "ThrowError",
     "Worker",

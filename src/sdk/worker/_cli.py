@@ -29,11 +29,10 @@ from .. import _logging, broker
 from ..broker import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ConfigurationError
-from ._health import DEFAULT_HTTP_HOST, bind_http
 from ._loader import DEFAULT_MODULE, load_handlers
-from ._processes import stop_when_orphaned, supervisor_pid
-from ._reload import require_watchfiles, watched_paths
 from ._worker import DEFAULT_GRACE_PERIOD_S, Worker, default_worker_name
+from .group import require_watchfiles, stop_when_orphaned, supervisor_pid, watched_paths
+from .observe import DEFAULT_HTTP_HOST, bind_http
 
 EXIT_CONFIG = 2
 THREAD_EXIT_WAIT_S = 0.5
@@ -283,8 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings) -> int:
-    """``--processes N`` / ``--reload``: this process supervises workers (``_group_run``)."""
-    from ._group_run import GroupConfig, run_group  # prometheus' multiprocess mode: only here
+    """``--processes N`` / ``--reload``: this process supervises workers (``group._run``)."""
+    from .group import GroupConfig, run_group
 
     if args.processes < 1:
         raise ConfigurationError(f"--processes must be 1 or more, not {args.processes}")

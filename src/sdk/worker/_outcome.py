@@ -17,6 +17,7 @@ from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from .._otel import record_exception
 from ..errors import JobError
+from ..models import ActivatedJob
 
 MAX_ERROR_MESSAGE = 4_000
 TRACEBACK_LINES = 8
@@ -97,3 +98,8 @@ def describe(exc: BaseException) -> str:
     tail = "".join(lines[-TRACEBACK_LINES:-1]).rstrip()
     text = f"{head}\n{tail}" if tail else head
     return text[:MAX_ERROR_MESSAGE]
+
+
+def retries_left(job: ActivatedJob, outcome: Fail) -> int:
+    """The retries a failure leaves: one fewer unless the outcome says how many."""
+    return max(job.retries - 1, 0) if outcome.retries is None else outcome.retries

@@ -15,50 +15,22 @@ import pickle
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from ..errors import ConfigurationError
 from ._context import JobContext
 from ._inputs import InputError, VariableParam, bind, variable_param, whole_model
-from ._lease import LeaseExtension
 from ._middleware import Middleware, check_middleware
+from ._options import (
+    DEFAULT_MAX_JOBS,
+    DEFAULT_REQUEST_TIMEOUT_MS,
+    DEFAULT_TIMEOUT_MS,
+    LeaseExtension,
+    RetryPolicy,
+    Strategy,
+    TaskOptions,
+)
 from ._outcome import Fail, Outcome, from_exception, from_result
-
-DEFAULT_MAX_JOBS = 32
-DEFAULT_TIMEOUT_MS = 300_000
-"""Lease of an activated job: 5 minutes, the Camunda Java client's default."""
-DEFAULT_REQUEST_TIMEOUT_MS = 20_000
-"""How long one activation long-polls for new jobs."""
-
-
-class Strategy(str, Enum):
-    """Where a handler runs. ``AUTO``: ``async def`` on the event loop, plain ``def`` in threads."""
-
-    AUTO = "auto"
-    ASYNC = "async"
-    THREAD = "thread"
-    PROCESS = "process"
-    INLINE = "inline"
-    """Sync handlers on the event loop itself; only for tests of tiny handlers."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Back-off before a failed job is retried: ``initial_ms * multiplier ** n``, capped.
-
-    ``n`` counts the retries already used, judged from the retries left against
-    ``expected_retries`` (a job's usual starting budget; Camunda's default is 3).
-    """
-
-    initial_ms: int = 1_000
-    multiplier: float = 2.0
-    max_ms: int = 60_000
-    expected_retries: int = 3
-
-    def backoff_ms(self, retries_left: int) -> int:
-        used = max(0, self.expected_retries - retries_left)
-        return int(min(self.max_ms, self.initial_ms * self.multiplier**used))
 
 
 @dataclass(frozen=True)
@@ -133,7 +105,8 @@ def _invocation_of(func: Callable[..., Any]) -> Invocation:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One job type and the handler that works it.
+    """One job type and the handler that works it: a ``TaskOptions`` resolved by ``make_task``
+    (every field set, the strategy never ``AUTO``), plus how the handler is called.
 
     Attributes:
         job_type: The job type to activate.
@@ -168,33 +141,29 @@ class TaskSpec:
         return getattr(self.invocation.func, "__qualname__", repr(self.invocation.func))
 
 
-def make_task(
-    job_type: str,
-    func: Callable[..., Any],
-    *,
-    strategy: Strategy | str = Strategy.AUTO,
-    max_jobs: int | None = None,
-    timeout_ms: int = DEFAULT_TIMEOUT_MS,
-    request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS,
-    fetch_variables: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    lease_extension: LeaseExtension | bool = True,
-    max_jobs_per_child: int | None = None,
-    middleware: Sequence[Middleware] = (),
-) -> TaskSpec:
-    """Check a handler and its settings; raise ``ConfigurationError`` saying what is wrong."""
+def make_task(func: Callable[..., Any], options: TaskOptions) -> TaskSpec:
+    """Check a handler and its options and resolve what is unset; raise ``ConfigurationError``
+    saying what is wrong. ``options`` already holds the worker's defaults (``TaskOptions.over``).
+    """
+    job_type = options.job_type or ""
     where = f"handler {getattr(func, '__qualname__', func)!r} for job type {job_type!r}"
     if not job_type:
         raise ConfigurationError(f"{where}: the job type must not be empty")
     if not callable(func):
         raise ConfigurationError(f"{where}: {func!r} is not callable")
-    chosen = _strategy(where, strategy, inspect.iscoroutinefunction(func))
+    chosen = _strategy(where, options.strategy, inspect.iscoroutinefunction(func))
+    max_jobs = options.max_jobs
     if max_jobs is None:  # a process per job: as many as there are cores
         max_jobs = (os.cpu_count() or 1) if chosen is Strategy.PROCESS else DEFAULT_MAX_JOBS
+    timeout_ms = DEFAULT_TIMEOUT_MS if options.timeout_ms is None else options.timeout_ms
+    request_timeout_ms = options.request_timeout_ms
+    if request_timeout_ms is None:
+        request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS
     if max_jobs < 1 or timeout_ms < 1 or request_timeout_ms < 0:
         raise ConfigurationError(
             f"{where}: max_jobs and timeout_ms must be >= 1 and request_timeout_ms >= 0"
         )
+    max_jobs_per_child = options.max_jobs_per_child
     if max_jobs_per_child is not None and (
         chosen is not Strategy.PROCESS or max_jobs_per_child < 1
     ):
@@ -204,9 +173,12 @@ def make_task(
     invocation = _invocation(where, func)
     if chosen is Strategy.PROCESS:
         _check_importable(where, func)
+    middleware = tuple(options.middleware)
     check_middleware(where, middleware)
+    fetch_variables = options.fetch_variables
     if fetch_variables is None:  # as Spring Zeebe does from @Variable parameters
         fetch_variables = invocation.needed_variables
+    lease_extension = True if options.lease_extension is None else options.lease_extension
     return TaskSpec(
         job_type=job_type,
         invocation=invocation,
@@ -215,10 +187,10 @@ def make_task(
         timeout_ms=timeout_ms,
         request_timeout_ms=request_timeout_ms,
         fetch_variables=tuple(fetch_variables) if fetch_variables is not None else None,
-        retry=retry or RetryPolicy(),
+        retry=options.retry or RetryPolicy(),
         lease_extension=LeaseExtension.of(lease_extension),
         max_jobs_per_child=max_jobs_per_child,
-        middleware=tuple(middleware),
+        middleware=middleware,
     )
 
 

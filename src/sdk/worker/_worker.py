@@ -1,38 +1,43 @@
 """``Worker``: the registry of handlers, and the entry point that runs them.
 
-``run`` hands the work to a ``Supervisor`` (see ``_supervisor`` for the shutdown sequence)
+``run`` hands the work to a ``WorkerRun`` (see ``runtime._run`` for the shutdown sequence)
 and serves the optional health/metrics endpoint beside it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from .. import _logging
 from ..client import AsyncClient
 from ..errors import ConfigurationError
-from ._health import DEFAULT_HTTP_HOST, bind_http, health_app
-from ._joblog import JobLog, JobLogMode
-from ._lease import LeaseExtension
 from ._lifespan import Lifespan, as_lifespan, entered
-from ._link import ServerLink
-from ._metrics import WorkerMetrics
 from ._middleware import Middleware, check_middleware
-from ._supervisor import Supervisor
-from ._task import (
+from ._options import (
     DEFAULT_REQUEST_TIMEOUT_MS,
     DEFAULT_TIMEOUT_MS,
+    LeaseExtension,
     RetryPolicy,
     Strategy,
-    TaskSpec,
-    check_picklable,
-    make_task,
+    TaskOptions,
 )
-from ._tracing import JobTracing
+from ._task import TaskSpec, check_picklable, make_task
+from .observe import (
+    DEFAULT_HTTP_HOST,
+    JobLog,
+    JobLogMode,
+    JobTracing,
+    WorkerMetrics,
+    bind_http,
+    health_app,
+)
+from .runtime import Reporter, Runtime, ServerLink, WorkerRun
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -60,15 +65,17 @@ class JobHandler:
     """Base class of class-based handlers: set ``job_type`` and implement ``handle``.
 
     ``handle`` takes the same parameters as a decorated function (a ``JobContext``,
-    variables by name, ``**variables``) and may be ``async def``. Class attributes override
-    the worker's defaults.
+    variables by name, ``**variables``) and may be ``async def``. Class attributes are the
+    ``TaskOptions`` of ``@worker.task``, each one unset (``None``) taking the worker's default.
     """
 
     job_type: ClassVar[str] = ""
     strategy: ClassVar[Strategy | str] = Strategy.AUTO
     max_jobs: ClassVar[int | None] = None
     timeout_ms: ClassVar[int | None] = None
+    request_timeout_ms: ClassVar[int | None] = None
     fetch_variables: ClassVar[Sequence[str] | None] = None
+    retry: ClassVar[RetryPolicy | None] = None
     lease_extension: ClassVar[LeaseExtension | bool | None] = None
     max_jobs_per_child: ClassVar[int | None] = None
     middleware: ClassVar[Sequence[Middleware]] = ()
@@ -142,7 +149,7 @@ class Worker:
         self._link = ServerLink(self._log, self._metrics)
         self._tasks: dict[str, TaskSpec] = {}
         self._stop_requested = False
-        self._supervisor: Supervisor | None = None
+        self._running: WorkerRun | None = None
 
     @property
     def tasks(self) -> dict[str, TaskSpec]:
@@ -152,21 +159,21 @@ class Worker:
     @property
     def in_flight(self) -> int:
         """Jobs running right now, over all job types."""
-        return 0 if self._supervisor is None else self._supervisor.in_flight
+        return 0 if self._running is None else self._running.in_flight
 
     @property
     def readiness(self) -> tuple[bool, str]:
         """``(ready, reason)``: ready while running, not draining, and the server answers."""
-        if self._supervisor is None:
+        if self._running is None:
             return False, "not running"
-        if self._supervisor.draining:
+        if self._running.draining:
             return False, "draining: finishing running jobs, taking no new ones"
         return self._link.readiness()
 
     @property
     def http_url(self) -> str | None:
         """Base URL of the health/metrics endpoint while it is served, else ``None``."""
-        return None if self._supervisor is None else self._supervisor.http_url
+        return None if self._running is None else self._running.http_url
 
     @property
     def metrics_registry(self) -> CollectorRegistry:
@@ -179,6 +186,11 @@ class Worker:
         return self._metrics.render()
 
     def add_task(self, task: TaskSpec) -> None:
+        """Register a resolved task (``task``, ``add_handler`` and ``include`` end here).
+
+        Raises:
+            ConfigurationError: its job type has a handler already.
+        """
         if task.job_type in self._tasks:
             other = self._tasks[task.job_type].name
             raise ConfigurationError(
@@ -205,65 +217,35 @@ class Worker:
         middleware: Sequence[Middleware] = (),
     ) -> Callable[[F], F]: ...
 
-    def task(
-        self,
-        job_type: str | F | None = None,
-        *,
-        strategy: Strategy | str = Strategy.AUTO,
-        max_jobs: int | None = None,
-        timeout_ms: int | None = None,
-        request_timeout_ms: int | None = None,
-        fetch_variables: Sequence[str] | None = None,
-        retry: RetryPolicy | None = None,
-        lease_extension: LeaseExtension | bool | None = None,
-        max_jobs_per_child: int | None = None,
-        middleware: Sequence[Middleware] = (),
-    ) -> F | Callable[[F], F]:
+    def task(self, job_type: str | F | None = None, **options: Any) -> F | Callable[[F], F]:
         """Register a handler: ``@worker.task("charge-card")`` (or bare: the function's name).
 
         Args:
             job_type: The job type (default: the function's name).
-            strategy: ``auto`` (default), ``async``, ``thread`` or ``process``.
-            max_jobs: Jobs run at once (default 32; the core count for ``process``).
-            timeout_ms: Job lease in ms (default: the worker's).
-            request_timeout_ms: Long-poll wait in ms (default: the worker's).
-            fetch_variables: Variables to fetch (default: the handler's parameters when it
-                names each variable it reads, else all).
-            retry: Back-off policy of failures (default: the worker's).
-            lease_extension: Lease extension of running jobs (``True``/``False`` or a
-                ``LeaseExtension``; default: the worker's).
-            max_jobs_per_child: ``process`` only: jobs a child process runs before a fresh
-                one replaces it (default: no limit).
-            middleware: Run around this task's jobs, inside the worker's middleware.
+            **options: The other ``TaskOptions``, by name: ``strategy``, ``max_jobs``,
+                ``timeout_ms``, ``request_timeout_ms``, ``fetch_variables``, ``retry``,
+                ``lease_extension``, ``max_jobs_per_child``, ``middleware`` (see there).
         """
-        if callable(job_type):
+        if callable(job_type):  # bare @worker.task
             return self.task()(job_type)
+        given = TaskOptions(job_type=job_type, **options)
 
         def register(func: F) -> F:
-            self.add_task(
-                make_task(
-                    job_type or func.__name__,
-                    func,
-                    strategy=strategy,
-                    max_jobs=max_jobs,
-                    timeout_ms=timeout_ms or self.timeout_ms,
-                    request_timeout_ms=(
-                        self.request_timeout_ms
-                        if request_timeout_ms is None
-                        else request_timeout_ms
-                    ),
-                    fetch_variables=fetch_variables,
-                    retry=retry or self.retry,
-                    lease_extension=(
-                        self.lease_extension if lease_extension is None else lease_extension
-                    ),
-                    max_jobs_per_child=max_jobs_per_child,
-                    middleware=(*self.middleware, *middleware),
-                )
-            )
+            named = replace(given, job_type=job_type or func.__name__)
+            self.add_task(make_task(func, named.over(self._defaults())))
             return func
 
         return register
+
+    def _defaults(self) -> TaskOptions:
+        """The options a task leaves unset take these (the worker's own, read now)."""
+        return TaskOptions(
+            timeout_ms=self.timeout_ms,
+            request_timeout_ms=self.request_timeout_ms,
+            retry=self.retry,
+            lease_extension=self.lease_extension,
+            middleware=self.middleware,
+        )
 
     def add_handler(self, handler: JobHandler | type[JobHandler]) -> None:
         """Register a ``JobHandler`` subclass (instantiated with no arguments) or instance."""
@@ -272,16 +254,10 @@ class Worker:
             raise ConfigurationError(
                 f"{type(instance).__name__} must set the job_type class attribute"
             )
-        self.task(
-            instance.job_type,
-            strategy=instance.strategy,
-            max_jobs=instance.max_jobs,
-            timeout_ms=instance.timeout_ms,
-            fetch_variables=instance.fetch_variables,
-            lease_extension=instance.lease_extension,
-            max_jobs_per_child=instance.max_jobs_per_child,
-            middleware=instance.middleware,
-        )(instance.handle)
+        options = TaskOptions(
+            **{f.name: getattr(instance, f.name) for f in dataclasses.fields(TaskOptions)}
+        )
+        self.add_task(make_task(instance.handle, options.over(self._defaults())))
 
     def include(self, other: Worker) -> None:
         """Take over every task and lifespan of ``other`` (used to merge handler modules).
@@ -308,10 +284,10 @@ class Worker:
         return self._stop_requested
 
     def stop(self) -> None:
-        """Ask ``run`` to shut down gracefully (see ``_supervisor``). Idempotent."""
+        """Ask ``run`` to shut down gracefully (see ``runtime._run``). Idempotent."""
         self._stop_requested = True
-        if self._supervisor is not None:
-            self._supervisor.stop()
+        if self._running is not None:
+            self._running.stop()
 
     def check(self) -> None:
         """Raise ``ConfigurationError`` unless the worker can start (``run`` calls it too)."""
@@ -338,30 +314,34 @@ class Worker:
             RuntimeError: the worker is running already.
         """
         self.check()
-        if self._supervisor is not None:
+        if self._running is not None:
             raise RuntimeError(f"worker {self.name} is running already; stop() it first")
         if http_sock is None and self.http_port is not None:
             http_sock = bind_http(self.http_host, self.http_port)
         async with entered(self._lifespans) as state:  # closed after the drain
-            supervisor = Supervisor(
-                self.name,
-                list(self._tasks.values()),
-                client,
-                grace_period_s=self.grace_period_s,
-                report_batching=self.report_batching,
+            runtime = Runtime(
+                worker_name=self.name,
+                client=client,
                 log=self._log,
                 metrics=self._metrics,
                 link=self._link,
-                state=state,
-                tracing=JobTracing.create(self.tracer_provider, self.name),
+                reporter=Reporter(client, self._log),
                 job_log=JobLog(self.job_log),
+                tracing=JobTracing.create(self.tracer_provider, self.name),
+                state=state,
+            )
+            run = WorkerRun(
+                runtime,
+                list(self._tasks.values()),
+                grace_period_s=self.grace_period_s,
+                report_batching=self.report_batching,
             )
             self._link.reset()
-            self._supervisor = supervisor
+            self._running = run
             if self._stop_requested:
-                supervisor.stop()
+                run.stop()
             try:
-                await supervisor.run(None if http_sock is None else (health_app(self), http_sock))
+                await run.run(None if http_sock is None else (health_app(self), http_sock))
             finally:
-                self._supervisor = None
+                self._running = None
                 self._stop_requested = False  # the worker may run again

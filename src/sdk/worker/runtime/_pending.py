@@ -1,6 +1,6 @@
 """One ended job's outcome on its way to the server, and what it says on the wire.
 
-A ``Report`` is made once, when the handler has returned (its slot is free by then), and
+A ``PendingReport`` is made once, when the handler has returned (its slot is free by then), and
 travels through the ``Reporter``'s queue and retries until the server took it or it was given
 up; then its ``owner`` is told, once. Its batch-item JSON is serialised once, retries included.
 """
@@ -11,23 +11,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic_core import to_json
 
-from ..client import AsyncClient
-from ..models import ActivatedJob
+from ...client import AsyncClient
+from ...models import ActivatedJob
+from .._options import RetryPolicy
+from .._outcome import Complete, Fail, Outcome, ThrowError, retries_left
 from ._backoff import Backoff
-from ._outcome import Complete, Fail, Outcome, ThrowError
-from ._task import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._tracing import JobTrace
+    from ..observe import JobTrace
 
 
 class ReportOwner(Protocol):
     """Whom a report tells how it went (the job type's runner)."""
 
-    def reported(self, report: Report, taken: bool) -> None: ...
+    def reported(self, report: PendingReport, taken: bool) -> None: ...
 
 
-class Report:
+class PendingReport:
     """An outcome to send for ``job``; ``outcome`` is final (a ``Fail`` knows its retries)."""
 
     __slots__ = (
@@ -110,12 +110,7 @@ class Report:
             )
 
 
-def retries_left(job: ActivatedJob, outcome: Fail) -> int:
-    """The retries a failure leaves: one fewer unless the outcome says how many."""
-    return max(job.retries - 1, 0) if outcome.retries is None else outcome.retries
-
-
-def _fields(report: Report) -> dict[str, Any]:
+def _fields(report: PendingReport) -> dict[str, Any]:
     """The ``JobReport`` fields besides the key, as the wire spells them."""
     job, outcome = report.job, report.outcome
     fields: dict[str, Any]

@@ -1,8 +1,7 @@
 """The worker's optional HTTP endpoint: ``/healthz``, ``/readyz`` and ``/metrics``.
 
 A plain ASGI function (three GET routes need no framework) served by uvicorn inside the
-worker's task group, the way the embedded broker is served: no signal handlers of its own,
-stopped by cancellation.
+worker's task group through ``sdk._serving``, as the embedded broker is.
 
 /healthz  200 while the worker's event loop answers (liveness)
 /readyz   200 while the server was reached and the worker is not draining, else 503 (readiness)
@@ -19,8 +18,9 @@ from typing import Any, Protocol
 import anyio
 from anyio.abc import TaskStatus
 
-from .._logging import Log
-from ..errors import ConfigurationError
+from ..._logging import Log
+from ..._serving import serving
+from ...errors import ConfigurationError
 
 DEFAULT_HTTP_HOST = "127.0.0.1"
 SHUTDOWN_GRACE_S = 1
@@ -135,26 +135,8 @@ async def serve_http(
     task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve ``app`` on the bound ``sock`` until cancelled; ``task_status`` gets its URL."""
-    import uvicorn  # only a worker with an endpoint pays for it
-
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-    )
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
     url = http_url(sock)
-    try:
-        await server.startup(sockets=[sock])
+    async with serving(app, sock, shutdown_grace_s=SHUTDOWN_GRACE_S) as server:
         log.info("health and metrics on {} (/healthz, /readyz, /metrics)", url)
         task_status.started(url)
         await server.main_loop()
-    finally:
-        with anyio.CancelScope(shield=True):
-            if server.started:
-                await server.shutdown(sockets=[sock])
-            sock.close()

@@ -16,9 +16,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._otel import INSTALLED, provider_configured, tracer_for
-from ..models import ActivatedJob
-from ._outcome import Complete, Fail, Outcome, ThrowError
+from ..._otel import INSTALLED, provider_configured, tracer_for
+from ...models import ActivatedJob
+from .._outcome import Complete, Fail, Outcome, ThrowError
 
 if INSTALLED or TYPE_CHECKING:  # without the [otel] extra, nothing below is ever called
     from opentelemetry import context, trace
@@ -42,7 +42,7 @@ JOB_ATTRIBUTES = (JOB_KEY, JOB_TYPE, JOB_RETRIES, JOB_WORKER, PROCESS_INSTANCE_K
 
 COMPLETED, FAILED, ERROR_THROWN = "completed", "failed", "error_thrown"
 HANDED_BACK = "handed_back"
-"""The worker stopped before the handler did and returned the job (see ``_supervisor``)."""
+"""The worker stopped before the handler did and returned the job (see ``runtime._run``)."""
 NOT_REPORTED = "not_reported"
 """The handler ended, but the server did not take its report (no longer ours, or unreachable)."""
 ABANDONED = "abandoned"

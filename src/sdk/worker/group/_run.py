@@ -21,11 +21,10 @@ from pathlib import Path
 import anyio
 from anyio.abc import TaskGroup
 
-from .._logging import Log
-from ..client import AsyncClient, Settings
-from ._group_handback import JobReclaimer
-from ._group_health import MULTIPROC_ENV, GroupHealth
-from ._health import health_app, serve_http
+from ..._logging import Log
+from ...client import AsyncClient, Settings
+from ..observe import MULTIPROC_ENV, health_app, serve_http
+from ._handback import JobReclaimer
 from ._processes import SUPERVISOR_PID_ENV, ProcessGroup
 from ._reload import restart_on_change
 
@@ -80,6 +79,8 @@ async def run_group(
                     hand_back=JobReclaimer(client, log),
                 )
                 if config.http_sock is not None:
+                    from ._health import GroupHealth  # prometheus_client: only when served
+
                     health = GroupHealth(config.name, group, Path(folder))
                     group.on_exit = health.child_died
                     await tg.start(serve_http, health_app(health), config.http_sock, log)

@@ -8,7 +8,7 @@ one SIGTERM per signal it gets: the first makes every child drain, a second hand
 once, exactly as for a single worker. A child still running ``KILL_MARGIN_S`` after its drain
 should have ended is SIGKILLed. A child that exits while not asked to is logged and started
 again after a back-off that doubles while it keeps dying soon after its start. Jobs a killed
-or dead child still held are handed back through ``hand_back`` (``_group_handback``) before
+or dead child still held are handed back through ``hand_back`` (``_handback``) before
 its slot starts again.
 """
 
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import anyio
 from anyio.abc import Process
 
-from .._logging import Log
-from ._strategies._pool import exit_description as _how
+from ..._logging import Log
+from ..strategies import exit_description as _how
 
 SUPERVISOR_PID_ENV = "SDK_WORKER_SUPERVISOR_PID"
 """Set in each child's environment: the child serves no endpoint of its own (the supervisor

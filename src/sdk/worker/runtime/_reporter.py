@@ -1,6 +1,6 @@
 """Telling the server how jobs came out: one queue per worker, sent in the background.
 
-A job's handler returns, its slot frees at once, and its ``Report`` waits here. With the
+A job's handler returns, its slot frees at once, and its ``PendingReport`` waits here. With the
 broker's ``jobs.report-batch`` extension one loop sends what has queued as one request (a
 batch is natural, not timed: reports that end while one request is in flight go out together
 in the next, so a lone job waits for no timer); against a Camunda cluster a few sender loops
@@ -28,9 +28,9 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import (
+from ..._logging import Log
+from ...client import AsyncClient
+from ...errors import (
     BackpressureError,
     BadRequestError,
     ConflictError,
@@ -40,10 +40,10 @@ from ..errors import (
     ServerUnreachableError,
     error_class_for,
 )
-from ..models import ActivatedJob, JobReportResult, ProblemDetail
+from ...models import ActivatedJob, JobReportResult, ProblemDetail
+from .._outcome import Fail
 from ._backoff import Backoff
-from ._outcome import Fail
-from ._report import Report
+from ._pending import PendingReport
 
 BATCH_EXTENSION = "jobs.report-batch"
 MAX_BATCH = 500
@@ -56,7 +56,7 @@ FINAL_FLUSH_S = 5.0
 HANDED_BACK = "worker shutting down"
 """The error message of a job handed back at shutdown (failed with its retries unchanged)."""
 
-Send = Callable[[list[Report]], Awaitable[None]]
+Send = Callable[[list[PendingReport]], Awaitable[None]]
 
 
 class Reporter:
@@ -67,15 +67,15 @@ class Reporter:
         self._log = log
         self.batching = False
         """Send through the ``jobs.report-batch`` extension (set before ``run``)."""
-        self._ready: deque[Report] = deque()
-        self._later: list[tuple[float, int, Report]] = []
+        self._ready: deque[PendingReport] = deque()
+        self._later: list[tuple[float, int, PendingReport]] = []
         """Reports waiting to be retried, by due time (anyio's clock)."""
         self._order = itertools.count()
         self._idle: list[anyio.Event] = []
         """One event per sender waiting for work; a new report wakes one."""
         self._closing = False
 
-    def submit(self, report: Report) -> None:
+    def submit(self, report: PendingReport) -> None:
         """Queue ``report``; its owner hears how it went once the server answered."""
         self._ready.append(report)
         if self._idle:
@@ -121,7 +121,7 @@ class Reporter:
             with anyio.CancelScope(shield=True):  # a request in flight gets its answers
                 await send(reports)
 
-    def _take(self, size: int) -> list[Report]:
+    def _take(self, size: int) -> list[PendingReport]:
         later, now = self._later, anyio.current_time()
         while later and (later[0][0] <= now or self._closing):
             self._ready.append(heapq.heappop(later)[2])
@@ -159,7 +159,7 @@ class Reporter:
         for report in rest:
             self._done(report, taken=False)
 
-    async def _send_batch(self, reports: list[Report]) -> None:
+    async def _send_batch(self, reports: list[PendingReport]) -> None:
         for report in reports:
             if report.trace is not None:
                 report.trace.report_started(report.outcome, batched=True)
@@ -182,7 +182,7 @@ class Reporter:
             else:
                 self._failed(report, _error_of(result))
 
-    async def _send_each(self, reports: list[Report]) -> None:
+    async def _send_each(self, reports: list[PendingReport]) -> None:
         for report in reports:
             try:
                 if report.trace is None:
@@ -197,12 +197,12 @@ class Reporter:
 
     # -- answers ------------------------------------------------------------------------------
 
-    def _done(self, report: Report, *, taken: bool) -> None:
+    def _done(self, report: PendingReport, *, taken: bool) -> None:
         if report.trace is not None:
             report.trace.report_ended(report.outcome, taken)
         report.owner.reported(report, taken)
 
-    def _failed(self, report: Report, exc: Exception) -> None:
+    def _failed(self, report: PendingReport, exc: Exception) -> None:
         key, outcome = report.job.job_key, report.outcome
         log = self._log.bind(job_key=key, job_type=report.job.type)
         if isinstance(exc, TRANSIENT):
@@ -225,7 +225,7 @@ class Reporter:
             log.exception("job {}: reporting failed, giving up: {!r}", key, exc)
         self._done(report, taken=False)
 
-    def _retry(self, report: Report, exc: Exception, log: Log) -> None:
+    def _retry(self, report: PendingReport, exc: Exception, log: Log) -> None:
         if report.backoff is None:
             report.backoff = Backoff(base_s=0.05, cap_s=2.0)
         report.attempt += 1

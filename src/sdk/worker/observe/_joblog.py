@@ -14,10 +14,9 @@ from enum import Enum
 
 import anyio
 
-from .._logging import Log
-from ..models import ActivatedJob
-from ._outcome import Complete, Fail, Outcome
-from ._report import retries_left
+from ..._logging import Log
+from ...models import ActivatedJob
+from .._outcome import Complete, Fail, Outcome, retries_left
 
 SUMMARY_INTERVAL_S = 10.0
 

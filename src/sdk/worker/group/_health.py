@@ -5,7 +5,7 @@ process in a folder the supervisor owns: ``PROMETHEUS_MULTIPROC_DIR``); the supe
 them per series: counters and histograms over every child that ever ran (a restarted child's
 counts stay), ``sdk_worker_jobs_in_flight`` over the live ones, ``sdk_worker_server_up`` as
 the minimum over the live ones. The supervisor adds ``sdk_worker_processes`` and
-``sdk_worker_process_restarts_total``. Served by ``_health``'s app, as for one worker.
+``sdk_worker_process_restarts_total``. Served by ``observe``'s health app, as for one worker.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from ._metrics import MULTIPROC_ENV as MULTIPROC_ENV
+from ..observe import MULTIPROC_ENV as MULTIPROC_ENV
 from ._processes import ProcessGroup
 
 

@@ -14,68 +14,42 @@ A cancellation from outside (a second signal) skips step 2.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import anyio
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import ConfigurationError, SdkError
-from ._health import App, serve_http
-from ._joblog import JobLog
-from ._link import ServerLink
-from ._metrics import WorkerMetrics
+from ...errors import ConfigurationError, SdkError
+from .._task import TaskSpec
+from ..observe import App, serve_http
 from ._poller import JobPoller
-from ._reporter import BATCH_EXTENSION, Reporter
-from ._task import TaskSpec
-from ._tracing import JobTracing
+from ._reporter import BATCH_EXTENSION
+from ._runtime import Runtime
 
 
-class Supervisor:
-    """Runs the poll loops of ``tasks`` with ``client`` until ``stop()``, then shuts down."""
+class WorkerRun:
+    """Runs the poll loops of ``tasks`` with ``runtime`` until ``stop()``, then shuts down."""
 
     def __init__(
         self,
-        name: str,
+        runtime: Runtime,
         tasks: Sequence[TaskSpec],
-        client: AsyncClient,
         *,
         grace_period_s: float,
         report_batching: bool | None = None,
-        log: Log,
-        metrics: WorkerMetrics,
-        link: ServerLink,
-        state: Mapping[str, Any] | None = None,
-        tracing: JobTracing | None = None,
-        job_log: JobLog | None = None,
     ) -> None:
-        self.name = name
+        self.name = runtime.worker_name
         self.grace_period_s = grace_period_s
         self.draining = False
         self.http_url: str | None = None
-        self._client = client
-        self._log = log
-        self._link = link
+        self._client = runtime.client
+        self._log = runtime.log
+        self._link = runtime.link
         self._stop = anyio.Event()
         self._report_batching = report_batching
-        self._reporter = Reporter(client, log)
-        self._job_log = job_log or JobLog()
-        self._pollers = [
-            JobPoller(
-                task,
-                client,
-                name,
-                log=log,
-                metrics=metrics,
-                link=link,
-                reporter=self._reporter,
-                job_log=self._job_log,
-                state=state,
-                tracing=tracing,
-            )
-            for task in tasks
-        ]
+        self._reporter = runtime.reporter
+        self._job_log = runtime.job_log
+        self._pollers = [JobPoller(task, runtime) for task in tasks]
 
     @property
     def in_flight(self) -> int:

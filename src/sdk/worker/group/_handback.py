@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import anyio
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import ApiError, ConflictError, NotFoundError, SdkError
-from ..models import JobState
+from ..._logging import Log
+from ...client import AsyncClient
+from ...errors import ApiError, ConflictError, NotFoundError, SdkError
+from ...models import JobState
 
 SEARCH_EXTENSION = "jobs.search"
 TIMEOUT_S = 30.0

@@ -11,26 +11,17 @@ answers again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import anyio
 import anyio.lowlevel
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import BackpressureError, SdkError
-from ..models import ActivatedJob
+from ...errors import BackpressureError, SdkError
+from ...models import ActivatedJob
+from .._task import TaskSpec
+from ..strategies import ExecutionStrategy, strategy_for
 from ._backoff import Backoff
 from ._job import JobRunner
-from ._joblog import JobLog
 from ._lease import LeaseKeeper
-from ._link import ServerLink
-from ._metrics import WorkerMetrics
-from ._reporter import Reporter
-from ._strategies import ExecutionStrategy, strategy_for
-from ._task import TaskSpec
-from ._tracing import JobTracing
+from ._runtime import Runtime
 
 POLL_BACKOFF_BASE_S = 0.1
 POLL_BACKOFF_CAP_S = 30.0
@@ -43,31 +34,18 @@ class JobPoller:
     cancellation (running jobs are handed back to the server before ``run`` returns).
     """
 
-    def __init__(
-        self,
-        task: TaskSpec,
-        client: AsyncClient,
-        worker_name: str,
-        *,
-        log: Log,
-        metrics: WorkerMetrics,
-        link: ServerLink,
-        reporter: Reporter,
-        job_log: JobLog,
-        state: Mapping[str, Any] | None = None,
-        tracing: JobTracing | None = None,
-    ) -> None:
+    def __init__(self, task: TaskSpec, runtime: Runtime) -> None:
         self.task = task
-        fetch = task.fetch_variables
+        fetch, tracing, metrics = task.fetch_variables, runtime.tracing, runtime.metrics
         self._fetch = fetch if tracing is None else tracing.fetched(fetch)
-        self._client = client
-        self._worker_name = worker_name
+        self._client = runtime.client
+        self._worker_name = runtime.worker_name
         self._strategy: ExecutionStrategy = strategy_for(task)
-        self._log = log.bind(job_type=task.job_type)
+        self._log = runtime.log.bind(job_type=task.job_type)
         self._metrics = metrics
-        self._link = link
+        self._link = runtime.link
         self._keeper = LeaseKeeper(
-            client,
+            runtime.client,
             task.timeout_ms,
             task.lease_extension,
             self._log,
@@ -76,15 +54,10 @@ class JobPoller:
         self._runner = JobRunner(
             task,
             self._strategy,
-            worker_name,
-            self._log,
-            metrics,
-            reporter=reporter,
+            runtime,
+            log=self._log,
             keeper=self._keeper,
             on_freed=self._freed,
-            job_log=job_log,
-            state=state,
-            tracing=tracing,
         )
         self._activated = metrics.activated.labels(task.job_type)
         self._capacity = anyio.Event()

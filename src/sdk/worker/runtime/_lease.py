@@ -20,54 +20,19 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 
 import anyio
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import ApiError, ConfigurationError, ConflictError, NotFoundError, SdkError
-from ..models import ActivatedJob
+from ..._logging import Log
+from ...client import AsyncClient
+from ...errors import ApiError, ConflictError, NotFoundError, SdkError
+from ...models import ActivatedJob
+from .._options import LeaseExtension
 from ._backoff import Backoff
 
-DEFAULT_AT_FRACTION = 0.5
 COMPACT_AFTER = 1024
 """Ended jobs wait in the heap until their due time unless this many pile up (then: rebuild)."""
-
-
-@dataclass(frozen=True)
-class LeaseExtension:
-    """How a running job's lease is extended.
-
-    Attributes:
-        enabled: Extend leases at all (default ``True``). Off: a handler still running when
-            its lease ends is stopped and the server hands the job out again.
-        at_fraction: Extend once this fraction of the lease has passed (default 0.5), each
-            time by the task's full ``timeout_ms``.
-        max_run_time_ms: Stop a handler that has run this long even though its lease keeps
-            being extended, and fail the job (retries - 1) saying so. ``None`` (default): no
-            bound while the worker can extend; set it to catch handlers that hang.
-    """
-
-    enabled: bool = True
-    at_fraction: float = DEFAULT_AT_FRACTION
-    max_run_time_ms: int | None = None
-
-    def __post_init__(self) -> None:
-        if not 0 < self.at_fraction < 1:
-            raise ConfigurationError(
-                f"LeaseExtension.at_fraction must be between 0 and 1, not {self.at_fraction}"
-            )
-        if self.max_run_time_ms is not None and self.max_run_time_ms < 1:
-            raise ConfigurationError("LeaseExtension.max_run_time_ms must be >= 1 or None")
-
-    @classmethod
-    def of(cls, value: LeaseExtension | bool) -> LeaseExtension:
-        """``True``/``False`` as shorthands for the default policy and for no extension."""
-        if isinstance(value, LeaseExtension):
-            return value
-        return cls(enabled=bool(value))
 
 
 class Stop(str, Enum):

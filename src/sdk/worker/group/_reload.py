@@ -12,8 +12,8 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
-from .._logging import Log
-from ..errors import ConfigurationError
+from ..._logging import Log
+from ...errors import ConfigurationError
 from ._processes import ProcessGroup
 
 DEBOUNCE_MS = 400

@@ -17,25 +17,23 @@ The slot is free as soon as the handler returned: the report goes out from the w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import anyio
 
-from .._logging import Log
-from ..models import ActivatedJob
-from ._context import JobContext
-from ._joblog import JobLog
+from ..._logging import Log
+from ...models import ActivatedJob
+from .._context import JobContext
+from .._middleware import chain
+from .._options import Strategy
+from .._outcome import Complete, Fail, Outcome, ThrowError
+from .._task import TaskSpec
+from ..observe import JobTrace
+from ..strategies import ExecutionStrategy
 from ._lease import Lease, LeaseKeeper, Stop
-from ._metrics import WorkerMetrics
-from ._middleware import chain
-from ._outcome import Complete, Fail, Outcome, ThrowError
-from ._report import Report
-from ._reporter import Reporter
-from ._strategies import ExecutionStrategy
-from ._task import Strategy, TaskSpec
-from ._tracing import JobTrace, JobTracing
+from ._pending import PendingReport
+from ._runtime import Runtime
 
 HAND_BACK_TIMEOUT_S = 5.0
 
@@ -52,35 +50,32 @@ class JobRunner:
         self,
         task: TaskSpec,
         strategy: ExecutionStrategy,
-        worker_name: str,
-        log: Log,
-        metrics: WorkerMetrics,
+        runtime: Runtime,
         *,
-        reporter: Reporter,
+        log: Log,
         keeper: LeaseKeeper,
         on_freed: Callable[[], None],
-        job_log: JobLog,
-        state: Mapping[str, Any] | None = None,
-        tracing: JobTracing | None = None,
     ) -> None:
         self.task = task
         self.in_flight = 0
         self.unreported = 0
         self._strategy = strategy
-        self._state = state
+        self._state = runtime.state
         self._chain = (
             chain(task.middleware, partial(strategy.run, task.invocation))
             if task.middleware
             else None
         )
         """The task's middleware around the strategy; ``None``: call the strategy directly."""
-        self._worker_name = worker_name
+        self._worker_name = runtime.worker_name
         self._log = log
-        self._reporter = reporter
+        """The job type's logger."""
+        self._reporter = runtime.reporter
         self._keeper = keeper
         self._on_freed = on_freed
-        self._job_log = job_log
-        self._tracing = tracing
+        self._job_log = runtime.job_log
+        self._tracing = runtime.tracing
+        metrics = runtime.metrics
         self._all_reported: anyio.Event | None = None
         job_type = task.job_type
         self._gauge = metrics.in_flight.labels(job_type)
@@ -116,7 +111,7 @@ class JobRunner:
         outcome, deadline_ms = ended
         self._duration.observe(time.perf_counter() - started)
         self.unreported += 1
-        report = Report(
+        report = PendingReport(
             job,
             outcome,
             self,
@@ -127,7 +122,7 @@ class JobRunner:
         )
         self._reporter.submit(report)
 
-    def reported(self, report: Report, taken: bool) -> None:
+    def reported(self, report: PendingReport, taken: bool) -> None:
         """The server answered ``report`` (or it was given up): count it, log it."""
         self.unreported -= 1
         if taken:

@@ -3,7 +3,7 @@
 ``registry_of`` shows a worker's plain counts through a collector read at each scrape, in the
 shape prometheus_client's own metrics take (``_total`` and ``_created`` samples included);
 ``multiprocess_metrics`` gives a ``--processes`` child prometheus_client's own metrics, which
-write the files its supervisor sums (``_group_health``).
+write the files its supervisor sums (``group._health``).
 """
 
 from __future__ import annotations

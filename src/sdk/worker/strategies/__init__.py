@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from .._task import Strategy, TaskSpec
+from .._options import Strategy
+from .._task import TaskSpec
 from ._async import AsyncStrategy
 from ._base import ExecutionStrategy
 from ._inline import InlineStrategy
+from ._pool import exit_description
 from ._process import ProcessStrategy
 from ._thread import ThreadStrategy
 
@@ -29,5 +31,6 @@ __all__ = [
     "InlineStrategy",
     "ProcessStrategy",
     "ThreadStrategy",
+    "exit_description",
     "strategy_for",
 ]

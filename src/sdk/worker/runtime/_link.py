@@ -12,10 +12,10 @@ from enum import Enum
 
 import anyio
 
-from .._logging import Log
-from ..client import AsyncClient
-from ..errors import BackpressureError, SdkError
-from ._metrics import WorkerMetrics
+from ..._logging import Log
+from ...client import AsyncClient
+from ...errors import BackpressureError, SdkError
+from ..observe import WorkerMetrics
 
 PROBE_INTERVAL_S = 30.0
 """Probe the server when nothing reached it for this long (a long poll answers sooner)."""
