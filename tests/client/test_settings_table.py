@@ -1,4 +1,4 @@
-"""The README's configuration table is the one the settings models render."""
+"""The settings table of docs/configuration.md is the one the settings models render."""
 
 from __future__ import annotations
 
@@ -13,18 +13,18 @@ from sdk.client import Settings
 from sdk.client._docs import settings_table
 from sdk.worker._cli import WorkerSettings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 START, END = "<!-- settings-table:start -->", "<!-- settings-table:end -->"
 DOCUMENTED = (Settings, WorkerSettings, BrokerAuthSettings)
 
 
-def test_readme_table_matches_the_settings_models() -> None:
-    text = README.read_text(encoding="utf-8")
-    assert START in text and END in text, f"README.md lacks the {START} / {END} markers"
+def test_documented_table_matches_the_settings_models() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    assert START in text and END in text, f"{PAGE.name} lacks the {START} / {END} markers"
     shown = text.split(START, 1)[1].split(END, 1)[0].strip()
     expected = settings_table(*DOCUMENTED)
     assert shown == expected, (
-        "the README's settings table is stale; paste the output of\n"
+        "the settings table of docs/configuration.md is stale; paste the output of\n"
         "  python -c 'from tests.client.test_settings_table import print_table; print_table()'"
     )
 
@@ -68,5 +68,5 @@ def test_rendering_of_defaults_and_descriptions() -> None:
 
 
 def print_table() -> None:
-    """Print the table to paste between the README's markers."""
+    """Print the table to paste between the markers of docs/configuration.md."""
     print(settings_table(*DOCUMENTED))
