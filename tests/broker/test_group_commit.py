@@ -10,8 +10,8 @@ import pytest
 
 from sdk.broker import JobStore
 from sdk.broker._problems import JobNotFound
-from sdk.broker._sqlite import Activation
-from sdk.broker._threaded import ThreadedStore
+from sdk.broker.store import Activation
+from sdk.broker.store.sqlite import ThreadedStore
 from sdk.models import JobSpec, JobState
 from sdk.testing import wait_until
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from sdk.broker import JobStore, RunningBroker
-from sdk.broker._sqlite import Activation
+from sdk.broker.store import Activation
 from sdk.client import AsyncClient
 from sdk.models import JobEventRecord, JobSpec, JobState, JobTypeLimits
 from sdk.testing import client_for, running, wait_until

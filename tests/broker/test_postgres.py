@@ -17,14 +17,15 @@ import httpx
 import psycopg
 import pytest
 
-from sdk.broker import JobStore, RunningBroker, _pg_tx, serve
+from sdk.broker import JobStore, RunningBroker, serve
 from sdk.broker._cli import main as broker_main
-from sdk.broker._contract import Activation
 from sdk.broker._pg_cluster import PrivateCluster, fresh_database, server_binaries
-from sdk.broker._pg_schema import MIGRATIONS, SCHEMA_VERSION, stored_version
 from sdk.broker._problems import JobNotFound
 from sdk.broker._redact import redact, redact_text
 from sdk.broker._server import BrokerStartError, open_store
+from sdk.broker.store import Activation
+from sdk.broker.store.postgres import _tx as pg_tx
+from sdk.broker.store.postgres._schema import MIGRATIONS, SCHEMA_VERSION, stored_version
 from sdk.models import JobSpec, JobState
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import JobContext, Worker
@@ -311,7 +312,7 @@ class TestConflicts:
     async def test_a_lock_held_past_its_timeout_is_waited_for_again(
         self, postgres_url: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(_pg_tx, "LOCK_TIMEOUT_MS", 300)  # the broker's connections get it
+        monkeypatch.setattr(pg_tx, "LOCK_TIMEOUT_MS", 300)  # the broker's connections get it
         async with (
             broker_and_jobs(postgres_url, 1) as (broker, (key,)),
             await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as monitor,
@@ -341,7 +342,7 @@ class TestConflicts:
     async def test_a_lock_never_released_is_a_bounded_503_then_clears(
         self, postgres_url: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(_pg_tx, "LOCK_TIMEOUT_MS", 100)
+        monkeypatch.setattr(pg_tx, "LOCK_TIMEOUT_MS", 100)
         async with (
             broker_and_jobs(postgres_url, 1) as (broker, (key,)),
             await psycopg.AsyncConnection.connect(postgres_url) as other,

@@ -10,7 +10,7 @@ leave it out to change only retries). Every step runs
 on both, and after every step the store must show exactly what the model says: each job's
 state, fields and history, and every state's search results.
 
-The machine drives the store contract (``sdk.broker._contract.Store``, asynchronous: each
+The machine drives the store contract (``sdk.broker.store.Store``, asynchronous: each
 step runs on an event loop in a portal thread), so the same rules run on ``":memory:"``, on a
 SQLite file and on PostgreSQL (each of the last two may also be closed and reopened; Postgres
 is skipped, saying why, where no server can be started). Batches of reports
@@ -40,11 +40,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from sdk.broker._contract import Activation, Failure, Report, Store
-from sdk.broker._postgres import PostgresStore
 from sdk.broker._problems import BrokerError, JobInWrongState, JobNotFound
-from sdk.broker._sqlite import FIRST_KEY, SqliteJobs
-from sdk.broker._threaded import ThreadedStore
+from sdk.broker.store import FIRST_KEY, Activation, Failure, Report, Store
+from sdk.broker.store.postgres import PostgresStore
+from sdk.broker.store.sqlite import SqliteJobs, ThreadedStore
 from sdk.models import DEFAULT_TENANT, JobSpec, JobState, LeasedJob
 
 T = TypeVar("T")
