@@ -26,8 +26,8 @@ def store(tmp_path: Path) -> JobStore:
 def count_groups(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Sizes of the groups the store commits (one entry per transaction)."""
     sizes: list[int] = []
-    assert isinstance(store._store, ThreadedStore)
-    jobs = store._store._jobs
+    assert isinstance(store._backend, ThreadedStore)
+    jobs = store._backend._jobs
     original = jobs.run_group
 
     def counting(ops: Any) -> list[tuple[bool, Any]]:

@@ -19,27 +19,27 @@ from ...models._batch import (
     ReportKind,
 )
 from .._problems import BrokerError, InvalidRequest
-from ..store import Failure, Report
+from ..store import Failure, JobOutcome
 from ._request import INT64_MAX, read_model, store_of
 
 
-def _operation(report: JobReport) -> Report:
+def _operation(report: JobReport) -> JobOutcome:
     """The store's view of a report: which command, on which job, with what."""
     key = int(report.job_key)
     if key > INT64_MAX:
         raise InvalidRequest(f"jobKey {report.job_key!r} is not a valid job key")
     lease = report.lease_token
     if report.kind is ReportKind.COMPLETE:
-        return Report(key, lease, report.variables)
+        return JobOutcome(key, lease, report.variables)
     if report.kind is ReportKind.FAIL:
         failure = Failure(
             report.retries, report.error_message, report.retry_back_off, report.variables
         )
-        return Report(key, lease, report.variables, failure)
+        return JobOutcome(key, lease, report.variables, failure)
     code = report.error_code
     if not code:
         raise InvalidRequest(f"reports: job {key}: errorCode is required for kind 'error'")
-    return Report(key, lease, report.variables, error_code=code, message=report.error_message)
+    return JobOutcome(key, lease, report.variables, error_code=code, message=report.error_message)
 
 
 def _result(report: JobReport, outcome: tuple[bool, Any]) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 SQL both backends share (``sqlite/``, ``postgres/``; each imports only from here)."""
 
 from ._backend import Activation as Activation
+from ._backend import Backend as Backend
 from ._backend import Failure as Failure
-from ._backend import Report as Report
-from ._backend import Store as Store
+from ._backend import JobOutcome as JobOutcome
 from ._face import Clock as Clock
 from ._face import JobStore as JobStore
 from ._face import wall_clock_ms as wall_clock_ms

@@ -1,10 +1,10 @@
-"""The job store contract: what ``JobStore`` needs of a backend (SQLite or PostgreSQL).
+"""The backend protocol: what ``JobStore`` needs of a backend (SQLite or PostgreSQL).
 
 Asynchronous, so each backend runs its own way behind one face: SQLite in its owner thread
 with group commit (``sqlite/``), PostgreSQL natively on a connection pool with concurrent
-transactions (``postgres/``). Each write is committed before it
-returns. Both must satisfy the same rules: the broker suite and the model test in
-``tests/reliability/test_store_model.py`` run on each.
+transactions (``postgres/``). Each write is committed before it returns. Both must satisfy the
+same rules: the broker suite and the model test in ``tests/reliability/test_store_model.py``
+run on each.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Report:
-    """One job outcome of a batch (``Store.write_group``): a completion, unless ``failure``
+class JobOutcome:
+    """One job outcome of a batch (``Backend.write_group``): a completion, unless ``failure``
     (the job failed) or ``error_code`` (its handler threw that BPMN error) is set."""
 
     key: int
@@ -62,7 +62,7 @@ class Report:
     """The thrown error's message."""
 
 
-class Store(Protocol):
+class Backend(Protocol):
     """The job table and its rules; ``now`` is epoch ms, passed in so tests control time."""
 
     path: str
@@ -88,7 +88,7 @@ class Store(Protocol):
         activations wake polls); a shared store wakes them for every type instead."""
         ...
 
-    async def write_group(self, reports: Sequence[Report], now: int) -> list[tuple[bool, Any]]:
+    async def write_group(self, reports: Sequence[JobOutcome], now: int) -> list[tuple[bool, Any]]:
         """Apply a batch of outcomes in one transaction: ``(True, job type)`` or ``(False,
         error)`` each, exactly as the single commands would answer, in order."""
         ...

@@ -1,6 +1,6 @@
 """The asynchronous face of the job store: opens the backend and owns the wake-ups.
 
-The backend keeps the one store contract (``_backend.Store``): SQLite in its owner thread
+The backend keeps one protocol (``_backend.Backend``): SQLite in its owner thread
 with group commit (``sqlite/``), or PostgreSQL on a connection pool (``postgres/``), chosen by
 ``_open.py``. Either way, once open, the event loop never waits on disk or the
 network. This face adds what is the same for both: the clock, long polls and their wake-ups,
@@ -28,7 +28,7 @@ from ...models import (
 )
 from .._defaults import DEFAULT_POOL_SIZE
 from .._problems import StoreUnavailable
-from ._backend import Activation, Failure, Report
+from ._backend import Activation, Failure, JobOutcome
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._notifier import Notifier
 from ._open import open_backend
@@ -74,12 +74,12 @@ class JobStore:
         if idempotency_retention_ms <= 0:
             raise ValueError("idempotency_retention_ms must be positive")
         self._changed = anyio.Event()
-        self._store = open_backend(
+        self._backend = open_backend(
             path, synchronous=synchronous, pool_size=pool_size, on_change=self._signal_change
         )
         self._clock = clock
         self.idempotency_retention_ms = idempotency_retention_ms
-        self._slot_limited = self._store.slot_limited_types()
+        self._slot_limited = self._backend.slot_limited_types()
         """Types with a ``max_active`` limit: an activation ending frees a slot, so it wakes
         their long polls (other types' polls have no reason to look again)."""
         self.notifier = Notifier()
@@ -88,19 +88,19 @@ class JobStore:
     @property
     def path(self) -> str:
         """Where the jobs live, safe to log (a URL's password is hidden)."""
-        return self._store.path
+        return self._backend.path
 
     async def follow_other_replicas(self) -> None:
         """Until cancelled, wake waiters for other brokers' commits on a shared database;
         returns at once for a store of its own (SQLite)."""
-        await self._store.follow(self.notifier)
+        await self._backend.follow(self.notifier)
 
     def now(self) -> int:
         return self._clock()
 
-    async def write_group(self, reports: Sequence[Report]) -> list[tuple[bool, Any]]:
+    async def write_group(self, reports: Sequence[JobOutcome]) -> list[tuple[bool, Any]]:
         """Apply one request's reports as one transaction; ``(ok, job type or error)`` each."""
-        results = await self._store.write_group(reports, self.now())
+        results = await self._backend.write_group(reports, self.now())
         if results and all(not ok and isinstance(v, StoreUnavailable) for ok, v in results):
             raise results[0][1]  # the database was away: the whole request is retried (503)
         return results
@@ -122,10 +122,10 @@ class JobStore:
         return self._closing
 
     async def events_after(self, after_id: int, limit: int = 1000) -> list[JobEventRecord]:
-        return await self._store.events_after(after_id, limit)
+        return await self._backend.events_after(after_id, limit)
 
     async def last_event_id(self) -> int:
-        return await self._store.last_event_id()
+        return await self._backend.last_event_id()
 
     def release_waiters(self) -> None:
         """Answer every long poll now (with what it has) and take no new waits: shutting down."""
@@ -136,17 +136,17 @@ class JobStore:
     async def aclose(self) -> None:
         """Release the waiters, then the database (its connections, or the file)."""
         self.release_waiters()
-        await self._store.aclose()
+        await self._backend.aclose()
 
     async def create(self, specs: Sequence[JobSpec]) -> list[JobKey]:
         job_types = {spec.type for spec in specs}
-        return await self._creating(job_types, self._store.create(specs, self.now()))
+        return await self._creating(job_types, self._backend.create(specs, self.now()))
 
     async def create_once(
         self, body: JobCreationRequest, *, scope: str, key: str
     ) -> tuple[list[JobKey], bool]:
         """Create ``body``'s jobs unless ``(scope, key)`` did already: ``(keys, replayed)``."""
-        write = self._store.create_once(
+        write = self._backend.create_once(
             body, self.now(), scope=scope, key=key, retention_ms=self.idempotency_retention_ms
         )
         job_types = {spec.type for spec in body.jobs}
@@ -160,7 +160,7 @@ class JobStore:
     ) -> T:
         """Await a creation's ``write``, announcing its jobs before it (group commit, see
         ``_announce``) or once it is committed and ``created`` them."""
-        early = self._store.wakes_before_commit
+        early = self._backend.wakes_before_commit
         if early:
             self._announce(job_types)
         result = await write
@@ -179,7 +179,7 @@ class JobStore:
 
     def slot_freed(self, job_type: str) -> None:
         """An activation of ``job_type`` ended: wake its polls if a max-active limit held them."""
-        if job_type in self._slot_limited or self._store.shared:  # another replica may
+        if job_type in self._slot_limited or self._backend.shared:  # another replica may
             self.notifier.notify(job_type)  # have set a limit this one has not heard of
 
     async def activate(
@@ -199,23 +199,23 @@ class JobStore:
             if client_gone is not None and client_gone.is_set():
                 return []
             woken = self.notifier.event_for(query.job_type)
-            jobs, next_at = await self._store.activate(query, self.now())
+            jobs, next_at = await self._backend.activate(query, self.now())
             now = self.now()
             if jobs or now >= give_up_at or self._closing:
                 return jobs
             if woken.is_set():  # told of a job while looking: look again before yielding,
                 continue  # so this activation joins the commit that creates it
             wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
-            if self._store.shared:
+            if self._backend.shared:
                 wake_at = min(wake_at, now + SHARED_POLL_MS)
             with anyio.move_on_after((wake_at - now) / 1000):
                 await woken.wait()
 
     async def complete(self, key: int, variables: dict[str, Any] | None, lease: str | None) -> None:
-        self.slot_freed(await self._store.complete(key, variables, lease, self.now()))
+        self.slot_freed(await self._backend.complete(key, variables, lease, self.now()))
 
     async def fail(self, key: int, failure: Failure, lease: str | None) -> None:
-        job_type = await self._store.fail(key, failure, lease, self.now())
+        job_type = await self._backend.fail(key, failure, lease, self.now())
         if failure.retries > 0:
             self.notifier.notify(job_type)  # waiters recompute when the job comes back
         else:
@@ -230,25 +230,25 @@ class JobStore:
         lease: str | None,
     ) -> None:
         self.slot_freed(
-            await self._store.throw_error(key, code, message, variables, lease, self.now())
+            await self._backend.throw_error(key, code, message, variables, lease, self.now())
         )
 
     async def update(
         self, key: int, retries: int | None, timeout_ms: int | None, lease: str | None = None
     ) -> None:
-        job_type = await self._store.update(key, retries, timeout_ms, self.now(), lease)
+        job_type = await self._backend.update(key, retries, timeout_ms, self.now(), lease)
         self.notifier.notify(job_type)
 
     async def cancel(self, key: int) -> None:
-        self.slot_freed(await self._store.cancel(key, self.now()))
+        self.slot_freed(await self._backend.cancel(key, self.now()))
 
     async def get(self, key: int) -> Job:
-        return await self._store.get(key, self.now())
+        return await self._backend.get(key, self.now())
 
     async def search(
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None
     ) -> tuple[list[Job], int | None]:
-        return await self._store.search(job_type, state, limit, after, self.now())
+        return await self._backend.search(job_type, state, limit, after, self.now())
 
     # -- job-type limits (``_limits.py``) -------------------------------------------------------
 
@@ -256,12 +256,12 @@ class JobStore:
         self, job_type: str, max_active: int | None, rate: float | None
     ) -> JobTypeLimits:
         """Set (replace) a type's limits; waiting polls look again at once."""
-        limits = await self._store.set_limits(job_type, max_active, rate, self.now())
+        limits = await self._backend.set_limits(job_type, max_active, rate, self.now())
         self._limits_changed(job_type, limits.max_active is not None)
         return limits
 
     async def clear_limits(self, job_type: str) -> bool:
-        cleared = await self._store.clear_limits(job_type, self.now())
+        cleared = await self._backend.clear_limits(job_type, self.now())
         self._limits_changed(job_type, False)
         return cleared
 
@@ -273,32 +273,32 @@ class JobStore:
         self.notifier.notify(job_type)
 
     async def get_limits(self, job_type: str) -> JobTypeLimits | None:
-        return await self._store.get_limits(job_type)
+        return await self._backend.get_limits(job_type)
 
     async def all_limits(self) -> list[JobTypeLimits]:
-        return await self._store.all_limits()
+        return await self._backend.all_limits()
 
     # -- statistics (read by ``_stats.StatsCollector``) ---------------------------------------
 
     async def stats_baseline(self) -> tuple[int, list[tuple[str, str, int]]]:
-        return await self._store.stats_baseline()
+        return await self._backend.stats_baseline()
 
     async def live_counts(
         self, job_types: Sequence[str], now: int
     ) -> tuple[int, list[tuple[str, str, int]]]:
-        return await self._store.live_counts(job_types, now)
+        return await self._backend.live_counts(job_types, now)
 
     async def jobs_in_flight(self, job_types: Sequence[str], now: int) -> dict[str, int]:
-        return await self._store.jobs_in_flight(job_types, now)
+        return await self._backend.jobs_in_flight(job_types, now)
 
     async def first_event_id_at_or_after(self, at: int) -> int:
-        return await self._store.first_event_id_at_or_after(at)
+        return await self._backend.first_event_id_at_or_after(at)
 
     async def event_aggregates(
         self, after_id: int, until_id: int
     ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]:
-        return await self._store.event_aggregates(after_id, until_id)
+        return await self._backend.event_aggregates(after_id, until_id)
 
     async def retry_at(self, key: int) -> int | None:
         """When a job waiting out a failure's back-off may run again (``None``: not waiting)."""
-        return await self._store.retry_at(key, self.now())
+        return await self._backend.retry_at(key, self.now())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...errors import ConfigurationError
 from .._defaults import DEFAULT_POOL_SIZE
-from ._backend import Store
+from ._backend import Backend
 from .sqlite import SqliteJobs, ThreadedStore
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -23,7 +23,7 @@ def open_backend(
     synchronous: str = "FULL",
     pool_size: int = DEFAULT_POOL_SIZE,
     on_change: Callable[[], None],
-) -> Store:
+) -> Backend:
     """The backend for ``where``: a PostgreSQL URL, else a SQLite file (or ``:memory:``);
     ``on_change`` is called after each commit."""
     if not is_database_url(where):

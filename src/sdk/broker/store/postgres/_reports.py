@@ -1,6 +1,6 @@
 """Job outcomes on PostgreSQL: completions, failures and thrown errors, batched.
 
-A batch (``Store.write_group``) locks its jobs in key order, so two batches never deadlock,
+A batch (``Backend.write_group``) locks its jobs in key order, so two batches never deadlock,
 checks each report on its locked row in order (a job reported twice sees the first report's
 effect) and writes the changed rows back in one statement. Single reports take the same road:
 those that arrive while one waits for a connection join it (``ReportQueue``), so under load
@@ -16,7 +16,7 @@ import anyio
 from psycopg.rows import DictRow
 
 from ..._problems import BrokerError, JobNotFound
-from .._backend import Report
+from .._backend import JobOutcome
 from .._rules import check_activated, later, merged
 from ._tx import Database, Tx
 
@@ -32,7 +32,7 @@ Outcome = tuple[bool, Any]
 """``(True, the job's type)`` or ``(False, the error the single command raises)``."""
 
 
-async def apply_reports(tx: Tx, reports: Sequence[tuple[Report, int]]) -> list[Outcome]:
+async def apply_reports(tx: Tx, reports: Sequence[tuple[JobOutcome, int]]) -> list[Outcome]:
     """Apply ``(report, now)`` pairs in order on their locked jobs; an outcome each."""
     keys = sorted({report.key for report, _ in reports})
     locked = await tx.all(
@@ -64,7 +64,7 @@ def slot_freed(tx: Tx, row: DictRow) -> str:
     return job_type
 
 
-def _apply(tx: Tx, row: DictRow, report: Report, now: int) -> str:
+def _apply(tx: Tx, row: DictRow, report: JobOutcome, now: int) -> str:
     """Check ``report`` against its job's ``row`` and change the row as it says (in memory,
     with its history row); the job's type, as the single command answers."""
     key, failure = report.key, report.failure
@@ -138,7 +138,7 @@ class _Batch:
     __slots__ = ("done", "error", "items", "outcomes")
 
     def __init__(self) -> None:
-        self.items: list[tuple[Report, int]] = []
+        self.items: list[tuple[JobOutcome, int]] = []
         self.done = anyio.Event()
         self.outcomes: list[Outcome] = []
         self.error: BaseException | None = None
@@ -154,7 +154,7 @@ class ReportQueue:
         self._open: _Batch | None = None
         """The batch still taking reports: its transaction has no connection yet."""
 
-    async def submit(self, report: Report, now: int) -> Outcome:
+    async def submit(self, report: JobOutcome, now: int) -> Outcome:
         batch = self._open
         if batch is not None:
             index = len(batch.items)

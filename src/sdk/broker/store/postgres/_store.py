@@ -39,7 +39,7 @@ from ....models import (
 from ..._problems import JobInWrongState, JobNotFound
 from ..._redact import redact
 from .. import _search
-from .._backend import Activation, Failure, Report
+from .._backend import Activation, Failure, JobOutcome
 from .._idempotency import body_hash
 from .._notifier import Notifier
 from .._rules import ENDED, activated_job, check_update, job_view, later
@@ -211,18 +211,18 @@ class PostgresStore:
             jobs.append(activated_job(row, query, deadline, int(row["lease"])))
         return jobs, None
 
-    async def write_group(self, reports: Sequence[Report], now: int) -> list[tuple[bool, Any]]:
+    async def write_group(self, reports: Sequence[JobOutcome], now: int) -> list[tuple[bool, Any]]:
         """Apply a batch of outcomes in one transaction (``_reports.py``)."""
         return await self._db.write(lambda tx: apply_reports(tx, [(r, now) for r in reports]))
 
     async def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
     ) -> str:
-        return await self._one_report(Report(key, lease, variables), now)
+        return await self._one_report(JobOutcome(key, lease, variables), now)
 
     async def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type (its polls wake when it is retried)."""
-        return await self._one_report(Report(key, lease, failure.variables, failure), now)
+        return await self._one_report(JobOutcome(key, lease, failure.variables, failure), now)
 
     async def throw_error(
         self,
@@ -233,10 +233,10 @@ class PostgresStore:
         lease: str | None,
         now: int,
     ) -> str:
-        report = Report(key, lease, variables, error_code=code, message=message)
+        report = JobOutcome(key, lease, variables, error_code=code, message=message)
         return await self._one_report(report, now)
 
-    async def _one_report(self, report: Report, now: int) -> str:
+    async def _one_report(self, report: JobOutcome, now: int) -> str:
         ok, outcome = await self._reports.submit(report, now)
         if not ok:
             raise outcome

@@ -1,4 +1,4 @@
-"""The SQLite store behind the asynchronous contract: its owner thread and group commit.
+"""The SQLite backend behind the asynchronous protocol: its owner thread and group commit.
 
 Every call of ``SqliteJobs`` runs in a worker thread, one at a time (a capacity limiter of
 one), so the event loop never waits on disk and the connection is never shared by two threads
@@ -26,7 +26,7 @@ from ....models import (
     JobState,
     JobTypeLimits,
 )
-from .._backend import Activation, Failure, Report
+from .._backend import Activation, Failure, JobOutcome
 from .._notifier import Notifier
 from ._jobs import SqliteJobs
 
@@ -53,7 +53,7 @@ class _PendingWrite:
         return value
 
 
-def _reported(jobs: SqliteJobs, report: Report, now: int) -> str:
+def _reported(jobs: SqliteJobs, report: JobOutcome, now: int) -> str:
     """The single command a batch's report stands for."""
     if report.failure is not None:
         return jobs.fail(report.key, report.failure, report.lease, now)
@@ -115,7 +115,7 @@ class ThreadedStore:
         result: T = op.result()
         return result
 
-    async def write_group(self, reports: Sequence[Report], now: int) -> list[tuple[bool, Any]]:
+    async def write_group(self, reports: Sequence[JobOutcome], now: int) -> list[tuple[bool, Any]]:
         """Run one request's writes as one transaction; ``(ok, result or error)`` each."""
         calls = [partial(_reported, self._jobs, report, now) for report in reports]
         try:
