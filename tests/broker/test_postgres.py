@@ -19,7 +19,6 @@ import pytest
 
 from sdk.broker import JobStore, RunningBroker, serve
 from sdk.broker._cli import main as broker_main
-from sdk.broker._pg_cluster import PrivateCluster, fresh_database, server_binaries
 from sdk.broker._problems import JobNotFound
 from sdk.broker._redact import redact, redact_text
 from sdk.broker._server import BrokerStartError, open_store
@@ -28,6 +27,7 @@ from sdk.broker.store.postgres import _tx as pg_tx
 from sdk.broker.store.postgres._schema import MIGRATIONS, SCHEMA_VERSION, stored_version
 from sdk.models import JobSpec, JobState
 from sdk.testing import client_for, running, wait_until
+from sdk.testing.postgres import PostgresCluster, fresh_database, server_binaries
 from sdk.worker import JobContext, Worker
 
 pytestmark = pytest.mark.anyio
@@ -359,12 +359,12 @@ class TestConflicts:
 
 
 @pytest.fixture
-def own_cluster() -> Iterator[PrivateCluster]:
+def own_cluster() -> Iterator[PostgresCluster]:
     """A PostgreSQL server of this test's own, since it is stopped and started again."""
     binaries = server_binaries()
     if binaries is None:
         pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql")
-    cluster = PrivateCluster(binaries)
+    cluster = PostgresCluster(binaries)
     try:
         cluster.start()
         yield cluster
@@ -373,7 +373,7 @@ def own_cluster() -> Iterator[PrivateCluster]:
 
 
 @pytest.fixture
-async def broker_on(own_cluster: PrivateCluster) -> AsyncIterator[RunningBroker]:
+async def broker_on(own_cluster: PostgresCluster) -> AsyncIterator[RunningBroker]:
     url = fresh_database(own_cluster.url).replace("sdk@", f"sdk:{PASSWORD}@")  # trust: any
     async with anyio.create_task_group() as tg:
         running_broker: RunningBroker = await tg.start(serve, url, "127.0.0.1", 0)
@@ -383,7 +383,7 @@ async def broker_on(own_cluster: PrivateCluster) -> AsyncIterator[RunningBroker]
 
 class TestDatabaseRestart:
     async def test_the_broker_answers_503_meanwhile_and_the_worker_resumes(
-        self, own_cluster: PrivateCluster, broker_on: RunningBroker
+        self, own_cluster: PostgresCluster, broker_on: RunningBroker
     ) -> None:
         done: set[str] = set()
         worker = Worker("restart", timeout_ms=5_000, request_timeout_ms=500)

@@ -1,11 +1,11 @@
-"""A private PostgreSQL cluster for tests and trials: ``initdb`` and ``pg_ctl`` in a temporary
-folder.
+"""A throwaway PostgreSQL server for tests: ``initdb`` and ``pg_ctl`` in a folder of its own.
 
-CI (``.ci/run``) starts one with ``python -m sdk.broker._pg_cluster start FOLDER`` (which prints
-the URL it exports as ``SDK_TEST_POSTGRES_URL``) and ends it with ``stop FOLDER``; elsewhere the
-suite starts its own when the server binaries exist. Run as root, the server runs as
-``nobody``, since ``initdb`` refuses root. ``fsync=off`` keeps it fast: the tests kill
-processes, not the OS.
+For anyone testing code against PostgreSQL (a broker on a shared database, or their own
+handlers' database) without a server to set up: ``PostgresCluster().start()``, then
+``fresh_database(cluster.url)`` per test. From a shell, ``python -m sdk.testing.postgres start
+FOLDER`` prints the server's URL and ``stop FOLDER`` removes it (the project's CI exports that
+URL as ``SDK_TEST_POSTGRES_URL``). Run as root, the server runs as ``nobody``, since ``initdb``
+refuses root. ``fsync=off`` keeps it fast: meant for tests, which kill processes, not the OS.
 """
 
 from __future__ import annotations
@@ -44,14 +44,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class PrivateCluster:
-    """One PostgreSQL server of our own; ``stop``/``start`` keep its port and data.
+class PostgresCluster:
+    """One PostgreSQL server of our own, on a free loopback port; ``stop``/``start`` keep its
+    port and data.
 
-    ``folder`` (default: a new temporary one) is initialised unless it already holds a
-    cluster, which is then taken over, e.g. to stop it from another process.
+    ``binaries`` default to ``server_binaries()``. ``folder`` (default: a new temporary one)
+    is initialised unless it already holds a cluster, which is then taken over, e.g. to stop
+    it from another process.
     """
 
-    def __init__(self, binaries: Path, folder: Path | None = None) -> None:
+    def __init__(self, binaries: Path | None = None, folder: Path | None = None) -> None:
+        if binaries is None:
+            binaries = server_binaries()
+            if binaries is None:
+                raise RuntimeError("PostgreSQL is not installed (no initdb/pg_ctl found)")
         self.binaries = binaries
         self.folder = folder if folder is not None else Path(tempfile.mkdtemp(prefix="sdk-pg-"))
         self.data = self.folder / "data"
@@ -77,6 +83,7 @@ class PrivateCluster:
 
     @property
     def url(self) -> str:
+        """The server's ``postgres`` database, as its superuser (trust authentication)."""
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
@@ -111,6 +118,7 @@ class PrivateCluster:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
 
     def remove(self) -> None:
+        """Stop the server at once and delete its folder."""
         try:
             self.stop("immediate")
         except subprocess.CalledProcessError:
@@ -136,13 +144,13 @@ def drop_database(server_url: str, url: str) -> None:
 def main(argv: list[str]) -> int:
     """``start FOLDER`` (prints the server's URL) or ``stop FOLDER``: a cluster for a shell."""
     if len(argv) != 2 or argv[0] not in ("start", "stop"):
-        print("usage: python -m sdk.broker._pg_cluster start|stop FOLDER", file=sys.stderr)
+        print("usage: python -m sdk.testing.postgres start|stop FOLDER", file=sys.stderr)
         return 2
     binaries = server_binaries()
     if binaries is None:
         print("PostgreSQL is not installed (no initdb/pg_ctl found)", file=sys.stderr)
         return 1
-    cluster = PrivateCluster(binaries, Path(argv[1]))
+    cluster = PostgresCluster(binaries, Path(argv[1]))
     if argv[0] == "start":
         cluster.start()
         print(cluster.url)
