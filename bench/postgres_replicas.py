@@ -3,7 +3,7 @@
     pip install -e '.[bench,postgres]'
     python bench/postgres_replicas.py [--jobs 2000]
 
-Starts a private PostgreSQL cluster (``sdk.broker._pg_cluster``; needs initdb/pg_ctl) and
+Starts a private PostgreSQL cluster (``sdk.testing.postgres``; needs initdb/pg_ctl) and
 broker subprocesses; per setting, pre-creates no-op jobs, then times two workers (one per
 replica when there are two) from their start until no job is left, in ``batch`` (report
 extension) and ``exact`` (one Camunda call per job) mode. Broker CPU is read from
@@ -26,9 +26,9 @@ import anyio
 from loguru import logger
 
 from sdk.bench._procstat import cpu_seconds
-from sdk.broker._pg_cluster import PrivateCluster, free_port, fresh_database, server_binaries
 from sdk.client import AsyncClient
 from sdk.models import Capabilities, JobSpec, JobState
+from sdk.testing.postgres import PostgresCluster, free_port, fresh_database, server_binaries
 from sdk.worker import JobContext, Worker
 
 JOB_TYPE = "pgbench"
@@ -82,7 +82,7 @@ async def none_left(c: AsyncClient) -> bool:
     return True
 
 
-def postgres_cpu(cluster: PrivateCluster | None) -> float:
+def postgres_cpu(cluster: PostgresCluster | None) -> float:
     """CPU seconds of every process of the cluster (its postmaster and their children)."""
     if cluster is None:
         return 0.0
@@ -96,7 +96,7 @@ def postgres_cpu(cluster: PrivateCluster | None) -> float:
 
 
 async def measure(
-    urls: list[str], pids: list[int], jobs: int, exact: bool, cluster: PrivateCluster | None
+    urls: list[str], pids: list[int], jobs: int, exact: bool, cluster: PostgresCluster | None
 ) -> dict[str, float]:
     async with client(urls[0]) as creator:
         for start in range(0, jobs, 500):
@@ -141,7 +141,7 @@ async def main(jobs: int) -> None:
     if binaries is None:
         raise SystemExit("needs PostgreSQL's initdb and pg_ctl")
     folder = Path(tempfile.mkdtemp(prefix="sdk-pgbench-"))
-    cluster = PrivateCluster(binaries)
+    cluster = PostgresCluster(binaries)
     cluster.start()
     rows = []
     try:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from sdk.broker._pg_cluster import (
+from sdk.testing.postgres import (
     URL_VARIABLE,
-    PrivateCluster,
+    PostgresCluster,
     drop_database,
     fresh_database,
     server_binaries,
@@ -32,7 +32,7 @@ def postgres_server() -> Iterator[str]:
     if binaries is None:
         pytest.skip(f"no PostgreSQL: set {URL_VARIABLE} or install postgresql (initdb, pg_ctl)")
     try:
-        cluster = PrivateCluster(binaries)
+        cluster = PostgresCluster(binaries)
         cluster.start()
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""

@@ -11,7 +11,7 @@ import pytest
 
 from sdk.broker import JobStore, serve
 from sdk.broker._problems import JobInWrongState
-from sdk.broker._sqlite import Activation, Failure
+from sdk.broker.store import Activation, Failure
 from sdk.client import AsyncClient
 from sdk.models import JobSpec, JobState
 from sdk.testing import client_for

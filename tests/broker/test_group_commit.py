@@ -10,8 +10,8 @@ import pytest
 
 from sdk.broker import JobStore
 from sdk.broker._problems import JobNotFound
-from sdk.broker._sqlite import Activation
-from sdk.broker._threaded import ThreadedStore
+from sdk.broker.store import Activation
+from sdk.broker.store.sqlite import ThreadedStore
 from sdk.models import JobSpec, JobState
 from sdk.testing import wait_until
 
@@ -26,8 +26,8 @@ def store(tmp_path: Path) -> JobStore:
 def count_groups(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Sizes of the groups the store commits (one entry per transaction)."""
     sizes: list[int] = []
-    assert isinstance(store._store, ThreadedStore)
-    jobs = store._store._jobs
+    assert isinstance(store._backend, ThreadedStore)
+    jobs = store._backend._jobs
     original = jobs.run_group
 
     def counting(ops: Any) -> list[tuple[bool, Any]]:

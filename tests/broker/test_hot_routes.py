@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from sdk.broker import JobStore, create_app
-from sdk.broker._hot_routes import HotRoutes
+from sdk.broker.http import HotRoutes
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from sdk.broker import BrokerAuth, BrokerUser, JobStore, create_app
-from sdk.broker._sqlite import SCHEMA_VERSION, SqliteJobs, StoreVersionError
+from sdk.broker.store import StoreVersionError
+from sdk.broker.store.sqlite import SCHEMA_VERSION, SqliteJobs
 from sdk.client import AsyncClient
 from sdk.errors import BadRequestError, IdempotencyKeyReusedError
 from sdk.models import JobCreationRequest, JobSpec

@@ -134,7 +134,7 @@ def count_store_activations(
 ) -> Callable[[], int]:
     """Count the activation queries the store runs from now on (a busy-poll detector)."""
     calls = 0
-    jobs = broker.store._store
+    jobs = broker.store._backend
     original = jobs.activate
 
     def counting(*args: Any) -> Any:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from sdk.broker import JobStore, RunningBroker
-from sdk.broker._sqlite import Activation
+from sdk.broker.store import Activation
 from sdk.client import AsyncClient
 from sdk.models import JobEventRecord, JobSpec, JobState, JobTypeLimits
 from sdk.testing import client_for, running, wait_until
@@ -221,20 +221,20 @@ class TestLongPolls:
         )
         store = broker.store
         looks = 0
-        activate = store._store.activate
+        activate = store._backend.activate
 
         def counting(*args: object) -> object:
             nonlocal looks
             looks += 1
             return activate(*args)  # type: ignore[arg-type]
 
-        store._store.activate = counting  # type: ignore[method-assign,assignment]
+        store._backend.activate = counting  # type: ignore[method-assign,assignment]
         try:
             jobs = await api.activate_jobs(
                 "t", max_jobs=3, timeout_ms=LEASE_MS, request_timeout_ms=5_000
             )
         finally:
-            store._store.activate = activate  # type: ignore[method-assign]
+            store._backend.activate = activate  # type: ignore[method-assign]
         assert len(jobs) == 1
         assert looks <= 3  # one look, a sleep until the token, one more (no spinning)
 

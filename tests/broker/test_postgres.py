@@ -17,16 +17,17 @@ import httpx
 import psycopg
 import pytest
 
-from sdk.broker import JobStore, RunningBroker, _pg_tx, serve
+from sdk.broker import JobStore, RunningBroker, serve
 from sdk.broker._cli import main as broker_main
-from sdk.broker._contract import Activation
-from sdk.broker._pg_cluster import PrivateCluster, fresh_database, server_binaries
-from sdk.broker._pg_schema import MIGRATIONS, SCHEMA_VERSION, stored_version
 from sdk.broker._problems import JobNotFound
 from sdk.broker._redact import redact, redact_text
 from sdk.broker._server import BrokerStartError, open_store
+from sdk.broker.store import Activation
+from sdk.broker.store.postgres import _tx as pg_tx
+from sdk.broker.store.postgres._schema import MIGRATIONS, SCHEMA_VERSION, stored_version
 from sdk.models import JobSpec, JobState
 from sdk.testing import client_for, running, wait_until
+from sdk.testing.postgres import PostgresCluster, fresh_database, server_binaries
 from sdk.worker import JobContext, Worker
 
 pytestmark = pytest.mark.anyio
@@ -311,7 +312,7 @@ class TestConflicts:
     async def test_a_lock_held_past_its_timeout_is_waited_for_again(
         self, postgres_url: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(_pg_tx, "LOCK_TIMEOUT_MS", 300)  # the broker's connections get it
+        monkeypatch.setattr(pg_tx, "LOCK_TIMEOUT_MS", 300)  # the broker's connections get it
         async with (
             broker_and_jobs(postgres_url, 1) as (broker, (key,)),
             await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as monitor,
@@ -341,7 +342,7 @@ class TestConflicts:
     async def test_a_lock_never_released_is_a_bounded_503_then_clears(
         self, postgres_url: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(_pg_tx, "LOCK_TIMEOUT_MS", 100)
+        monkeypatch.setattr(pg_tx, "LOCK_TIMEOUT_MS", 100)
         async with (
             broker_and_jobs(postgres_url, 1) as (broker, (key,)),
             await psycopg.AsyncConnection.connect(postgres_url) as other,
@@ -358,12 +359,12 @@ class TestConflicts:
 
 
 @pytest.fixture
-def own_cluster() -> Iterator[PrivateCluster]:
+def own_cluster() -> Iterator[PostgresCluster]:
     """A PostgreSQL server of this test's own, since it is stopped and started again."""
     binaries = server_binaries()
     if binaries is None:
         pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql")
-    cluster = PrivateCluster(binaries)
+    cluster = PostgresCluster(binaries)
     try:
         cluster.start()
         yield cluster
@@ -372,7 +373,7 @@ def own_cluster() -> Iterator[PrivateCluster]:
 
 
 @pytest.fixture
-async def broker_on(own_cluster: PrivateCluster) -> AsyncIterator[RunningBroker]:
+async def broker_on(own_cluster: PostgresCluster) -> AsyncIterator[RunningBroker]:
     url = fresh_database(own_cluster.url).replace("sdk@", f"sdk:{PASSWORD}@")  # trust: any
     async with anyio.create_task_group() as tg:
         running_broker: RunningBroker = await tg.start(serve, url, "127.0.0.1", 0)
@@ -382,7 +383,7 @@ async def broker_on(own_cluster: PrivateCluster) -> AsyncIterator[RunningBroker]
 
 class TestDatabaseRestart:
     async def test_the_broker_answers_503_meanwhile_and_the_worker_resumes(
-        self, own_cluster: PrivateCluster, broker_on: RunningBroker
+        self, own_cluster: PostgresCluster, broker_on: RunningBroker
     ) -> None:
         done: set[str] = set()
         worker = Worker("restart", timeout_ms=5_000, request_timeout_ms=500)

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sdk.broker import JobStore
-from sdk.broker import _stats as stats_module
-from sdk.broker._sqlite import Activation, Failure
-from sdk.broker._stats import MINUTE_MS, StatsCollector, collector_for
+from sdk.broker.store import Activation, Failure, StatsCollector, collector_for
+from sdk.broker.store import _stats as stats_module
+from sdk.broker.store._stats import MINUTE_MS
 from sdk.models import JobSpec
 
 pytestmark = pytest.mark.anyio

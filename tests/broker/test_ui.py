@@ -21,7 +21,7 @@ from anyio.streams.text import TextReceiveStream
 from pydantic import SecretStr
 
 from sdk.broker import BrokerAuth, BrokerUser, RunningBroker, serve
-from sdk.broker._ui._guard import CONTENT_SECURITY_POLICY
+from sdk.broker.ui._guard import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.anyio
 

@@ -24,7 +24,7 @@ import yaml
 from pydantic import SecretStr
 
 from sdk.broker import BrokerAuth, BrokerUser, RunningBroker, serve
-from sdk.broker._camunda_routes import ROUTES
+from sdk.broker.http._camunda import ROUTES
 from sdk.client import AsyncClient
 
 pytestmark = pytest.mark.anyio

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from sdk.broker import RunningBroker, serve
-from sdk.broker._http import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from sdk.broker._defaults import MAX_BODY_BYTES
+from sdk.broker.http._request import MAX_JSON_DEPTH
 from sdk.models import ProblemDetail
 from sdk.testing import client_for
 

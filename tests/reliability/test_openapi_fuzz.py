@@ -29,8 +29,8 @@ from schemathesis.checks import (
 from schemathesis.schemas import BaseSchema
 
 from sdk.broker import JobStore, create_app, serve
-from sdk.broker._openapi import OPENAPI_PATH, OPERATIONS, build_document, openapi_path
 from sdk.broker._problems import PROBLEM_JSON
+from sdk.broker.http._openapi import OPENAPI_PATH, OPERATIONS, build_document, openapi_path
 
 EXAMPLES = 25
 """Per operation and generation mode: ~15 operations x 2 modes x 25 stays near 15 s."""
@@ -96,7 +96,7 @@ class TestDocument:
             for method, operation in item.items()
             if "not described" in operation["summary"]
         ]
-        assert undescribed == [], "add these routes to sdk.broker._openapi.OPERATIONS"
+        assert undescribed == [], "add these routes to sdk.broker.http._openapi.OPERATIONS"
 
     def test_every_described_operation_documents_its_errors_as_problems(
         self, document: dict[str, Any]

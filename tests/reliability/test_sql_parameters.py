@@ -1,4 +1,4 @@
-"""Every value reaches SQLite as a bound parameter, never as SQL text.
+"""Every value reaches the database as a bound parameter, never as SQL text.
 
 Two nets: at run time, hostile strings (quotes, ``; DROP TABLE``, a unique marker) go into
 every text input of the store, and the SQL text of every statement executed must never
@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdk.broker import _idempotency, _limits, _sqlite
-from sdk.broker._sqlite import Activation, Failure, SqliteJobs
+from sdk.broker.store import Activation, Failure, _search
+from sdk.broker.store.sqlite import SqliteJobs, _idempotency, _jobs, _limits
 from sdk.models import JobSpec, JobState
 
 MARKER = "zq9MARKERzq9"
@@ -127,6 +127,11 @@ def _is_placeholders(node: ast.expr) -> bool:
         and isinstance(arg.op, ast.Mult)
         and isinstance(arg.left, ast.Constant)
         and arg.left.value == "?"
+    ) or (
+        isinstance(node, ast.Call)
+        and ast.unparse(node.func) == "', '.join"
+        and len(node.args) == 1
+        and ast.unparse(node.args[0]) == "[self.mark] * len(values)"
     )
 
 
@@ -141,10 +146,16 @@ def _is_clause_join(node: ast.expr) -> bool:
     )
 
 
+CLAUSE_NAMES = {"where", "clause", "column"}
+"""Names the store gives only to clauses and column names it builds of literals."""
+
+
 def allowed_in_sql(node: ast.expr) -> bool:
     """What may be pasted into SQL text: the clause builders, checked values, constants."""
-    if isinstance(node, ast.Name):
-        return node.id == "where" or node.id.isupper()  # a clause built of literals; a constant
+    if ast.unparse(node) in ("self.mark", "p"):
+        return True  # the dialect's parameter mark (``?`` or ``%s``)
+    if isinstance(node, ast.Name):  # a clause built of literals; a column name; a constant
+        return node.id in CLAUSE_NAMES or node.id.isupper()
     if isinstance(node, ast.Call) and ast.unparse(node.func) == "_checked_sync":
         return True  # one of a fixed set of pragma values, or ValueError
     return _is_placeholders(node) or _is_clause_join(node)
@@ -184,7 +195,9 @@ def sql_building_violations(source: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("module", [_sqlite, _idempotency, _limits], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [_jobs, _idempotency, _limits, _search], ids=lambda m: m.__name__
+)
 def test_the_store_builds_sql_only_from_literals_and_placeholders(module: ModuleType) -> None:
     source = Path(module.__file__ or "").read_text()
     assert sql_building_violations(source) == []

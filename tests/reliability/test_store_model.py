@@ -10,11 +10,11 @@ leave it out to change only retries). Every step runs
 on both, and after every step the store must show exactly what the model says: each job's
 state, fields and history, and every state's search results.
 
-The machine drives the store contract (``sdk.broker._contract.Store``, asynchronous: each
+The machine drives the backend protocol (``sdk.broker.store.Backend``, asynchronous: each
 step runs on an event loop in a portal thread), so the same rules run on ``":memory:"``, on a
 SQLite file and on PostgreSQL (each of the last two may also be closed and reopened; Postgres
 is skipped, saying why, where no server can be started). Batches of reports
-(``Store.write_group``) must answer each report as the single command would have, in order.
+(``Backend.write_group``) must answer each report as the single command would have, in order.
 """
 
 from __future__ import annotations
@@ -40,11 +40,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from sdk.broker._contract import Activation, Failure, Report, Store
-from sdk.broker._postgres import PostgresStore
 from sdk.broker._problems import BrokerError, JobInWrongState, JobNotFound
-from sdk.broker._sqlite import FIRST_KEY, SqliteJobs
-from sdk.broker._threaded import ThreadedStore
+from sdk.broker.store import FIRST_KEY, Activation, Backend, Failure, JobOutcome
+from sdk.broker.store.postgres import PostgresStore
+from sdk.broker.store.sqlite import SqliteJobs, ThreadedStore
 from sdk.models import DEFAULT_TENANT, JobSpec, JobState, LeasedJob
 
 T = TypeVar("T")
@@ -222,7 +221,7 @@ def known_error(exc: BaseException) -> type[BrokerError]:
     raise exc
 
 
-def sqlite_store(path: str | Path) -> Store:
+def sqlite_store(path: str | Path) -> Backend:
     return ThreadedStore(SqliteJobs(path, synchronous="NORMAL"), on_change=lambda: None)
 
 
@@ -242,14 +241,14 @@ class StoreMachine(RuleBasedStateMachine):
         self.tmp: Path | None = None
         self._portal = start_blocking_portal("asyncio")
         self.portal = self._portal.__enter__()
-        self.store: Store = self.open_store()
+        self.store: Backend = self.open_store()
         self.model = JobModel()
         self.now = START_MS
         self.counter = 0
         self.tokens: dict[int, list[str]] = {}
         """Every lease token the store handed out per job, oldest first."""
 
-    def open_store(self) -> Store:
+    def open_store(self) -> Backend:
         return sqlite_store(":memory:")
 
     def call(self, method: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -394,22 +393,22 @@ class StoreMachine(RuleBasedStateMachine):
     def report_batch(self, picks: list[tuple[int, str, str, int]]) -> None:
         """Several outcomes in one transaction, a job possibly twice: each is answered as its
         single command would have been after the ones before it."""
-        reports: list[Report] = []
+        reports: list[JobOutcome] = []
         wanted: list[type[BrokerError] | None] = []
         for choice, token, kind, retries in picks:
             key = self.pick(choice)
             lease = self.token_for(key, token)
             if kind == "complete":
-                reports.append(Report(key, lease, {"batch": retries}))
+                reports.append(JobOutcome(key, lease, {"batch": retries}))
                 wanted.append(
                     outcome(self.model.complete, key, {"batch": retries}, lease, self.now)
                 )
             elif kind == "fail":
                 failure = Failure(retries, "batch", 1_000, None)
-                reports.append(Report(key, lease, None, failure))
+                reports.append(JobOutcome(key, lease, None, failure))
                 wanted.append(outcome(self.model.fail, key, failure, lease, self.now))
             else:
-                reports.append(Report(key, lease, None, error_code="B", message="batch"))
+                reports.append(JobOutcome(key, lease, None, error_code="B", message="batch"))
                 wanted.append(outcome(self.model.throw_error, key, "B", "batch", lease, self.now))
         results = self.call(self.store.write_group, reports, self.now)
         assert [None if ok else known_error(value) for ok, value in results] == wanted
@@ -487,7 +486,7 @@ class StoreMachine(RuleBasedStateMachine):
 class FileStoreMachine(StoreMachine):
     """The same rules on a SQLite file, which may also be closed and opened again."""
 
-    def open_store(self) -> Store:
+    def open_store(self) -> Backend:
         self.tmp = Path(tempfile.mkdtemp(prefix="sdk-model-"))
         return sqlite_store(self.tmp / "jobs.sqlite3")
 
@@ -505,14 +504,14 @@ class PostgresStoreMachine(StoreMachine):
     database_url: str | None = None
     """Set by the ``postgres_machine`` fixture below."""
 
-    def open_store(self) -> Store:
+    def open_store(self) -> Backend:
         assert self.database_url is not None
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")
         return self.postgres_store()
 
-    def postgres_store(self) -> Store:
+    def postgres_store(self) -> Backend:
         assert self.database_url is not None
         return PostgresStore(self.database_url, pool_size=2, on_change=lambda: None)
 

@@ -1,4 +1,5 @@
-"""The embedded job server: Camunda's v2 job API (plus a few extensions) over a SQLite store.
+"""The embedded job server: Camunda's v2 job API (plus a few extensions) over a job store in
+SQLite or PostgreSQL.
 
 The names load their modules on first use (PEP 562, as pydantic's face does): a worker
 pointed at a remote server reads ``DEFAULT_PORT`` here without importing the server, its
@@ -12,9 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._app import create_app as create_app
-    from ._auth import BrokerAuth as BrokerAuth
-    from ._auth import BrokerAuthSettings as BrokerAuthSettings
-    from ._auth import BrokerUser as BrokerUser
     from ._defaults import DEFAULT_HOST as DEFAULT_HOST
     from ._defaults import DEFAULT_POOL_SIZE as DEFAULT_POOL_SIZE
     from ._defaults import DEFAULT_PORT as DEFAULT_PORT
@@ -24,14 +22,17 @@ if TYPE_CHECKING:
     from ._server import bind as bind
     from ._server import open_store as open_store
     from ._server import serve as serve
-    from ._store import JobStore as JobStore
-    from ._store import wall_clock_ms as wall_clock_ms
+    from .auth import BrokerAuth as BrokerAuth
+    from .auth import BrokerAuthSettings as BrokerAuthSettings
+    from .auth import BrokerUser as BrokerUser
+    from .store import JobStore as JobStore
+    from .store import wall_clock_ms as wall_clock_ms
 
 _HOMES = {
     "create_app": "_app",
-    "BrokerAuth": "_auth",
-    "BrokerAuthSettings": "_auth",
-    "BrokerUser": "_auth",
+    "BrokerAuth": "auth",
+    "BrokerAuthSettings": "auth",
+    "BrokerUser": "auth",
     "DEFAULT_HOST": "_defaults",
     "DEFAULT_POOL_SIZE": "_defaults",
     "DEFAULT_PORT": "_defaults",
@@ -41,10 +42,10 @@ _HOMES = {
     "bind": "_server",
     "open_store": "_server",
     "serve": "_server",
-    "JobStore": "_store",
-    "wall_clock_ms": "_store",
+    "JobStore": "store",
+    "wall_clock_ms": "store",
 }
-"""Each public name → the private module that defines it."""
+"""Each public name → the module (of this package) that holds it."""
 
 __all__ = [
     "DEFAULT_HOST",

@@ -8,11 +8,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import _batch_routes, _camunda_routes, _ext_routes, _identity_routes, _stats_routes, _ui
-from ._auth import AuthMiddleware, BrokerAuth
-from ._hot_routes import HotRoutes
+from . import ui
 from ._problems import BrokerError, problem_response
-from ._store import JobStore
+from .auth import AuthMiddleware, BrokerAuth
+from .http import HOT_ROUTES, ROUTES, HotRoutes
+from .store import JobStore
 
 _HTTP_TITLES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
@@ -47,16 +47,12 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def create_app(store: JobStore, *, auth: BrokerAuth | None = None) -> Starlette:
     """The broker as an ASGI app over ``store``; the caller owns (and closes) the store.
 
-    With ``auth``, every route (also ones added later) needs credentials (``_auth.py``).
+    With ``auth``, every route (also ones added later) needs credentials (``auth/``).
     """
     app = Starlette(
         routes=[
-            *_camunda_routes.ROUTES,
-            *_identity_routes.ROUTES,
-            *_ext_routes.ROUTES,
-            *_batch_routes.ROUTES,
-            *_stats_routes.ROUTES,
-            *_ui.ROUTES,
+            *ROUTES,
+            *ui.ROUTES,
         ],
         exception_handlers={
             BrokerError: _broker_error,
@@ -65,10 +61,9 @@ def create_app(store: JobStore, *, auth: BrokerAuth | None = None) -> Starlette:
         },
     )
     app.state.store = store
-    hot = [*_camunda_routes.ROUTES, *_batch_routes.ROUTES]
-    app.add_middleware(HotRoutes, routes=hot, on_error=_broker_error)  # innermost: first
+    app.add_middleware(HotRoutes, routes=HOT_ROUTES, on_error=_broker_error)  # innermost: first
     if auth is not None:
         app.router.routes.extend(auth.routes())
         app.add_middleware(AuthMiddleware, auth=auth)
-    app.add_middleware(_ui.CrossSiteGuard)  # browsers' cross-site state changes: 403
+    app.add_middleware(ui.CrossSiteGuard)  # browsers' cross-site state changes: 403
     return app

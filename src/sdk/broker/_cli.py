@@ -13,11 +13,11 @@ import anyio
 from loguru import logger
 
 from ..errors import ConfigurationError
-from ._auth import BrokerAuthSettings
 from ._defaults import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
-from ._idempotency import DEFAULT_RETENTION_MS
 from ._redact import redact
 from ._server import BrokerStartError, bind, loop_options, open_store, rest_url, serve
+from .auth import BrokerAuthSettings
+from .store import DEFAULT_RETENTION_MS
 
 MAX_POOL_SIZE = 1_000
 

@@ -1,4 +1,5 @@
-"""Where the embedded broker listens and keeps its jobs unless told otherwise.
+"""Where the embedded broker listens and keeps its jobs unless told otherwise, and how much
+it reads of one request.
 
 Shared by ``python -m sdk.broker`` and the worker's embedded broker, so both agree.
 """
@@ -12,6 +13,8 @@ DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_POOL_SIZE = 10
 """Connections one broker keeps to PostgreSQL: its concurrent transactions."""
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Largest request body the broker reads (the job API and the token endpoint alike)."""
 
 
 def default_db_path() -> Path:

@@ -14,12 +14,10 @@ from loguru import logger
 
 from .._serving import serving
 from ._app import create_app
-from ._auth import BrokerAuth
 from ._defaults import DEFAULT_POOL_SIZE
-from ._idempotency import DEFAULT_RETENTION_MS
 from ._problems import StoreUnavailable
-from ._sqlite import StoreVersionError
-from ._store import JobStore
+from .auth import BrokerAuth
+from .store import DEFAULT_RETENTION_MS, JobStore, StoreVersionError
 
 SHUTDOWN_GRACE_S = 2
 

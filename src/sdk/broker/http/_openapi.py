@@ -1,0 +1,379 @@
+"""The broker's own OpenAPI 3.1 document, built from its route table and its wire models.
+
+Served at ``GET /v2/ext/openapi.json`` so tools (and our fuzz tests) can read what this broker
+accepts. It is generated, never written by hand: the request and response schemas are the
+pydantic models' JSON schemas, the paths are the routes the app really serves, so the document
+cannot drift from the code. A REST route (under ``/v2``) without an entry in ``OPERATIONS`` is
+still listed, with a "not described" answer, so a new route is never invisible; describing it
+here is what gets it fuzzed by ``tests/reliability``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ... import __version__
+from ...models import (
+    CamundaUserResult,
+    Capabilities,
+    Job,
+    JobActivationRequest,
+    JobActivationResult,
+    JobCompletionRequest,
+    JobCreationRequest,
+    JobCreationResult,
+    JobErrorRequest,
+    JobEventPage,
+    JobFailRequest,
+    JobReportBatch,
+    JobReportBatchResult,
+    JobSearchRequest,
+    JobSearchResult,
+    JobTypeLimits,
+    JobTypeLimitsList,
+    JobTypeLimitsRequest,
+    JobUpdateRequest,
+    ProblemDetail,
+    TopologyResponse,
+)
+from .._problems import PROBLEM_JSON
+from ..store import MAX_WINDOW_MINUTES
+from ._limits import LIMITS_PATH, MAX_TYPE_LENGTH
+
+OPENAPI_PATH = "/v2/ext/openapi.json"
+JOB_KEY_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^[0-9]{1,19}$",
+    "description": "A job key: a positive 64-bit integer as a decimal string.",
+}
+_REASONS = {
+    400: "The request is malformed (bad JSON, wrong types, unknown fields, too deep).",
+    404: "No such job, or it has ended.",
+    409: "The job is not in a state that allows this (e.g. not activated, lease expired).",
+    413: "The request body is too large.",
+    422: "The Idempotency-Key was already used with a different request body.",
+}
+
+Mode = Literal["validation", "serialization"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query or header parameter (path parameters come from the route itself)."""
+
+    name: str
+    location: Literal["query", "header"]
+    schema: dict[str, Any]
+    description: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one route takes and answers. ``response`` ``None``: an empty answer when
+    ``status`` is 204, else a JSON object not described further."""
+
+    summary: str
+    request: type[BaseModel] | None = None
+    request_required: bool = True
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+
+
+def _integer(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+_EVENT_ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+
+
+_JOB_COMMAND_ERRORS = (400, 404, 409, 413)
+# 404: a type holding a control character (a newline) matches no route.
+_LIMITS_ERRORS = (400, 404)
+_JOB_TYPE_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_TYPE_LENGTH}
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("POST", "/v2/jobs/activation"): Operation(
+        "Activate jobs of a type, long-polling up to requestTimeout ms for new ones.",
+        JobActivationRequest,
+        response=JobActivationResult,
+        errors=(400, 413),
+    ),
+    ("POST", "/v2/jobs/{job_key}/completion"): Operation(
+        "Complete an activated job.",
+        JobCompletionRequest,
+        request_required=False,
+        status=204,
+        errors=_JOB_COMMAND_ERRORS,
+    ),
+    ("POST", "/v2/jobs/{job_key}/failure"): Operation(
+        "Fail an activated job; retries 0 raises an incident.",
+        JobFailRequest,
+        request_required=False,
+        status=204,
+        errors=_JOB_COMMAND_ERRORS,
+    ),
+    ("POST", "/v2/jobs/{job_key}/error"): Operation(
+        "Throw a business (BPMN) error for an activated job.",
+        JobErrorRequest,
+        status=204,
+        errors=_JOB_COMMAND_ERRORS,
+    ),
+    ("PATCH", "/v2/jobs/{job_key}"): Operation(
+        "Change a job's retries and/or its activation timeout.",
+        JobUpdateRequest,
+        status=204,
+        errors=_JOB_COMMAND_ERRORS,
+    ),
+    ("GET", "/v2/topology"): Operation(
+        "The cluster's shape and version.", response=TopologyResponse
+    ),
+    ("GET", "/v2/authentication/me"): Operation(
+        "Whom the request's credentials authenticate as (anonymous on an open broker).",
+        response=CamundaUserResult,
+    ),
+    ("GET", "/v2/ext/capabilities"): Operation(
+        "The extensions this server speaks beyond the Camunda job API.", response=Capabilities
+    ),
+    ("POST", "/v2/ext/jobs"): Operation(
+        "Create a batch of jobs (durable before the answer). With an Idempotency-Key, the same"
+        " key and body within the retention window answers the same job keys, creating"
+        " nothing (and the header Idempotent-Replayed: true). A creation's answer carries"
+        " Committed-At: the commit's wall-clock time in epoch seconds, to the microsecond.",
+        JobCreationRequest,
+        response=JobCreationResult,
+        status=201,
+        errors=(400, 413, 422),
+        parameters=(
+            Parameter(
+                "Idempotency-Key",
+                "header",
+                {"type": "string", "minLength": 1, "maxLength": 255},
+                "A key unique to this request (e.g. a UUID), scoped per caller; send the same"
+                " one when repeating the request.",
+            ),
+        ),
+    ),
+    ("GET", "/v2/ext/job-types/limits"): Operation(
+        "Every job type that has limits.", response=JobTypeLimitsList
+    ),
+    ("GET", LIMITS_PATH): Operation(
+        "The limits of a job type (null: none of that kind).",
+        response=JobTypeLimits,
+        errors=_LIMITS_ERRORS,
+    ),
+    ("PUT", LIMITS_PATH): Operation(
+        "Set a job type's limits: most jobs ACTIVATED at once (maxActive) and most"
+        " activations per second (rate); null removes that kind.",
+        JobTypeLimitsRequest,
+        response=JobTypeLimits,
+        errors=(*_LIMITS_ERRORS, 413),
+    ),
+    ("DELETE", LIMITS_PATH): Operation(
+        "Remove a job type's limits.", status=204, errors=_LIMITS_ERRORS
+    ),
+    ("POST", "/v2/ext/jobs/search"): Operation(
+        "Search jobs by type and state, newest first, in cursor pages.",
+        JobSearchRequest,
+        request_required=False,
+        response=JobSearchResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/ext/jobs/{job_key}"): Operation(
+        "One job with its history.", response=Job, errors=(400, 404)
+    ),
+    ("POST", "/v2/ext/jobs/{job_key}/cancellation"): Operation(
+        "Cancel a job that has not ended.", status=204, errors=(400, 404, 409)
+    ),
+    ("GET", "/v2/ext/events"): Operation(
+        "The job event log after a position, as one JSON page (long-polled up to waitMs ms);"
+        " with Accept: text/event-stream, as a Server-Sent Events stream instead.",
+        response=JobEventPage,
+        errors=(400,),
+        parameters=(  # the bounds _events.py checks
+            Parameter("after", "query", _integer(0, 2**63 - 1), "Resume after this event id."),
+            Parameter("type", "query", {"type": "string"}, "Only events of this job type."),
+            Parameter("limit", "query", _integer(1, 1_000), "Most events in the page."),
+            Parameter("waitMs", "query", _integer(0, 60_000), "Long-poll wait for the first."),
+            Parameter("last-event-id", "header", _EVENT_ID, "Resume after this event id."),
+        ),
+    ),
+    ("POST", "/v2/ext/jobs/reports"): Operation(
+        "Report many job outcomes in one transaction; each result carries the status its"
+        " per-job Camunda call would have answered.",
+        JobReportBatch,
+        response=JobReportBatchResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/ext/stats"): Operation(
+        "Jobs by type and state, throughput per minute, and workers, for dashboards.",
+        errors=(400,),
+        parameters=(
+            Parameter("minutes", "query", _integer(1, MAX_WINDOW_MINUTES), "Throughput window."),
+        ),
+    ),
+    ("GET", OPENAPI_PATH): Operation("This document."),
+}
+
+
+def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``routes`` (an app's ``routes``; HEAD is left out)."""
+    served = [
+        (method, route.path)
+        for route in routes
+        if isinstance(route, Route) and route.path.startswith("/v2/")
+        for method in sorted(route.methods or ())
+        if method != "HEAD"
+    ]
+    described = [OPERATIONS.get(key) for key in served]
+    refs, definitions = _schemas([op for op in described if op is not None])
+    paths: dict[str, dict[str, Any]] = {}
+    for (method, path), operation in zip(served, described, strict=True):
+        item = paths.setdefault(openapi_path(path), {})
+        item[method.lower()] = (
+            _undescribed(method, path)
+            if operation is None
+            else _operation(method, path, operation, refs)
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "sdk broker",
+            "version": __version__,
+            "description": (
+                "The embedded job server: the Camunda 8 REST v2 job API (under /v2) and its own"
+                " extensions (under /v2/ext). Errors are RFC 9457 application/problem+json."
+            ),
+        },
+        "paths": paths,
+        "components": {"schemas": definitions},
+    }
+
+
+async def openapi_document(request: Request) -> Response:
+    """``GET /v2/ext/openapi.json``: built once per app from the routes it serves."""
+    body: bytes | None = getattr(request.app.state, "openapi_document", None)
+    if body is None:
+        body = json.dumps(build_document(request.app.routes)).encode()
+        request.app.state.openapi_document = body
+    return Response(body, media_type="application/json")
+
+
+def _schemas(
+    operations: list[Operation],
+) -> tuple[dict[tuple[type[BaseModel], Mode], dict[str, Any]], dict[str, Any]]:
+    """JSON schemas of every model in play, as ``$ref``s into ``components/schemas``."""
+    wanted: dict[tuple[type[BaseModel], Mode], None] = {(ProblemDetail, "serialization"): None}
+    for op in operations:
+        if op.request is not None:
+            wanted[(op.request, "validation")] = None
+        if op.response is not None:
+            wanted[(op.response, "serialization")] = None
+    refs, top = models_json_schema(
+        list(wanted), by_alias=True, ref_template="#/components/schemas/{model}"
+    )
+    by_model = {key: refs[key] for key in wanted}  # typed by what was asked for
+    return by_model, dict(top.get("$defs", {}))
+
+
+def openapi_path(path: str) -> str:
+    """Starlette's ``{job_key}`` becomes the wire's ``{jobKey}`` (any ``{name:type}`` too)."""
+    parts = [
+        "{" + to_camel(p[1:-1].split(":")[0]) + "}" if p.startswith("{") and p.endswith("}") else p
+        for p in path.split("/")
+    ]
+    return "/".join(parts)
+
+
+def _operation(
+    method: str,
+    path: str,
+    op: Operation,
+    refs: dict[tuple[type[BaseModel], Mode], dict[str, Any]],
+) -> dict[str, Any]:
+    problem = {"content": {PROBLEM_JSON: {"schema": refs[(ProblemDetail, "serialization")]}}}
+    responses: dict[str, Any] = {}
+    if op.response is not None:
+        schema = refs[(op.response, "serialization")]
+        responses[str(op.status)] = {
+            "description": op.summary,
+            "content": {"application/json": {"schema": schema}},
+        }
+    elif op.status == 204:
+        responses["204"] = {"description": "Done; the body is empty."}
+    else:
+        responses[str(op.status)] = {
+            "description": op.summary,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    for status in op.errors:
+        responses[str(status)] = {"description": _REASONS[status], **problem}
+    operation: dict[str, Any] = {
+        "operationId": _operation_id(method, path),
+        "summary": op.summary,
+        "tags": ["extensions" if path.startswith("/v2/ext/") else "camunda"],
+        "responses": responses,
+    }
+    _add_parameters(operation, path, op.parameters)
+    if op.request is not None:
+        operation["requestBody"] = {
+            "required": op.request_required,
+            "content": {"application/json": {"schema": refs[(op.request, "validation")]}},
+        }
+    return operation
+
+
+def _undescribed(method: str, path: str) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": _operation_id(method, path),
+        "summary": f"{method} {path} (not described in sdk.broker._openapi.OPERATIONS yet)",
+        "tags": ["extensions" if path.startswith("/v2/ext/") else "camunda"],
+        "responses": {"default": {"description": "Not described yet."}},
+    }
+    _add_parameters(operation, path)
+    return operation
+
+
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {"job_key": JOB_KEY_SCHEMA, "job_type": _JOB_TYPE_SCHEMA}
+
+
+def _add_parameters(
+    operation: dict[str, Any], path: str, extra: tuple[Parameter, ...] = ()
+) -> None:
+    names = [
+        part[1:-1].split(":")[0]
+        for part in path.split("/")
+        if part.startswith("{") and part.endswith("}")
+    ]
+    parameters = [
+        {
+            "name": to_camel(name),
+            "in": "path",
+            "required": True,
+            "schema": _PATH_SCHEMAS.get(name, {"type": "string"}),
+        }
+        for name in names
+    ]
+    parameters += [
+        {"name": p.name, "in": p.location, "schema": p.schema, "description": p.description}
+        for p in extra
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+
+
+def _operation_id(method: str, path: str) -> str:
+    words = [p.strip("{}") for p in path.split("/") if p and p not in {"v2"}]
+    camel = (to_camel(w.replace(".", "_")) for w in words)
+    return method.lower() + "".join(w[:1].upper() + w[1:] for w in camel)
