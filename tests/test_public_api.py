@@ -89,10 +89,22 @@ SIGNED = ["sdk.client", "sdk.worker", "sdk.broker", "sdk.testing", "sdk.models",
 """The packages whose exported functions and classes are read for the types they name."""
 
 
+def _public_modules() -> list[str]:
+    """Every module whose dotted path has no private part (``sdk.broker.store`` is public,
+    ``sdk.broker.store._face`` is not), entry points (``__main__``) left out."""
+    import sdk
+
+    found = ["sdk"]
+    for info in pkgutil.walk_packages(sdk.__path__, "sdk."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            found.append(info.name)
+    return found
+
+
 def _public_objects() -> set[int]:
     """Everything importable by a public name (``id``s: models are not all hashable)."""
     found: set[int] = set()
-    for name in ["sdk", *SIGNED]:
+    for name in _public_modules():
         module = importlib.import_module(name)
         found.update(id(getattr(module, n)) for n in dir(module) if not n.startswith("_"))
     return found
@@ -131,8 +143,9 @@ def _annotations(item: Callable[..., Any] | type) -> Iterator[tuple[str, dict[st
         for klass in item.__mro__:
             if klass.__module__.startswith("sdk"):
                 namespace = vars(sys.modules[klass.__module__])
-                for text in vars(klass).get("__annotations__", {}).values():
-                    yield str(text), namespace
+                for field, text in vars(klass).get("__annotations__", {}).items():
+                    if not field.startswith("_"):  # a private field is no public signature
+                        yield str(text), namespace
         return
     namespace = getattr(item, "__globals__", {})
     for text in getattr(item, "__annotations__", {}).values():

@@ -16,6 +16,7 @@ from sdk.errors import ConfigurationError
 from sdk.models import Job, JobState
 from sdk.testing import run_job, running, wait_until
 from sdk.worker import JobContext, RetryPolicy, Worker
+from sdk.worker._task import invocation_of
 
 from .typed_handlers import (
     Order,
@@ -174,7 +175,7 @@ class TestRegistration:
 
     def test_a_pickled_invocation_reuses_its_validators(self) -> None:
         """Process children get the handler by reference and parse it once, not per job."""
-        invocation = worker_with("t", charge).tasks["t"].invocation
+        invocation = invocation_of(worker_with("t", charge).tasks["t"])
         first, second = (pickle.loads(pickle.dumps(invocation)) for _ in range(2))
         assert first.variable_params[0].adapter is second.variable_params[0].adapter
         assert first.whole_model == "order"
@@ -183,7 +184,7 @@ class TestRegistration:
         def handler(order: Order, other: Order) -> None: ...
 
         spec = worker_with("t", handler).tasks["t"]
-        assert spec.invocation.whole_model is None
+        assert invocation_of(spec).whole_model is None
         assert spec.fetch_variables == ("order", "other")
 
 

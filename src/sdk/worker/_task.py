@@ -110,7 +110,7 @@ class TaskSpec:
 
     Attributes:
         job_type: The job type to activate.
-        invocation: How the handler is called.
+        handler: The function (or callable object) that works the job.
         strategy: Where it runs (resolved: never ``AUTO``).
         max_jobs: Jobs of this type run at once (the activation never asks for more).
         timeout_ms: Lease asked for on activation; the handler is stopped after it.
@@ -125,7 +125,7 @@ class TaskSpec:
     """
 
     job_type: str
-    invocation: Invocation
+    handler: Callable[..., Any]
     strategy: Strategy
     max_jobs: int = DEFAULT_MAX_JOBS
     timeout_ms: int = DEFAULT_TIMEOUT_MS
@@ -135,10 +135,21 @@ class TaskSpec:
     lease_extension: LeaseExtension = field(default_factory=LeaseExtension)
     max_jobs_per_child: int | None = None
     middleware: tuple[Middleware, ...] = ()
+    _invocation: Invocation = field(init=False, repr=False, compare=False)
+    """How the handler is called: parsed once here, checked already by ``make_task``."""
+
+    def __post_init__(self) -> None:
+        where = f"handler {self.name!r} for job type {self.job_type!r}"
+        object.__setattr__(self, "_invocation", _invocation(where, self.handler))
 
     @property
     def name(self) -> str:
-        return getattr(self.invocation.func, "__qualname__", repr(self.invocation.func))
+        return getattr(self.handler, "__qualname__", repr(self.handler))
+
+
+def invocation_of(task: TaskSpec) -> Invocation:
+    """How ``task``'s handler is called (an implementation detail of the worker runtime)."""
+    return task._invocation
 
 
 def make_task(func: Callable[..., Any], options: TaskOptions) -> TaskSpec:
@@ -181,7 +192,7 @@ def make_task(func: Callable[..., Any], options: TaskOptions) -> TaskSpec:
     lease_extension = True if options.lease_extension is None else options.lease_extension
     return TaskSpec(
         job_type=job_type,
-        invocation=invocation,
+        handler=func,
         strategy=chosen,
         max_jobs=max_jobs,
         timeout_ms=timeout_ms,
@@ -273,7 +284,7 @@ def _check_importable(where: str, func: Callable[..., Any]) -> None:
 def check_picklable(task: TaskSpec) -> None:
     """Raise ``ConfigurationError`` unless ``task``'s handler pickles into a child process."""
     try:
-        pickle.dumps(task.invocation)
+        pickle.dumps(task._invocation)
     except Exception as exc:
         raise ConfigurationError(
             f"handler {task.name!r} for job type {task.job_type!r} cannot be sent to a child"

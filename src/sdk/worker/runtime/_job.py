@@ -28,7 +28,7 @@ from .._context import JobContext
 from .._middleware import chain
 from .._options import Strategy
 from .._outcome import Complete, Fail, Outcome, ThrowError
-from .._task import TaskSpec
+from .._task import TaskSpec, invocation_of
 from ..observe import JobTrace
 from ..strategies import ExecutionStrategy
 from ._lease import Lease, LeaseKeeper, Stop
@@ -62,7 +62,7 @@ class JobRunner:
         self._strategy = strategy
         self._state = runtime.state
         self._chain = (
-            chain(task.middleware, partial(strategy.run, task.invocation))
+            chain(task.middleware, partial(strategy.run, invocation_of(task)))
             if task.middleware
             else None
         )
@@ -167,7 +167,7 @@ class JobRunner:
 
     async def _call(self, ctx: JobContext) -> Outcome:
         if self._chain is None:
-            return await self._strategy.run(self.task.invocation, ctx)
+            return await self._strategy.run(invocation_of(self.task), ctx)
         return await self._chain(ctx)
 
     def _stopped(self, job: ActivatedJob, lease: Lease) -> tuple[Outcome, int] | None:
