@@ -139,12 +139,13 @@ class TestReplicasInProcess:
         async def follow() -> None:
             after = 0
             while True:
+                done = not writing  # read before the query: a commit may land while it runs
                 batch = await stores[0].events_after(after, 1_000)
                 followed.extend(event.id for event in batch)
                 if batch:
                     after = batch[-1].id
-                elif not writing:
-                    return  # every writer's commit is visible now: caught up
+                elif done:
+                    return  # every writer had committed before this empty read: caught up
                 await anyio.lowlevel.checkpoint()
 
         async def write(store: JobStore, name: str) -> None:
