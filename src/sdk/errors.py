@@ -27,6 +27,26 @@ from typing import Any
 
 from .models import ProblemDetail
 
+__all__ = [
+    "ApiError",
+    "BackpressureError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "ForbiddenError",
+    "IdempotencyKeyReusedError",
+    "JobError",
+    "NotFoundError",
+    "ProfileError",
+    "ProtocolError",
+    "SdkError",
+    "ServerError",
+    "ServerUnreachableError",
+    "StateUnavailableError",
+    "UnauthorizedError",
+]
+"""The error types; ``one_line`` and ``error_class_for`` serve the sdk's own packages."""
+
 _WHITESPACE = re.compile(r"\s+")
 
 

@@ -3,7 +3,7 @@ SQLite or PostgreSQL.
 
 The names load their modules on first use (PEP 562, as pydantic's face does): a worker
 pointed at a remote server reads ``DEFAULT_PORT`` here without importing the server, its
-store, Starlette or uvicorn (README "Performance": an idle worker's memory).
+store, Starlette or uvicorn (docs/performance.md: an idle worker's memory).
 """
 
 from __future__ import annotations

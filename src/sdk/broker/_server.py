@@ -38,7 +38,7 @@ def loop_options() -> dict[str, object]:
     """anyio's backend options for a broker of its own: uvloop when it is installed (the
     ``fast`` extra), as uvicorn's own ``loop="auto"`` would choose. uvicorn likewise parses
     HTTP with httptools when it is installed (``http="auto"``): together they take about a
-    third off the broker's CPU per exact Camunda call (README "The embedded broker")."""
+    third off the broker's CPU per exact Camunda call (docs/performance.md)."""
     return {"use_uvloop": importlib.util.find_spec("uvloop") is not None}
 
 

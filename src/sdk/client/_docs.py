@@ -1,7 +1,7 @@
-"""The README's configuration table, rendered from the settings models themselves.
+"""The configuration table of docs/configuration.md, rendered from the settings models themselves.
 
 Each field's variable (its alias), default and description become one row, so the table
-cannot drift from the code: a test compares the README with ``settings_table(...)``.
+cannot drift from the code: a test compares that page with ``settings_table(...)``.
 A field may show a default in words with ``json_schema_extra={"doc_default": "..."}``.
 """
 

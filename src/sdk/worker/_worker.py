@@ -104,13 +104,11 @@ class Worker:
             ``jobs.report-batch`` extension: ``None`` (default) when the server advertises
             it, ``False`` never (exact per-job Camunda calls), ``True`` required.
         middleware: Run around every job of the tasks registered on this worker, on the
-            event loop, the first outermost (see "Middleware" in the README).
+            event loop, the first outermost (docs/handlers.md, "Middleware").
         tracer_provider: With the ``[otel]`` extra: the OpenTelemetry provider of the job
-            spans (default: the global one, looked up when a job starts). See README
-            "Tracing (OpenTelemetry)".
+            spans (default: the global one, looked up when a job starts). See docs/tracing.md.
         job_log: ``each`` (default): an INFO line per completed job; ``summary``: one INFO
-            line per job type every 10 s instead (each line costs ~20 µs of CPU). Failures
-            are logged one by one either way.
+            line per job type every 10 s instead. Failures are logged one by one either way.
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """The log lines of ended jobs: one per job (``each``, the default) or a summary (``summary``).
 
 A written per-job INFO line costs the worker ~20 µs of CPU (loguru's formatting and the
-write), a third of everything else a no-op job costs in batch mode (README "Performance").
+write), a third of everything else a no-op job costs in batch mode (docs/performance.md).
 ``summary`` logs one INFO line per job type every ``SUMMARY_INTERVAL_S`` in which jobs ended
 instead, and the per-job lines at DEBUG. Failures are logged one by one (WARNING) either way.
 """

@@ -1,7 +1,7 @@
 """Prometheus metrics of one ``Worker``, counted in plain Python until someone reads them.
 
 Counting needs no prometheus_client: a worker that serves no ``/metrics`` never imports it
-(README "Performance": an idle worker's memory). ``registry`` builds a prometheus registry
+(docs/performance.md: an idle worker's memory). ``registry`` builds a prometheus registry
 on first use whose collector reads these counts (``_prometheus``). A child of ``--processes``
 whose supervisor serves the endpoint counts in prometheus_client's own metrics instead: they
 write the multiprocess files (``PROMETHEUS_MULTIPROC_DIR``) that the supervisor sums.
@@ -158,7 +158,7 @@ class Family(Generic[S]):
 
 
 class WorkerMetrics:
-    """The counters a worker keeps, labelled by job type (see ``README`` for the list)."""
+    """The counters a worker keeps, labelled by job type (docs/running.md lists them)."""
 
     def __init__(self) -> None:
         self._registry: CollectorRegistry | None = None

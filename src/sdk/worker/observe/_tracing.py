@@ -4,7 +4,7 @@ A job whose custom headers (or, failing that, variables) hold a W3C ``traceparen
 optionally ``tracestate``) continues the trace of whoever created it; any other job starts
 a trace of its own. The job span is current while the handler runs, so the handler's own
 spans and its HTTP calls are its children. Attribute names: see ``JOB_ATTRIBUTES`` and the
-README section "Tracing (OpenTelemetry)".
+docs/tracing.md.
 
 Nothing here is imported from OpenTelemetry unless the ``[otel]`` extra is installed;
 ``JobTracing.create`` then answers ``None`` and the runner takes its untraced path.

@@ -99,7 +99,7 @@ class JobPoller:
                         for job in batch:
                             jobs.start_soon(runner.run, job)
                         # the jobs just started reach their handlers before the next poll is
-                        # built: ~0.2 ms of pickup latency (README "Performance")
+                        # built: ~0.2 ms of pickup latency (docs/performance.md)
                         await anyio.lowlevel.checkpoint()
                 keeper.cancel_scope.cancel()  # every handler has ended
             await runner.all_reported()  # the drain ends with the last answer
