@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,25 @@ from sdk.broker._pg_cluster import (
     fresh_database,
     server_binaries,
 )
+
+from _support.projects import write_project
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "project(module, source, dirs=()): what the `project` fixture writes (see write_project)",
+    )
+
+
+@pytest.fixture
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A user's project folder holding the handler module that the test's (or its module's)
+    ``project`` mark gives: ``pytest.mark.project("workers.shouting", HANDLERS)``."""
+    mark = request.node.get_closest_marker("project")
+    if mark is None:
+        pytest.fail("the project fixture needs a pytest.mark.project(module, source) mark")
+    return write_project(tmp_path, *mark.args, **mark.kwargs)
 
 
 @pytest.fixture
