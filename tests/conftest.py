@@ -1,3 +1,10 @@
+"""Fixtures and options of the whole suite.
+
+Tests marked ``slow`` (heavier versions of the fault tests) are skipped unless asked for:
+
+    .venv/bin/python -m pytest --run-slow
+"""
+
 from __future__ import annotations
 
 import os
@@ -18,11 +25,27 @@ from sdk.broker._pg_cluster import (
 from _support.projects import write_project
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow", action="store_true", default=False, help="also run tests marked slow"
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a heavier fault test, run only with --run-slow")
     config.addinivalue_line(
         "markers",
         "project(module, source, dirs=()): what the `project` fixture writes (see write_project)",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
