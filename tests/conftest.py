@@ -1,8 +1,16 @@
+"""Fixtures and options of the whole suite.
+
+Tests marked ``slow`` (heavier versions of the fault tests) are skipped unless asked for:
+
+    .venv/bin/python -m pytest --run-slow
+"""
+
 from __future__ import annotations
 
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +21,41 @@ from sdk.testing.postgres import (
     fresh_database,
     server_binaries,
 )
+
+from _support.projects import write_project
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow", action="store_true", default=False, help="also run tests marked slow"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a heavier fault test, run only with --run-slow")
+    config.addinivalue_line(
+        "markers",
+        "project(module, source, dirs=()): what the `project` fixture writes (see write_project)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A user's project folder holding the handler module that the test's (or its module's)
+    ``project`` mark gives: ``pytest.mark.project("workers.shouting", HANDLERS)``."""
+    mark = request.node.get_closest_marker("project")
+    if mark is None:
+        pytest.fail("the project fixture needs a pytest.mark.project(module, source) mark")
+    return write_project(tmp_path, *mark.args, **mark.kwargs)
 
 
 @pytest.fixture

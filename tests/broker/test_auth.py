@@ -25,6 +25,8 @@ from sdk.broker import (
 from sdk.broker._cli import main as broker_main
 from sdk.errors import ConfigurationError
 
+from _support.clocks import FakeClock
+
 pytestmark = pytest.mark.anyio
 
 USER, PASSWORD = "ops", "pw-ops-77aa"
@@ -35,21 +37,13 @@ SAMPLE_KEY = "2251799813685249"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now_s = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now_s
+@pytest.fixture
+def clock() -> FakeClock[float]:
+    return FakeClock(1_000_000.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def auth(clock: Clock) -> BrokerAuth:
+def auth(clock: FakeClock[float]) -> BrokerAuth:
     return BrokerAuth(
         users=[
             BrokerUser(USER, SecretStr(PASSWORD)),
@@ -194,7 +188,7 @@ class TestTokenEndpoint:
         return await http.post("/oauth/token", data=fields)
 
     async def test_issues_tokens_the_broker_accepts_until_they_expire(
-        self, http: httpx.AsyncClient, clock: Clock
+        self, http: httpx.AsyncClient, clock: FakeClock[float]
     ) -> None:
         response = await self.token(http, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
         assert response.status_code == 200
@@ -204,7 +198,7 @@ class TestTokenEndpoint:
 
         token = body["access_token"]
         assert (await http.get("/v2/topology", headers=bearer(token))).status_code == 200
-        clock.now_s += 61
+        clock.advance(61)
         assert (await http.get("/v2/topology", headers=bearer(token))).status_code == 401
 
     async def test_client_credentials_may_come_as_basic_auth(self, http: httpx.AsyncClient) -> None:

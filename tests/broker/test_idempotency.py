@@ -18,6 +18,8 @@ from sdk.client import AsyncClient
 from sdk.errors import BadRequestError, IdempotencyKeyReusedError
 from sdk.models import JobCreationRequest, JobSpec
 
+from _support.clocks import FakeClock
+
 pytestmark = pytest.mark.anyio
 
 ONE_JOB = {"jobs": [{"type": "idem", "variables": {"n": 1}}]}
@@ -116,15 +118,15 @@ class TestClient:
 
 class TestTheStore:
     async def test_keys_expire_after_the_retention_window(self) -> None:
-        now = [1_000_000]
-        store = JobStore(clock=lambda: now[0], idempotency_retention_ms=60_000)
+        clock = FakeClock(1_000_000)
+        store = JobStore(clock=clock, idempotency_retention_ms=60_000)
         body = JobCreationRequest(jobs=[JobSpec(type="idem")])
         try:
             first, replayed = await store.create_once(body, scope="", key="k")
             assert not replayed
-            now[0] += 59_999
+            clock.advance(59_999)
             assert await store.create_once(body, scope="", key="k") == (first, True)
-            now[0] += 1
+            clock.advance(1)
             second, replayed = await store.create_once(body, scope="", key="k")
             assert not replayed and second != first
         finally:

@@ -22,6 +22,8 @@ from sdk.models import JobEventRecord, JobSpec, JobState, JobTypeLimits
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import JobContext, Worker
 
+from _support.clocks import FakeClock
+
 pytestmark = pytest.mark.anyio
 
 START_MS = 1_700_000_000_000
@@ -29,21 +31,13 @@ LEASE_MS = 60_000
 ENDING_EVENTS = frozenset({"COMPLETED", "FAILED", "INCIDENT", "ERROR_THROWN", "TIMED_OUT"})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now_ms = START_MS
-
-    def __call__(self) -> int:
-        return self.now_ms
+@pytest.fixture
+def clock() -> FakeClock[int]:
+    return FakeClock(START_MS)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def store(clock: Clock) -> AsyncIterator[JobStore]:
+async def store(clock: FakeClock[int]) -> AsyncIterator[JobStore]:
     store = JobStore(":memory:", clock=clock)
     yield store
     await store.aclose()
@@ -87,13 +81,13 @@ class TestMaxActive:
         assert len(await take(store, "t", 5)) == 1
 
     async def test_a_timed_out_activation_frees_its_slot(
-        self, store: JobStore, clock: Clock
+        self, store: JobStore, clock: FakeClock[int]
     ) -> None:
         await store.create([JobSpec(type="t")] * 2)
         await store.set_limits("t", 1, None)
         assert len(await take(store, "t", 2, timeout_ms=1_000)) == 1
         assert await take(store, "t", 2) == []
-        clock.now_ms += 1_000
+        clock.advance(1_000)
         assert len(await take(store, "t", 2)) == 1
 
     async def test_zero_pauses_the_type_and_other_types_are_not_limited(
@@ -109,28 +103,28 @@ class TestMaxActive:
 
 class TestRate:
     async def test_the_bucket_holds_a_tenth_of_a_second_and_refills(
-        self, store: JobStore, clock: Clock
+        self, store: JobStore, clock: FakeClock[int]
     ) -> None:
         await store.create([JobSpec(type="t")] * 20)
         await store.set_limits("t", None, 50.0)  # 5 tokens, one every 20 ms
         assert len(await take(store, "t", 20)) == 5
         assert await take(store, "t", 20) == []
-        clock.now_ms += 19
+        clock.advance(19)
         assert await take(store, "t", 20) == []
-        clock.now_ms += 1
+        clock.advance(1)
         assert len(await take(store, "t", 20)) == 1
-        clock.now_ms += 1_000  # a long pause refills only the bucket, not a second's worth
+        clock.advance(1_000)  # a long pause refills only the bucket, not a second's worth
         assert len(await take(store, "t", 20)) == 5
 
     async def test_the_bucket_survives_reopening_the_store(self, tmp_path: object) -> None:
         path = f"{tmp_path}/jobs.sqlite3"
-        now = [START_MS]
-        store = JobStore(path, clock=lambda: now[0])
+        clock = FakeClock(START_MS)
+        store = JobStore(path, clock=clock)
         await store.create([JobSpec(type="t")] * 3)
         await store.set_limits("t", 1, 10.0)
         assert len(await take(store, "t", 3)) == 1
         await store.aclose()
-        store = JobStore(path, clock=lambda: now[0])
+        store = JobStore(path, clock=clock)
         try:
             assert await store.get_limits("t") == JobTypeLimits(
                 type="t", max_active=1, rate=10.0, updated_at=START_MS

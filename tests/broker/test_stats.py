@@ -15,25 +15,20 @@ from sdk.broker.store import _stats as stats_module
 from sdk.broker.store._stats import MINUTE_MS
 from sdk.models import JobSpec
 
+from _support.clocks import FakeClock
+
 pytestmark = pytest.mark.anyio
 
 START_MS = 1_700_000_040_000  # the start of a minute
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now_ms = START_MS
-
-    def __call__(self) -> int:
-        return self.now_ms
-
-    def advance(self, ms: int) -> None:
-        self.now_ms += ms
+Clock = FakeClock[int]
+"""The stores' clock: epoch milliseconds."""
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START_MS)
 
 
 @pytest.fixture
@@ -223,9 +218,9 @@ class TestFirstEventAtOrAfter:
         for step in [0, 5, 0, 0, 7, 1, 0, 9]:  # several events may share a millisecond
             clock.advance(step)
             await store.create([JobSpec(type="t")])
-            times.append(clock.now_ms)
+            times.append(clock.now)
 
-        for probe in range(START_MS - 1, clock.now_ms + 2):
+        for probe in range(START_MS - 1, clock.now + 2):
             expected = next((i + 1 for i, at in enumerate(times) if at >= probe), len(times) + 1)
             assert await store.first_event_id_at_or_after(probe) == expected, probe
 

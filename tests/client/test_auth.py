@@ -25,21 +25,16 @@ from .conftest import (
     Logs,
     SecuredBroker,
 )
+from _support.clocks import FakeClock
 
 pytestmark = pytest.mark.anyio
 
 WRONG_SECRET = "not-the-secret-2d9f"
 
 
-class FakeClock:
-    def __init__(self, now_s: float = 1_000_000.0) -> None:
-        self.now_s = now_s
-
-    def __call__(self) -> float:
-        return self.now_s
-
-
-def oauth_flow(secured: SecuredBroker, clock: FakeClock | None = None) -> OAuthClientCredentials:
+def oauth_flow(
+    secured: SecuredBroker, clock: FakeClock[float] | None = None
+) -> OAuthClientCredentials:
     return OAuthClientCredentials(
         oauth_url=secured.token_url,
         client_id=CLIENT_ID,
@@ -140,15 +135,15 @@ class TestOAuth:
         assert secured.auth.tokens.issued == 2
 
     async def test_token_is_renewed_shortly_before_it_expires(self, secured: SecuredBroker) -> None:
-        clock = FakeClock()
+        clock = FakeClock(1_000_000.0)
         flow = oauth_flow(secured, clock)
         lifetime_s = secured.auth.tokens.ttl_s
         async with AsyncClient(configuration=secured.config(), auth=flow) as client:
             await client.topology()
-            clock.now_s += lifetime_s - 31  # just over 30 s of life left: still used
+            clock.advance(lifetime_s - 31)  # just over 30 s of life left: still used
             await client.topology()
             assert flow.fetches == 1
-            clock.now_s += 2  # under 30 s left: renewed before the server would refuse it
+            clock.advance(2)  # under 30 s left: renewed before the server would refuse it
             await client.topology()
         assert flow.fetches == 2
 

@@ -35,8 +35,9 @@ from sdk.models import (
 from sdk.testing import running, wait_until
 from sdk.worker import JobContext, Worker
 
-from ._processes import broker_process, client_config, free_port, wait_reachable
 from ._reporting import BOTH, Reporting
+from _support.ports import free_port
+from _support.processes import broker_process, client_config, wait_reachable
 
 pytestmark = pytest.mark.anyio
 
@@ -182,12 +183,12 @@ class TestBrokerKilled:
     async def test_acknowledged_jobs_survive_and_the_worker_finishes_the_rest(
         self, tmp_path: Path, crashes: int, reporting: Reporting
     ) -> None:
-        db, port, log = tmp_path / "jobs.sqlite3", free_port(), tmp_path / "broker.log"
+        db, port = tmp_path / "jobs.sqlite3", free_port()
         config = client_config(f"http://127.0.0.1:{port}")
         ledger, broker, stop = Ledger(), Availability(), anyio.Event()
 
         with ExitStack() as brokers:
-            process = brokers.enter_context(broker_process(db, port, log))
+            process = brokers.enter_context(broker_process(db, port))
             async with AsyncClient(configuration=config) as client:
                 await wait_reachable(client, process)
             # No client-level retries for the creators: every creation the crash interrupts,
@@ -212,7 +213,7 @@ class TestBrokerKilled:
                         process.kill()  # under load: creations and completions are in flight
                         created, completed = set(ledger.created), set(ledger.completed)
 
-                        process = brokers.enter_context(broker_process(db, port, log))
+                        process = brokers.enter_context(broker_process(db, port))
                         await wait_reachable(client, process)
                         broker.up()
                         stored = await all_jobs(client)

@@ -21,8 +21,8 @@ from sdk.errors import ServerUnreachableError
 from sdk.models import JobKey, JobSpec
 from sdk.testing import client_for
 
-from ._processes import client_config
 from ._proxy import FaultyProxy
+from _support.processes import client_config
 
 pytestmark = pytest.mark.anyio
 

@@ -44,17 +44,15 @@ from sdk.client import AsyncClient
 from sdk.models import MAX_CREATE_BATCH, JobSpec
 from sdk.testing import wait_until
 
-from ._processes import (
+from _support.ports import free_port
+from _support.processes import (
     START_TIMEOUT_S,
     Process,
     broker_process,
     client_config,
-    free_port,
     wait_reachable,
     worker_process,
 )
-
-pytestmark = pytest.mark.anyio
 
 TYPES = ("load-async", "load-thread", "load-process")
 """Run by the async, thread and process strategy respectively (see ``HANDLERS``)."""
@@ -113,6 +111,8 @@ HANDLERS = textwrap.dedent(
         return outcome(mode, n, job.retries)
     """
 )
+
+pytestmark = [pytest.mark.anyio, pytest.mark.project("load_handlers", HANDLERS, dirs=["marks"])]
 
 
 def mode_of(job_type: str, n: int) -> str:
@@ -254,13 +254,6 @@ def mismatches(keys: list[str], specs: list[JobSpec], stored: dict[str, Stored])
             yield f"{key} ({spec.type}, stall): never timed out: {dict(events)}"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "load_handlers.py").write_text(HANDLERS)
-    (tmp_path / "marks").mkdir()
-    return tmp_path
-
-
 async def wait_ready(http_ports: list[int], workers: list[Process]) -> None:
     """Until every worker's ``/readyz`` answers 200 (it reached the broker)."""
 
@@ -302,19 +295,20 @@ class TestLoad:
         specs = specs_for(total)
         expected = expected_counts(specs)
         http_ports = [free_port() for _ in range(WORKERS)]
-        with broker_process(db, port, project / "broker.log") as broker, ExitStack() as stack:
+        with broker_process(db, port) as broker, ExitStack() as stack:
             async with AsyncClient(configuration=client_config(address)) as client:
                 await wait_reachable(client, broker)
                 workers = [
                     stack.enter_context(
                         worker_process(
-                            "load_handlers",
-                            f"load-{i}",
-                            address,
                             project,
+                            "load_handlers",
+                            "--name",
+                            f"load-{i}",
                             LOAD_MARKS=str(project / "marks"),
                             SDK_HTTP_PORT=str(http_port),
                             SDK_LOG_LEVEL="WARNING",
+                            **client_config(address),
                         )
                     )
                     for i, http_port in enumerate(http_ports)

@@ -23,9 +23,9 @@ from sdk.models import Job, JobKey, JobSpec, JobState
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import JobContext, Worker
 
-from ._processes import client_config
 from ._proxy import FaultyProxy
 from ._reporting import BOTH, Reporting, client_class
+from _support.processes import client_config
 
 pytestmark = pytest.mark.anyio
 

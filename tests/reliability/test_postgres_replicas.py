@@ -25,9 +25,10 @@ from sdk.models import JobKey, JobSpec, JobState
 from sdk.testing import running, wait_until
 from sdk.worker import JobContext, Worker
 
-from ._processes import Process, client_config, free_port, replica_process, wait_reachable
 from ._reporting import BATCHED
 from .test_broker_crash import AcknowledgingClient, Ledger
+from _support.ports import free_port
+from _support.processes import Process, client_config, replica_process, wait_reachable
 
 pytestmark = pytest.mark.anyio
 
@@ -49,8 +50,10 @@ class Replicas:
         self._stack = ExitStack()
 
     async def start(self, index: int) -> None:
-        log = self.folder / f"replica-{index}.log"
-        proc = self._stack.enter_context(replica_process(self.database_url, self.ports[index], log))
+        replica = replica_process(
+            self.database_url, self.ports[index], self.folder, f"replica-{index}"
+        )
+        proc = self._stack.enter_context(replica)
         self.processes[index] = proc
         async with AsyncClient(configuration=client_config(self.urls[index])) as client:
             await wait_reachable(client, proc)

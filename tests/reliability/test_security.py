@@ -24,8 +24,7 @@ import subprocess
 import sys
 import textwrap
 import traceback
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -41,9 +40,8 @@ from sdk.errors import UnauthorizedError
 from sdk.models import JobState
 from sdk.testing import wait_until
 
-from ._processes import START_TIMEOUT_S, Process, clean_env, free_port
-
-pytestmark = pytest.mark.anyio
+from _support.ports import free_port
+from _support.processes import START_TIMEOUT_S, Process, clean_env, spawned
 
 USER, VIEWER, CLIENT_ID = "ops", "eve", "app"
 WAIT_S = 30.0
@@ -65,6 +63,8 @@ HANDLERS = textwrap.dedent(
         return {"done": True}
     """
 )
+
+pytestmark = [pytest.mark.anyio, pytest.mark.project("sec_handlers", HANDLERS)]
 
 
 @dataclass
@@ -108,33 +108,6 @@ def leaks(texts: dict[str, str], secrets_: Secrets) -> list[str]:
     ]
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "sec_handlers.py").write_text(HANDLERS)
-    return tmp_path
-
-
-@contextmanager
-def spawned(args: list[str], cwd: Path, name: str, **env: str) -> Iterator[Process]:
-    """``python ARGS`` with a clean environment plus ``env``; stdout and stderr into one file.
-
-    Killed (SIGKILL) when the block ends if it still runs."""
-    log = cwd / f"{name}.log"
-    with log.open("ab") as out:
-        popen = subprocess.Popen(
-            [sys.executable, *args],
-            cwd=cwd,
-            env=clean_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    proc = Process(popen, log)
-    try:
-        yield proc
-    finally:
-        proc.kill()
-
-
 async def logged(proc: Process, needle: str, timeout_s: float = START_TIMEOUT_S) -> str:
     """The output once it contains ``needle``; fails at once if the process ended without it."""
 
@@ -161,7 +134,7 @@ async def terminated(proc: Process) -> int:
 
 async def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
     return await anyio.run_process(
-        [sys.executable, "-m", "sdk", *args], cwd=cwd, env=clean_env(**env), check=False
+        [sys.executable, "-m", "sdk", *args], cwd=cwd, env=clean_env(cwd, **env), check=False
     )
 
 

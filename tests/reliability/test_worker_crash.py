@@ -17,9 +17,7 @@ from sdk.client import AsyncClient
 from sdk.models import MAX_SEARCH_LIMIT, Job, JobSpec, JobState
 from sdk.testing import client_for, wait_until
 
-from ._processes import worker_process
-
-pytestmark = pytest.mark.anyio
+from _support.processes import client_config, worker_process
 
 JOB_TYPE = "crash-test"
 LEASE_MS = 3_000
@@ -46,11 +44,7 @@ HANDLERS = textwrap.dedent(
     """
 )
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "crash_handlers.py").write_text(HANDLERS)
-    return tmp_path
+pytestmark = [pytest.mark.anyio, pytest.mark.project("crash_handlers", HANDLERS)]
 
 
 async def held_by(client: AsyncClient, worker: str) -> list[Job]:
@@ -80,12 +74,13 @@ class TestWorkerKilled:
             keys = await client.create_jobs(specs)
 
             with worker_process(
-                "crash_handlers",
-                "doomed",
-                file_broker.url,
                 project,
+                "crash_handlers",
+                "--name",
+                "doomed",
                 HOLD_JOBS="1",
                 SLOTS=str(slots),
+                **client_config(file_broker.url),
             ) as doomed:
 
                 async def holding_all_slots() -> list[Job] | None:
@@ -98,7 +93,12 @@ class TestWorkerKilled:
             deadlines = {job.job_key: job.deadline for job in held}
 
             with worker_process(
-                "crash_handlers", "rescuer", file_broker.url, project, SLOTS=str(slots)
+                project,
+                "crash_handlers",
+                "--name",
+                "rescuer",
+                SLOTS=str(slots),
+                **client_config(file_broker.url),
             ) as rescuer:
                 await wait_until(lambda: all_completed(client), timeout_s=WAIT_S, interval_s=0.1)
                 assert rescuer.popen.poll() is None, rescuer.output()

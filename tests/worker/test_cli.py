@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,8 @@ from sdk.errors import ServerUnreachableError
 from sdk.models import JobState
 from sdk.testing import wait_until
 
-from .processes import clean_env, free_port
-
-pytestmark = pytest.mark.anyio
+from _support.ports import free_port
+from _support.processes import clean_env, exit_code, worker_process
 
 HANDLERS = textwrap.dedent(
     """
@@ -33,33 +31,8 @@ HANDLERS = textwrap.dedent(
     """
 )
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A user's project folder with a ``workers/`` package holding one handler module."""
-    (tmp_path / "workers").mkdir()
-    (tmp_path / "workers" / "__init__.py").write_text("")
-    (tmp_path / "workers" / "shouting.py").write_text(HANDLERS)
-    return tmp_path
-
-
-@pytest.fixture
-def worker_process(project: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sdk.worker", "--broker-port", str(port)],
-        cwd=project,
-        env=clean_env(project),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield proc, port
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+pytestmark = [pytest.mark.anyio, pytest.mark.project("workers.shouting", HANDLERS)]
+"""Each test's ``project``: a user's folder with a ``workers/`` package of one handler module."""
 
 
 async def reachable(client: AsyncClient) -> bool:
@@ -72,24 +45,29 @@ async def reachable(client: AsyncClient) -> bool:
 
 class TestEmbeddedDefault:
     async def test_processes_jobs_from_another_process_and_exits_0_on_sigint(
-        self, worker_process: tuple[subprocess.Popen[str], int]
+        self, project: Path
     ) -> None:
-        proc, port = worker_process
+        port = free_port()
         address = f"http://127.0.0.1:{port}"
         config = {"CAMUNDA_REST_ADDRESS": address, "CAMUNDA_AUTH_STRATEGY": "NONE"}
-        async with AsyncClient(configuration=config) as client:
-            await wait_until(lambda: reachable(client), timeout_s=20, message="embedded broker up")
-            keys = [await client.create_job("shout", {"word": w}) for w in ("hi", "there")]
+        with worker_process(project, "--broker-port", str(port)) as worker:
+            async with AsyncClient(configuration=config) as client:
+                await wait_until(
+                    lambda: reachable(client), timeout_s=20, message="embedded broker up"
+                )
+                keys = [await client.create_job("shout", {"word": w}) for w in ("hi", "there")]
 
-            async def all_completed() -> bool:
-                jobs = [await client.get_job(k) for k in keys]
-                return all(j.state is JobState.COMPLETED for j in jobs)
+                async def all_completed() -> bool:
+                    jobs = [await client.get_job(k) for k in keys]
+                    return all(j.state is JobState.COMPLETED for j in jobs)
 
-            await wait_until(all_completed, timeout_s=20)
-            assert [(await client.get_job(k)).variables["shouted"] for k in keys] == ["HI", "THERE"]
-        proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=20)
-        assert proc.returncode == 0, output
+                await wait_until(all_completed, timeout_s=20)
+                shouted = [(await client.get_job(k)).variables["shouted"] for k in keys]
+                assert shouted == ["HI", "THERE"]
+            worker.popen.send_signal(signal.SIGINT)
+            code = await exit_code(worker, timeout_s=20)
+        output = worker.output()
+        assert code == 0, output
         assert f"embedded broker at http://127.0.0.1:{port}/v2" in output
         assert "Traceback" not in output
 

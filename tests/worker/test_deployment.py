@@ -25,7 +25,8 @@ from sdk.client import Settings
 from sdk.testing import wait_until
 from sdk.worker._cli import WorkerSettings
 
-from .processes import free_port, worker_process
+from _support.ports import free_port
+from _support.processes import worker_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -74,10 +75,10 @@ class TestDockerfile:
             return subprocess.run(check, env=check_env, capture_output=True).returncode
 
         assert await anyio.to_thread.run_sync(healthcheck) != 0  # nothing listens yet
-        with worker_process(tmp_path, **env) as (proc, output):
+        with worker_process(tmp_path, **env) as proc:
 
             async def healthy() -> bool:
-                assert proc.poll() is None, output.read_text()
+                assert proc.popen.poll() is None, proc.output()
                 return await anyio.to_thread.run_sync(healthcheck) == 0
 
             await wait_until(healthy, timeout_s=30, interval_s=0.2, message="HEALTHCHECK ok")

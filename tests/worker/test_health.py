@@ -18,6 +18,7 @@ from sdk.testing import running, wait_until
 from sdk.worker import RetryPolicy, Worker
 
 from .handlers import double, explode, reject
+from _support.ports import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -113,7 +114,7 @@ class TestProbes:
     async def test_readyz_is_503_while_the_server_cannot_be_reached(self) -> None:
         worker = Worker("lonely", request_timeout_ms=1_000, http_port=0)
         worker.task("any", strategy="inline")(double)
-        config = {"CAMUNDA_REST_ADDRESS": f"http://127.0.0.1:{closed_port()}"}
+        config = {"CAMUNDA_REST_ADDRESS": f"http://127.0.0.1:{free_port()}"}
         async with AsyncClient(configuration=config) as client, running(worker, client):
             await wait_until(lambda: worker.http_url)
             assert await wait_until(partial(ready_reason, worker)) in (
@@ -146,10 +147,3 @@ class TestProbes:
 
 async def _is(value: Any, expected: Any) -> bool:
     return bool(await value == expected)
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -22,7 +22,8 @@ from sdk.client import AsyncClient
 from sdk.models import JobState
 from sdk.testing import wait_until
 
-from .processes import clean_env, free_port
+from _support.ports import free_port
+from _support.processes import clean_env
 
 pytestmark = pytest.mark.anyio
 

@@ -18,9 +18,8 @@ from sdk.testing import running, wait_until
 from sdk.worker import Worker
 
 from .handlers import stamp
-from .processes import events, exit_code, in_state, server_env, worker_process
-
-pytestmark = pytest.mark.anyio
+from _support.jobs import events, in_state
+from _support.processes import client_config, exit_code, worker_process
 
 LEASE_MS = 120_000
 """Far longer than any test here: a job that moves on did so because it was handed back."""
@@ -52,13 +51,7 @@ HANDLERS = textwrap.dedent(
     """
 )
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "workers").mkdir()
-    (tmp_path / "workers" / "__init__.py").write_text("")
-    (tmp_path / "workers" / "lifecycle.py").write_text(HANDLERS)
-    return tmp_path
+pytestmark = [pytest.mark.anyio, pytest.mark.project("workers.lifecycle", HANDLERS)]
 
 
 async def held_by(client: AsyncClient, key: JobKey, worker: str) -> bool:
@@ -72,14 +65,14 @@ class TestSignals:
     ) -> None:
         key = await sdk_client.create_job("slow", {"delay_s": 1.5})
         args = ("--name", "sub", "--grace-period", "20")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             await wait_until(lambda: held_by(sdk_client, key, "sub"), timeout_s=20)
-            proc.send_signal(signal.SIGTERM)
-            assert await exit_code(proc) == 0, output.read_text()
+            proc.popen.send_signal(signal.SIGTERM)
+            assert await exit_code(proc) == 0, proc.output()
         job = await sdk_client.get_job(key)
         assert (job.state, job.variables["slept"]) == (JobState.COMPLETED, 1.5)
         assert events(job) == [("CREATED", None), ("ACTIVATED", "sub"), ("COMPLETED", "sub")]
-        log = output.read_text()
+        log = proc.output()
         assert "SIGTERM received: finishing running jobs" in log
         assert "1 running job(s) have 20s to finish" in log
         assert "worker sub stopped" in log
@@ -92,15 +85,15 @@ class TestSignals:
         rescuer = Worker("rescuer", request_timeout_ms=1_000)
         rescuer.task("stuck")(stamp)
         args = ("--name", "sub", "--grace-period", "1")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             await wait_until(lambda: held_by(sdk_client, key, "sub"), timeout_s=20)
             async with running(rescuer, sdk_client):  # polls the same type meanwhile
                 signalled = time.monotonic()
-                proc.send_signal(signal.SIGTERM)
+                proc.popen.send_signal(signal.SIGTERM)
                 await wait_until(lambda: in_state(sdk_client, key, JobState.COMPLETED))
                 took_s = time.monotonic() - signalled
             # The thread handler still sleeps: the process exits without waiting for it.
-            assert await exit_code(proc, timeout_s=15) == 0, output.read_text()
+            assert await exit_code(proc, timeout_s=15) == 0, proc.output()
         assert took_s < 10 < LEASE_MS / 1000
         job = await sdk_client.get_job(key)
         assert job.variables["by"] == "rescuer"
@@ -109,7 +102,7 @@ class TestSignals:
             ("sub", 3, "worker shutting down")
         ]
         assert events(job)[-2:] == [("ACTIVATED", "rescuer"), ("COMPLETED", "rescuer")]
-        log = output.read_text()
+        log = proc.output()
         assert "grace period of 1s over, handing back 1 job(s)" in log
         assert "handler thread(s) still running; exiting without waiting" in log
 
@@ -118,19 +111,19 @@ class TestSignals:
     ) -> None:
         key = await sdk_client.create_job("slow", {"delay_s": 60})
         args = ("--name", "sub", "--grace-period", "60")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             await wait_until(lambda: held_by(sdk_client, key, "sub"), timeout_s=20)
-            proc.send_signal(signal.SIGINT)
-            await wait_until(lambda: "have 60s to finish" in output.read_text())
-            proc.send_signal(signal.SIGINT)
-            assert await exit_code(proc, timeout_s=10) == 0, output.read_text()
+            proc.popen.send_signal(signal.SIGINT)
+            await wait_until(lambda: "have 60s to finish" in proc.output())
+            proc.popen.send_signal(signal.SIGINT)
+            assert await exit_code(proc, timeout_s=10) == 0, proc.output()
         job = await sdk_client.get_job(key)
         assert (job.state, job.retries, job.error_message) == (
             JobState.ACTIVATABLE,
             3,
             "worker shutting down",
         )
-        assert "SIGINT received again: handing back running jobs" in output.read_text()
+        assert "SIGINT received again: handing back running jobs" in proc.output()
 
 
 class TestJsonLogs:
@@ -139,11 +132,11 @@ class TestJsonLogs:
     ) -> None:
         key = await sdk_client.create_job("slow", {"delay_s": 0})
         args = ("--name", "sub", "--log-format", "json")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             await wait_until(lambda: in_state(sdk_client, key, JobState.COMPLETED), timeout_s=20)
-            proc.send_signal(signal.SIGTERM)
-            assert await exit_code(proc) == 0, output.read_text()
-        lines: list[dict[str, Any]] = [json.loads(line) for line in output.read_text().splitlines()]
+            proc.popen.send_signal(signal.SIGTERM)
+            assert await exit_code(proc) == 0, proc.output()
+        lines: list[dict[str, Any]] = [json.loads(line) for line in proc.output().splitlines()]
         assert all({"time", "level", "message"} <= line.keys() for line in lines)
         job_lines = [line for line in lines if line.get("job_key") == key]
         assert {line["message"].split()[0] for line in job_lines} >= {"working", "✓"}

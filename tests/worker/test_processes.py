@@ -20,9 +20,9 @@ from sdk.client import AsyncClient
 from sdk.models import Job, JobKey, JobSpec, JobState
 from sdk.testing import wait_until
 
-from .processes import exit_code, free_port, in_state, server_env, worker_process
-
-pytestmark = pytest.mark.anyio
+from _support.jobs import in_state
+from _support.ports import free_port
+from _support.processes import client_config, exit_code, worker_process
 
 LEASE_MS = 120_000
 """Far longer than any test here: a job that moves on did so because it was handed back."""
@@ -51,15 +51,9 @@ HANDLERS = textwrap.dedent(
     """
 )
 
+pytestmark = [pytest.mark.anyio, pytest.mark.project("workers.pids", HANDLERS)]
+
 STARTED = re.compile(r"worker process (\d+) started \(pid (\d+), ([\w.-]+)\)")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "workers").mkdir()
-    (tmp_path / "workers" / "__init__.py").write_text("")
-    (tmp_path / "workers" / "pids.py").write_text(HANDLERS)
-    return tmp_path
 
 
 def started(log: str) -> list[tuple[int, int, str]]:
@@ -89,7 +83,7 @@ async def broker_on(db: Path) -> AsyncIterator[AsyncClient]:
     """A broker over the file a finished group's embedded broker wrote, and a client of it."""
     async with anyio.create_task_group() as tg:
         broker: RunningBroker = await tg.start(serve, db, "127.0.0.1", 0)
-        async with AsyncClient(configuration=server_env(broker)) as client:
+        async with AsyncClient(configuration=client_config(broker.url)) as client:
             yield client
         tg.cancel_scope.cancel()
 
@@ -106,11 +100,11 @@ class TestGroup:
             "CAMUNDA_AUTH_STRATEGY": "NONE",
         }
         endpoint = f"http://127.0.0.1:{http_port}"
-        with worker_process(project, *args) as (proc, output):
+        with worker_process(project, *args) as proc:
             async with AsyncClient(configuration=address) as client, httpx.AsyncClient() as http:
 
                 async def ready() -> bool:
-                    assert proc.poll() is None, output.read_text()
+                    assert proc.popen.poll() is None, proc.output()
                     try:
                         return (await http.get(f"{endpoint}/readyz")).status_code == 200
                     except httpx.TransportError:
@@ -129,7 +123,7 @@ class TestGroup:
                 )
                 jobs = await wait_until(lambda: all_completed(client, keys), timeout_s=20)
                 pids = {job.variables["pid"] for job in jobs}
-                assert len(pids) == 2 and proc.pid not in pids, pids
+                assert len(pids) == 2 and proc.popen.pid not in pids, pids
                 assert {job.worker for job in jobs} == {"grp-0", "grp-1"}
 
                 async def summed(name: str) -> float | None:
@@ -147,11 +141,11 @@ class TestGroup:
                     [JobSpec(type="pid", variables={"delay_s": 2})]
                 )
                 await wait_until(lambda: in_state(client, running, JobState.ACTIVATED))
-                proc.send_signal(signal.SIGTERM)
-                await wait_until(lambda: "stopping 2 worker process(es)" in output.read_text())
+                proc.popen.send_signal(signal.SIGTERM)
+                await wait_until(lambda: "stopping 2 worker process(es)" in proc.output())
                 assert (await http.get(f"{endpoint}/readyz")).status_code == 503
-            assert await exit_code(proc) == 0, output.read_text()
-        log = output.read_text()
+            assert await exit_code(proc) == 0, proc.output()
+        log = proc.output()
         assert len(re.findall(r"broker: serving http://", log)) == 1, log  # in the supervisor
         assert sorted(started(log))[0][2] == "grp-0" and len(started(log)) == 2, log
         assert "Traceback" not in log
@@ -165,19 +159,19 @@ class TestGroup:
         self, project: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         args = ("--processes", "2", "--name", "grp", "--grace-period", "1")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             key = await sdk_client.create_job("pid", {"delay_s": 60})
             job = await wait_until(lambda: in_state(sdk_client, key, JobState.ACTIVATED))
-            index, pid, name = next(s for s in started(output.read_text()) if s[2] == job.worker)
+            index, pid, name = next(s for s in started(proc.output()) if s[2] == job.worker)
 
             os.kill(pid, signal.SIGKILL)
 
             def restarted() -> int | None:
-                again = [p for i, p, _ in started(output.read_text()) if i == index and p != pid]
+                again = [p for i, p, _ in started(proc.output()) if i == index and p != pid]
                 return again[0] if again else None
 
             new_pid = await wait_until(restarted, timeout_s=20, message="a new process")
-            log = output.read_text()
+            log = proc.output()
             assert f"worker process {index} died (killed by SIGKILL) after" in log
             assert "restarting in 0.5s" in log
             history = (await sdk_client.get_job(key)).history or []
@@ -189,8 +183,8 @@ class TestGroup:
             jobs = await wait_until(lambda: all_completed(sdk_client, keys), timeout_s=20)
             assert pid not in {j.variables["pid"] for j in jobs} and new_pid != pid
 
-            proc.send_signal(signal.SIGTERM)
-            assert await exit_code(proc) == 0, output.read_text()
+            proc.popen.send_signal(signal.SIGTERM)
+            assert await exit_code(proc) == 0, proc.output()
         assert await activated(sdk_client) == []
         job = await sdk_client.get_job(key)  # re-run after the kill, handed back at the drain
         assert (job.state, job.retries, job.error_message) == (
@@ -203,12 +197,12 @@ class TestGroup:
         self, project: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         args = ("--processes", "2", "--name", "grp", "--grace-period", "1")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             key = await sdk_client.create_job("block")
             job = await wait_until(lambda: in_state(sdk_client, key, JobState.ACTIVATED))
-            proc.send_signal(signal.SIGTERM)
-            assert await exit_code(proc, timeout_s=25) == 0, output.read_text()
-        log = output.read_text()
+            proc.popen.send_signal(signal.SIGTERM)
+            assert await exit_code(proc, timeout_s=25) == 0, proc.output()
+        log = proc.output()
         (index,) = [i for i, _, name in started(log) if name == job.worker]
         assert re.search(
             rf"worker process {index} \(pid \d+\) still running 11s after SIGTERM", log
@@ -226,12 +220,12 @@ class TestGroup:
         self, project: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         args = ("--processes", "2", "--name", "grp", "--grace-period", "20")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             key = await sdk_client.create_job("pid", {"delay_s": 2})
             await wait_until(lambda: in_state(sdk_client, key, JobState.ACTIVATED))
-            children = [pid for _, pid, _ in started(output.read_text())]
+            children = [pid for _, pid, _ in started(proc.output())]
 
-            proc.kill()  # SIGKILL: the supervisor forwards nothing
+            proc.popen.kill()  # SIGKILL: the supervisor forwards nothing
 
             assert await exit_code(proc) == -signal.SIGKILL
 
@@ -251,11 +245,10 @@ class TestStartup:
         # imports once (the supervisor's check), then fails in every worker process
         claim = project / "claimed"
         (project / "claims.py").write_text(f"open({str(claim)!r}, 'x').close()\n" + HANDLERS)
-        with worker_process(project, "claims", "--processes", "2", **server_env(sdk_broker)) as (
-            proc,
-            output,
-        ):
-            assert await exit_code(proc) == 2, output.read_text()
-        log = output.read_text()
+        with worker_process(
+            project, "claims", "--processes", "2", **client_config(sdk_broker.url)
+        ) as proc:
+            assert await exit_code(proc) == 2, proc.output()
+        log = proc.output()
         assert "cannot import handler module 'claims': FileExistsError" in log
         assert "could not start; stopping" in log

@@ -13,9 +13,8 @@ from sdk.client import AsyncClient
 from sdk.models import JobKey, JobState
 from sdk.testing import wait_until
 
-from .processes import events, exit_code, in_state, server_env, worker_process
-
-pytestmark = pytest.mark.anyio
+from _support.jobs import events, in_state
+from _support.processes import client_config, exit_code, worker_process
 
 
 def handlers(version: int) -> str:
@@ -36,12 +35,7 @@ def handlers(version: int) -> str:
     )
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "workers").mkdir()
-    (tmp_path / "workers" / "__init__.py").write_text("")
-    (tmp_path / "workers" / "greeting.py").write_text(handlers(1))
-    return tmp_path
+pytestmark = [pytest.mark.anyio, pytest.mark.project("workers.greeting", handlers(1))]
 
 
 async def version_of(client: AsyncClient, key: JobKey) -> int:
@@ -55,13 +49,13 @@ class TestReload:
         self, project: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         args = ("--reload", "--name", "dev", "--grace-period", "20")
-        with worker_process(project, *args, **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, *args, **client_config(sdk_broker.url)) as proc:
             assert await version_of(sdk_client, await sdk_client.create_job("greet")) == 1
             running = await sdk_client.create_job("greet", {"delay_s": 4})
             await wait_until(lambda: in_state(sdk_client, running, JobState.ACTIVATED))
 
             def changes() -> int:
-                return output.read_text().count("greeting.py changed")
+                return proc.output().count("greeting.py changed")
 
             (project / "workers" / "greeting.py").write_text(handlers(22))
             await wait_until(lambda: changes() == 1, timeout_s=10)
@@ -75,9 +69,9 @@ class TestReload:
             assert await version_of(sdk_client, running) == 1
             job = await sdk_client.get_job(running)
             assert events(job) == [("CREATED", None), ("ACTIVATED", "dev"), ("COMPLETED", "dev")]
-            proc.send_signal(signal.SIGTERM)
-            assert await exit_code(proc) == 0, output.read_text()
-        log = output.read_text()
+            proc.popen.send_signal(signal.SIGTERM)
+            assert await exit_code(proc) == 0, proc.output()
+        log = proc.output()
         assert "reload: greeting.py changed; restarting the worker" in log
         assert "1 running job(s) have 20s to finish" in log
         assert "Traceback" not in log
@@ -86,14 +80,14 @@ class TestReload:
         self, project: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         module = project / "workers" / "greeting.py"
-        with worker_process(project, "--reload", **server_env(sdk_broker)) as (proc, output):
+        with worker_process(project, "--reload", **client_config(sdk_broker.url)) as proc:
             assert await version_of(sdk_client, await sdk_client.create_job("greet")) == 1
 
             module.write_text(handlers(2) + "\nraise RuntimeError('half-written module')\n")
 
-            await wait_until(lambda: "waiting for a change" in output.read_text(), timeout_s=20)
-            assert proc.poll() is None  # still running, waiting
-            log = output.read_text()
+            await wait_until(lambda: "waiting for a change" in proc.output(), timeout_s=20)
+            assert proc.popen.poll() is None  # still running, waiting
+            log = proc.output()
             assert "cannot import handler module 'workers.greeting'" in log
             assert "RuntimeError: half-written module" in log
             waiting = await sdk_client.create_job("greet")
@@ -103,5 +97,5 @@ class TestReload:
             assert await version_of(sdk_client, waiting) == 3  # no worker took it meanwhile
             job = await sdk_client.get_job(waiting)
             assert [e.event for e in job.history or []] == ["CREATED", "ACTIVATED", "COMPLETED"]
-            proc.send_signal(signal.SIGTERM)
-            assert await exit_code(proc) == 0, output.read_text()
+            proc.popen.send_signal(signal.SIGTERM)
+            assert await exit_code(proc) == 0, proc.output()

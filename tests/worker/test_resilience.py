@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
@@ -23,17 +22,12 @@ from sdk.worker import Worker
 from sdk.worker.runtime import Backoff
 
 from .handlers import stamp
+from _support.ports import free_port
 
 if TYPE_CHECKING:
     from loguru import Message
 
 pytestmark = pytest.mark.anyio
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .processes import clean_env
+from _support.processes import clean_env
 
 USER_TESTS = textwrap.dedent(
     """

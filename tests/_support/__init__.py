@@ -1,0 +1,5 @@
+"""What several test suites share, as plain modules imported as ``_support.<module>``:
+``ports`` (free loopback ports), ``processes`` (``python -m sdk.worker``/``sdk.broker`` as real
+subprocesses), ``projects`` (a user's project folder), ``clocks`` (a clock moved by hand) and
+``jobs`` (job-state conditions for ``wait_until``). The fixtures built on them live in
+``tests/conftest.py``."""
