@@ -195,6 +195,26 @@ class TestStructure:
             "An expression must start with '='",
         )
 
+    def test_a_loop_that_never_waits_is_refused(self) -> None:
+        body = (
+            '<bpmn:startEvent id="start"/><bpmn:exclusiveGateway id="g"/><bpmn:task id="t"/>'
+            + flows("start", "g", "t", "g")
+        )
+        _refused(
+            model(body), "g", "exclusiveGateway", "straight-through processing loop: g > t > g"
+        )
+
+    def test_a_loop_through_a_job_is_fine(self) -> None:
+        body = (
+            '<bpmn:startEvent id="start"/><bpmn:exclusiveGateway id="g" default="f3"/>'
+            + service("t")
+            + '<bpmn:endEvent id="end"/>'
+            + flows("start", "g", "t", "g")
+            + '<bpmn:sequenceFlow id="out" sourceRef="g" targetRef="end">'
+            "<bpmn:conditionExpression>=done</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        )
+        assert problems(model(body.replace('default="f3"', 'default="f2"'))) == ()
+
     def test_event_based_gateway_targets(self) -> None:
         body = (
             '<bpmn:startEvent id="start"/><bpmn:eventBasedGateway id="g"/>'

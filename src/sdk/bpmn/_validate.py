@@ -473,9 +473,67 @@ class Validator:
         self._no_duplicate_catches(node, targets, "events after the gateway")
 
 
+_PASS_THROUGH = frozenset(
+    {ElementType.TASK, ElementType.MANUAL_TASK, ElementType.INTERMEDIATE_THROW_EVENT}
+)
+_GATEWAYS = frozenset(
+    {ElementType.EXCLUSIVE_GATEWAY, ElementType.INCLUSIVE_GATEWAY, ElementType.PARALLEL_GATEWAY}
+)
+
+
+def _straight_through(node: FlowNode) -> bool:
+    """Completes the moment it is entered: no job, no wait (a script task runs inline)."""
+    if node.type is ElementType.SCRIPT_TASK:
+        return node.script is not None
+    if node.type is ElementType.INTERMEDIATE_THROW_EVENT:
+        return node.job is None and node.event_kind is not EventKind.LINK
+    return node.type in _PASS_THROUGH or node.type in _GATEWAYS
+
+
+def straight_through_loop(process: Process) -> list[str] | None:
+    """A cycle of elements that never wait, with at least one task in it: the engine would
+    go round it forever in one step, so Zeebe refuses it at deployment."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node_id: str) -> list[str] | None:
+        state[node_id] = 1
+        path.append(node_id)
+        for flow in process.outgoing(node_id):
+            target = process.elements.get(flow.target)
+            if target is None or not _straight_through(target):
+                continue
+            if state.get(target.id) == 1:
+                loop = [*path[path.index(target.id) :], target.id]
+                if any(process.elements[i].type not in _GATEWAYS for i in loop):
+                    return loop
+            elif target.id not in state and (found := visit(target.id)) is not None:
+                return found
+        path.pop()
+        state[node_id] = 2
+        return None
+
+    for node in process.elements.values():
+        if node.id not in state and _straight_through(node):
+            found = visit(node.id)
+            if found is not None:
+                return found
+    return None
+
+
 def validate_definitions(definitions: Definitions) -> list[Problem]:
     """The structural problems of every executable process of ``definitions``."""
     problems: list[Problem] = []
     for process in definitions.executable_processes:
         problems.extend(Validator(definitions, process).run())
+        loop = straight_through_loop(process)
+        if loop is not None:
+            problems.append(
+                Problem(
+                    loop[0],
+                    process.elements[loop[0]].bpmn_type,
+                    "Processes are not allowed to contain a straight-through processing loop: "
+                    + " > ".join(loop),
+                )
+            )
     return problems
