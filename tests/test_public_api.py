@@ -66,6 +66,55 @@ PUBLIC = {
         "serve",
         "wall_clock_ms",
     ],
+    "sdk.bpmn": [
+        "DEFAULT_MAX_DEPTH",
+        "DEFAULT_MAX_SIZE_BYTES",
+        "USER_TASK_JOB_TYPE",
+        "Bounds",
+        "BpmnError",
+        "BpmnParseError",
+        "BpmnValidationError",
+        "CalledElement",
+        "CheckExpression",
+        "CronSchedule",
+        "Definitions",
+        "Diagram",
+        "Edge",
+        "ElementType",
+        "Error",
+        "Escalation",
+        "EventDefinition",
+        "EventKind",
+        "Expr",
+        "FlowNode",
+        "IoMapping",
+        "IsoDuration",
+        "JobDefinition",
+        "Message",
+        "MultiInstance",
+        "Participant",
+        "Plane",
+        "Point",
+        "Problem",
+        "Process",
+        "ReadResult",
+        "RepeatingInterval",
+        "Script",
+        "SequenceFlow",
+        "Shape",
+        "Signal",
+        "Timer",
+        "TimerKind",
+        "TimerValueError",
+        "UserTask",
+        "Value",
+        "VariableMapping",
+        "parse",
+        "parse_cycle",
+        "parse_date",
+        "parse_duration",
+        "read",
+    ],
     "sdk.testing": ["client_for", "run_job", "run_worker_until", "running", "wait_until"],
 }
 
@@ -85,7 +134,15 @@ def test_models_export_every_model_they_define() -> None:
                 assert name in models.__all__, f"{info.name}.{name} is not in sdk.models"
 
 
-SIGNED = ["sdk.client", "sdk.worker", "sdk.broker", "sdk.testing", "sdk.models", "sdk.errors"]
+SIGNED = [
+    "sdk.bpmn",
+    "sdk.client",
+    "sdk.worker",
+    "sdk.broker",
+    "sdk.testing",
+    "sdk.models",
+    "sdk.errors",
+]
 """The packages whose exported functions and classes are read for the types they name."""
 
 
