@@ -66,6 +66,7 @@ PUBLIC = {
         "serve",
         "wall_clock_ms",
     ],
+    "sdk.feel": ["Expression", "FeelSyntaxError", "Result", "parse", "to_feel", "to_json"],
     "sdk.testing": ["client_for", "run_job", "run_worker_until", "running", "wait_until"],
 }
 
@@ -85,7 +86,9 @@ def test_models_export_every_model_they_define() -> None:
                 assert name in models.__all__, f"{info.name}.{name} is not in sdk.models"
 
 
-SIGNED = ["sdk.client", "sdk.worker", "sdk.broker", "sdk.testing", "sdk.models", "sdk.errors"]
+SIGNED = [
+    "sdk.client", "sdk.worker", "sdk.broker", "sdk.testing", "sdk.models", "sdk.errors", "sdk.feel",
+]  # fmt: skip
 """The packages whose exported functions and classes are read for the types they name."""
 
 

@@ -152,8 +152,6 @@ def contains(items: Sequence[Any], value: Any) -> bool:
 
 def number_text(value: Decimal) -> str:
     """A number as ``string()`` writes it: plain notation, no exponent."""
-    if value == value.to_integral_value() and value.as_tuple().exponent > 0:  # type: ignore[operator]
-        value = value.quantize(Decimal(1))
     text = format(value, "f")
     return "0" if text == "-0" else text
 
