@@ -115,6 +115,7 @@ PUBLIC = {
         "parse_duration",
         "read",
     ],
+    "sdk.feel": ["Expression", "FeelSyntaxError", "Result", "parse", "to_feel", "to_json"],
     "sdk.testing": ["client_for", "run_job", "run_worker_until", "running", "wait_until"],
 }
 
@@ -143,6 +144,8 @@ SIGNED = [
     "sdk.models",
     "sdk.errors",
 ]
+    "sdk.client", "sdk.worker", "sdk.broker", "sdk.testing", "sdk.models", "sdk.errors", "sdk.feel",
+]  # fmt: skip
 """The packages whose exported functions and classes are read for the types they name."""
 
 
