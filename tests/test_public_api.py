@@ -143,9 +143,8 @@ SIGNED = [
     "sdk.testing",
     "sdk.models",
     "sdk.errors",
+    "sdk.feel",
 ]
-    "sdk.client", "sdk.worker", "sdk.broker", "sdk.testing", "sdk.models", "sdk.errors", "sdk.feel",
-]  # fmt: skip
 """The packages whose exported functions and classes are read for the types they name."""
 
 

@@ -4,22 +4,12 @@ outcome of every refused file is written here, so a regression shows as a change
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from sdk.bpmn import BpmnParseError, ElementType, read
 
+from _support.corpus import CORPUS, MISSING
 
-def _corpus() -> Path | None:
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / "bpmn-corpus"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-CORPUS = _corpus()
 FILES = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.bpmn")) if CORPUS else []
 
 UNREADABLE = {
@@ -37,9 +27,7 @@ REFUSED = {
     "customer-onboarding-extended.bpmn": {("TaskValidateCustomerApplication", "businessRuleTask")},
 }
 
-pytestmark = pytest.mark.skipif(
-    CORPUS is None, reason="no shared/bpmn-corpus beside the checkout (reference data, not shipped)"
-)
+pytestmark = pytest.mark.skipif(CORPUS is None, reason=MISSING)
 
 
 def test_the_corpus_is_complete() -> None:

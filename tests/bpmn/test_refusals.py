@@ -342,6 +342,21 @@ class TestExpressions:
             "t", "serviceTask", "job type: invalid FEEL expression '=kind)': unexpected ')'"
         )
 
+    def test_a_feel_syntax_error_is_refused_by_default(self) -> None:
+        body = straight(service("t", "=kind +"))
+        with pytest.raises(BpmnValidationError) as caught:
+            parse(model(body))
+        (problem,) = caught.value.problems
+        assert (problem.element_id, problem.element_type) == ("t", "serviceTask")
+        assert problem.message.startswith("job type: invalid FEEL expression '=kind +': ")
+        assert "line 1, column 7" in problem.message
+
+    def test_a_valid_feel_expression_passes_the_default_check(self) -> None:
+        definitions = parse(
+            model(straight(service("t", "=if vip then &quot;fast&quot; else kind")))
+        )
+        assert definitions.executable_processes
+
     def test_all_problems_at_once_in_the_error_text(self) -> None:
         body = straight('<bpmn:serviceTask id="a"/>') + '<bpmn:complexGateway id="b"/>'
         with pytest.raises(BpmnValidationError) as caught:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -10,9 +9,7 @@ import pytest
 
 from sdk.feel import FeelSyntaxError, parse
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("SDK_BPMN_CORPUS", REPO.parent / "shared" / "bpmn-corpus"))
-"""The corpus sits beside the checkout; SDK_BPMN_CORPUS points elsewhere (e.g. a worktree)."""
+from _support.corpus import CORPUS, MISSING
 
 
 def _expressions(path: Path) -> list[str]:
@@ -33,7 +30,7 @@ def _expressions(path: Path) -> list[str]:
 
 
 def _corpus() -> list[tuple[str, str]]:
-    if not CORPUS.is_dir():
+    if CORPUS is None:
         return []
     return [
         (f"{path.name}: {text}", text)
@@ -45,12 +42,12 @@ def _corpus() -> list[tuple[str, str]]:
 EXPRESSIONS = _corpus()
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no BPMN corpus at {CORPUS}")
+@pytest.mark.skipif(CORPUS is None, reason=MISSING)
 def test_the_corpus_has_expressions() -> None:
     assert len(EXPRESSIONS) > 100
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no BPMN corpus at {CORPUS}")
+@pytest.mark.skipif(CORPUS is None, reason=MISSING)
 @pytest.mark.parametrize(("label", "text"), EXPRESSIONS or [("none", "")])
 def test_corpus_expression_parses_and_evaluates(label: str, text: str) -> None:
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ._build import Builder
 from ._errors import BpmnValidationError, Problem
+from ._feel import feel_syntax
 from ._model import Definitions
 from ._reader import CheckExpression
 from ._validate import validate_definitions
@@ -28,7 +29,7 @@ class ReadResult:
 def read(
     data: bytes | str,
     *,
-    check_expression: CheckExpression | None = None,
+    check_expression: CheckExpression | None = feel_syntax,
     max_size_bytes: int = DEFAULT_MAX_SIZE_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> ReadResult:
@@ -39,7 +40,8 @@ def read(
     Args:
         data: The file's bytes (or text).
         check_expression: Checks one FEEL expression's syntax (given without its ``=``) and
-            returns an error message or ``None``; ``None`` (the default) skips the check.
+            returns an error message or ``None``; the default is ``sdk.feel``'s parser,
+            ``None`` skips the check.
         max_size_bytes: Larger resources are refused (default 4 MiB).
         max_depth: More deeply nested XML is refused (default 64 levels).
 
@@ -57,7 +59,7 @@ def read(
 def parse(
     data: bytes | str,
     *,
-    check_expression: CheckExpression | None = None,
+    check_expression: CheckExpression | None = feel_syntax,
     max_size_bytes: int = DEFAULT_MAX_SIZE_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Definitions:
@@ -66,7 +68,8 @@ def parse(
     Args:
         data: The file's bytes (or text).
         check_expression: Checks one FEEL expression's syntax (given without its ``=``) and
-            returns an error message or ``None``; ``None`` (the default) skips the check.
+            returns an error message or ``None``; the default is ``sdk.feel``'s parser,
+            ``None`` skips the check.
         max_size_bytes: Larger resources are refused (default 4 MiB).
         max_depth: More deeply nested XML is refused (default 64 levels).
 
