@@ -1,14 +1,17 @@
-"""Wire models of the answer to POST /v2/deployments (multipart upload of BPMN, DMN, forms).
+"""Wire models of deployments and deployed resources.
 
-Parsed leniently, like every answer: a newer cluster may add fields. Keys are decimal strings.
+POST /v2/deployments is a multipart upload (BPMN, DMN, forms), so only its answer is a model.
+Answers are parsed leniently, like every answer: a newer cluster may add fields or values.
 """
 
 from __future__ import annotations
 
+from enum import Enum
+
 from pydantic import Field
 
-from ._base import ResponseModel
-from ._keys import DEFAULT_TENANT
+from ._base import OpenEnum, RequestModel, ResponseModel
+from ._keys import DEFAULT_TENANT, ResourceKey
 
 
 class DeploymentProcessResult(ResponseModel):
@@ -86,3 +89,53 @@ class DeploymentResult(ResponseModel):
     @property
     def forms(self) -> list[DeploymentFormResult]:
         return [d.form for d in self.deployments if d.form]
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+class ResourceResult(ResponseModel):
+    """GET /v2/resources/{resourceKey}: a deployed resource's metadata (not its content)."""
+
+    resource_key: ResourceKey
+    resource_id: str = ""
+    resource_name: str = ""
+    version: int = 0
+    version_tag: str | None = None
+    tenant_id: str = DEFAULT_TENANT
+
+
+class DeleteResourceRequest(RequestModel):
+    """POST /v2/resources/{resourceKey}/deletion. ``delete_history`` also drops the history of
+    the resource's instances, as a batch operation."""
+
+    operation_reference: int | None = Field(default=None, ge=1)
+    delete_history: bool | None = None
+
+
+class BatchOperationType(str, Enum):
+    ADD_VARIABLE = "ADD_VARIABLE"
+    CANCEL_PROCESS_INSTANCE = "CANCEL_PROCESS_INSTANCE"
+    DELETE_DECISION_DEFINITION = "DELETE_DECISION_DEFINITION"
+    DELETE_DECISION_INSTANCE = "DELETE_DECISION_INSTANCE"
+    DELETE_PROCESS_DEFINITION = "DELETE_PROCESS_DEFINITION"
+    DELETE_PROCESS_INSTANCE = "DELETE_PROCESS_INSTANCE"
+    MIGRATE_PROCESS_INSTANCE = "MIGRATE_PROCESS_INSTANCE"
+    MODIFY_PROCESS_INSTANCE = "MODIFY_PROCESS_INSTANCE"
+    RESOLVE_INCIDENT = "RESOLVE_INCIDENT"
+    RESUME_PROCESS_INSTANCE = "RESUME_PROCESS_INSTANCE"
+    SUSPEND_PROCESS_INSTANCE = "SUSPEND_PROCESS_INSTANCE"
+    UPDATE_JOB = "UPDATE_JOB"
+    UPDATE_VARIABLE = "UPDATE_VARIABLE"
+
+
+class BatchOperationCreatedResult(ResponseModel):
+    batch_operation_key: str
+    batch_operation_type: OpenEnum[BatchOperationType]
+
+
+class DeleteResourceResponse(ResponseModel):
+    """The answer of a deletion: ``batch_operation`` is set when history is deleted as well."""
+
+    resource_key: ResourceKey
+    batch_operation: BatchOperationCreatedResult | None = None
