@@ -8,7 +8,7 @@ import pytest
 
 from sdk.bpmn import BpmnParseError, ElementType, read
 
-from _support.corpus import CORPUS, MISSING
+from _support.shared import CORPUS, MISSING
 
 FILES = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.bpmn")) if CORPUS else []
 

@@ -27,9 +27,10 @@ from sdk.broker import BrokerAuth, BrokerUser, RunningBroker, serve
 from sdk.broker.http._camunda import ROUTES
 from sdk.client import AsyncClient
 
+from _support.shared import JOBS_SPEC
+
 pytestmark = pytest.mark.anyio
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "camunda-v2-jobs.openapi.yaml"
 API_PREFIX = "/v2"
 JOB_TYPE = "contract"
 SAMPLE_KEY = "2251799813685249"
@@ -50,9 +51,11 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"Camunda v2 OpenAPI spec not found at {SPEC_PATH} (a sibling shared/ folder)")
-    with SPEC_PATH.open(encoding="utf-8") as fh:
+    if JOBS_SPEC is None:
+        pytest.skip(
+            "Camunda v2 jobs OpenAPI spec not found in a shared/ folder beside the checkout"
+        )
+    with JOBS_SPEC.open(encoding="utf-8") as fh:
         loaded: Spec = yaml.safe_load(fh)
     return loaded
 

@@ -17,7 +17,6 @@ import re
 import types
 from collections.abc import Mapping
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
@@ -74,6 +73,8 @@ from sdk.models import (
     VariableSearchQueryResult,
 )
 
+from _support.shared import PROCESSES_SPEC
+
 SPEC_NAME = "camunda-v2-processes.openapi.yaml"
 EXAMPLE_VARIANTS = range(4)
 """Examples per body: each picks a different ``oneOf`` variant and enum value (see _example)."""
@@ -124,18 +125,9 @@ REQUESTS = {op: model for op, (model, _) in OPERATIONS.items() if model is not N
 ANSWERS = {op: model for op, (_, model) in OPERATIONS.items() if model is not None}
 
 
-def _spec_path() -> Path | None:
-    """``shared/`` beside the repository, found from any checkout (a worktree sits deeper)."""
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / SPEC_NAME
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    path = _spec_path()
+    path = PROCESSES_SPEC
     if path is None:
         pytest.skip(f"Camunda v2 processes spec ({SPEC_NAME}) not found in a shared/ folder")
     with path.open(encoding="utf-8") as fh:

@@ -9,7 +9,7 @@ import pytest
 
 from sdk.feel import FeelSyntaxError, parse
 
-from _support.corpus import CORPUS, MISSING
+from _support.shared import CORPUS, MISSING
 
 
 def _expressions(path: Path) -> list[str]:
