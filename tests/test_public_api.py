@@ -115,6 +115,7 @@ PUBLIC = {
         "parse_duration",
         "read",
     ],
+    "sdk.feel": ["Expression", "FeelSyntaxError", "Result", "parse", "to_feel", "to_json"],
     "sdk.testing": ["client_for", "run_job", "run_worker_until", "running", "wait_until"],
 }
 
@@ -142,6 +143,7 @@ SIGNED = [
     "sdk.testing",
     "sdk.models",
     "sdk.errors",
+    "sdk.feel",
 ]
 """The packages whose exported functions and classes are read for the types they name."""
 

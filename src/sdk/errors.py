@@ -14,8 +14,9 @@ SdkError
 │   └── ServerError             other 5xx
 ├── ProtocolError               the server answered, but not as a Camunda v2 job API
 ├── ServerUnreachableError      the server could not be reached (no HTTP answer at all)
-└── StateUnavailableError       JobContext.state read in a process child (lifespan state stays
-                                in the worker's process)
+├── StateUnavailableError       JobContext.state read in a process child (lifespan state stays
+│                               in the worker's process)
+└── FeelSyntaxError             a FEEL expression that does not parse (line and column)
 
 JobError                        raised by a handler to throw a BPMN business error
 """
@@ -33,6 +34,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "FeelSyntaxError",
     "ForbiddenError",
     "IdempotencyKeyReusedError",
     "JobError",
@@ -267,3 +269,26 @@ class StateUnavailableError(SdkError, RuntimeError):
     pickled into children; open what a process handler needs in the child (e.g. at module
     level), or run the handler with the ``thread`` strategy.
     """
+
+
+class FeelSyntaxError(SdkError, ValueError):
+    """A FEEL expression that does not parse.
+
+    The message says where and what, e.g. ``FEEL syntax error at line 1, column 5 of
+    'x > > 1': unexpected '>'``; Zeebe refuses such a model at deployment.
+
+    Attributes:
+        expression: The expression as given.
+        line: The 1-based line of the error.
+        column: The 1-based column of the error.
+        reason: What is wrong there.
+    """
+
+    def __init__(self, expression: str, line: int, column: int, reason: str) -> None:
+        self.expression = expression
+        self.line = line
+        self.column = column
+        self.reason = reason
+        super().__init__(
+            f"FEEL syntax error at line {line}, column {column} of {expression!r}: {reason}"
+        )
