@@ -3,29 +3,17 @@ exception and ends in a well-defined state, jobs completed with empty variables.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from sdk.bpmn import BpmnError, parse
+from sdk.broker.engine import Definition, Engine
 
 from ._driver import Driver
+from _support.shared import CORPUS, MISSING
 
-
-def _corpus() -> Path | None:
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / "bpmn-corpus"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-CORPUS = _corpus()
 FILES = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.bpmn")) if CORPUS else []
 
-pytestmark = pytest.mark.skipif(
-    CORPUS is None, reason="shared/bpmn-corpus is not beside the checkout"
-)
+pytestmark = pytest.mark.skipif(CORPUS is None, reason=MISSING)
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -37,8 +25,6 @@ def test_each_process_starts_and_ends_in_a_defined_state(name: str) -> None:
     except BpmnError:
         pytest.skip("refused at deployment (tests/bpmn pins why)")
     driver = Driver(definitions)
-    from sdk.broker.engine import Definition, Engine
-
     for version, process in enumerate(definitions.executable_processes, start=1):
         driver.engines[process.id] = Engine(Definition(process, 100 + version, 1))
     for process in definitions.executable_processes:
