@@ -120,6 +120,9 @@ def create_process_instance(
     business_id: str | None,
 ) -> Call[CreateProcessInstanceResult]:
     """POST /v2/process-instances, by key or by BPMN process id (and version)."""
+    if process_definition_key is not None and version is not None:
+        # Camunda ignores a version given with a key; a caller giving both meant something else
+        raise ValueError("version goes with process_definition_id, not process_definition_key")
     body = ProcessInstanceCreationInstruction(
         process_definition_id=process_definition_id,
         process_definition_key=None

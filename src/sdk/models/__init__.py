@@ -1,7 +1,9 @@
 """Wire models: camelCase JSON on the wire, snake_case attributes in Python.
 
-The Camunda job API models mirror the upstream v2 spec; the ``/v2/ext`` extension models are
-this project's own and are kept apart in their own module.
+The Camunda models mirror the upstream v2 spec: the job API, and the process API (deployments,
+process definitions and instances, element instances, incidents, variables, messages, signals,
+user tasks, Camunda's job search, the clock) with its shared search shape in ``_search``. The
+``/v2/ext`` extension models are this project's own and are kept apart in their own module.
 """
 
 from ._base import RequestModel as RequestModel
@@ -12,6 +14,11 @@ from ._batch import JobReportBatch as JobReportBatch
 from ._batch import JobReportBatchResult as JobReportBatchResult
 from ._batch import JobReportResult as JobReportResult
 from ._batch import ReportKind as ReportKind
+from ._clock import ClockPinRequest as ClockPinRequest
+from ._deployments import BatchOperationCreatedResult as BatchOperationCreatedResult
+from ._deployments import BatchOperationType as BatchOperationType
+from ._deployments import DeleteResourceRequest as DeleteResourceRequest
+from ._deployments import DeleteResourceResponse as DeleteResourceResponse
 from ._deployments import (
     DeploymentDecisionRequirementsResult as DeploymentDecisionRequirementsResult,
 )
@@ -21,6 +28,19 @@ from ._deployments import DeploymentMetadataResult as DeploymentMetadataResult
 from ._deployments import DeploymentProcessResult as DeploymentProcessResult
 from ._deployments import DeploymentResourceResult as DeploymentResourceResult
 from ._deployments import DeploymentResult as DeploymentResult
+from ._deployments import ProcessDefinitionFilter as ProcessDefinitionFilter
+from ._deployments import ProcessDefinitionResult as ProcessDefinitionResult
+from ._deployments import ProcessDefinitionSearchQuery as ProcessDefinitionSearchQuery
+from ._deployments import ProcessDefinitionSearchQueryResult as ProcessDefinitionSearchQueryResult
+from ._deployments import ProcessDefinitionState as ProcessDefinitionState
+from ._deployments import ResourceResult as ResourceResult
+from ._element_instances import ElementInstanceFilter as ElementInstanceFilter
+from ._element_instances import ElementInstanceFilterFields as ElementInstanceFilterFields
+from ._element_instances import ElementInstanceResult as ElementInstanceResult
+from ._element_instances import ElementInstanceSearchQuery as ElementInstanceSearchQuery
+from ._element_instances import ElementInstanceSearchQueryResult as ElementInstanceSearchQueryResult
+from ._element_instances import ElementInstanceState as ElementInstanceState
+from ._element_instances import ElementInstanceType as ElementInstanceType
 from ._extensions import MAX_CREATE_BATCH as MAX_CREATE_BATCH
 from ._extensions import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
 from ._extensions import Capabilities as Capabilities
@@ -39,6 +59,18 @@ from ._extensions import JobTypeLimitsList as JobTypeLimitsList
 from ._extensions import JobTypeLimitsRequest as JobTypeLimitsRequest
 from ._identity import CamundaUserResult as CamundaUserResult
 from ._identity import TenantResult as TenantResult
+from ._incidents import IncidentErrorType as IncidentErrorType
+from ._incidents import IncidentFilter as IncidentFilter
+from ._incidents import IncidentResolutionRequest as IncidentResolutionRequest
+from ._incidents import IncidentResult as IncidentResult
+from ._incidents import IncidentSearchQuery as IncidentSearchQuery
+from ._incidents import IncidentSearchQueryResult as IncidentSearchQueryResult
+from ._incidents import IncidentState as IncidentState
+from ._job_search import CamundaJob as CamundaJob
+from ._job_search import CamundaJobState as CamundaJobState
+from ._job_search import JobFilter as JobFilter
+from ._job_search import JobSearchQuery as JobSearchQuery
+from ._job_search import JobSearchQueryResult as JobSearchQueryResult
 from ._jobs import ActivatedJob as ActivatedJob
 from ._jobs import JobActivationRequest as JobActivationRequest
 from ._jobs import JobActivationResult as JobActivationResult
@@ -51,42 +83,135 @@ from ._jobs import JobListenerEventType as JobListenerEventType
 from ._jobs import JobUpdateRequest as JobUpdateRequest
 from ._jobs import LeasedJob as LeasedJob
 from ._keys import DEFAULT_TENANT as DEFAULT_TENANT
+from ._keys import DeploymentKey as DeploymentKey
 from ._keys import ElementInstanceKey as ElementInstanceKey
+from ._keys import IncidentKey as IncidentKey
 from ._keys import JobKey as JobKey
+from ._keys import MessageKey as MessageKey
+from ._keys import MessageSubscriptionKey as MessageSubscriptionKey
 from ._keys import ProcessDefinitionKey as ProcessDefinitionKey
 from ._keys import ProcessInstanceKey as ProcessInstanceKey
+from ._keys import ResourceKey as ResourceKey
+from ._keys import ScopeKey as ScopeKey
+from ._keys import SignalKey as SignalKey
 from ._keys import TenantId as TenantId
+from ._keys import UserTaskKey as UserTaskKey
+from ._keys import VariableKey as VariableKey
 from ._keys import parse_job_key as parse_job_key
+from ._messages import MessageCorrelationRequest as MessageCorrelationRequest
+from ._messages import MessageCorrelationResult as MessageCorrelationResult
+from ._messages import MessagePublicationRequest as MessagePublicationRequest
+from ._messages import MessagePublicationResult as MessagePublicationResult
+from ._messages import MessageSubscriptionFilter as MessageSubscriptionFilter
+from ._messages import MessageSubscriptionResult as MessageSubscriptionResult
+from ._messages import MessageSubscriptionSearchQuery as MessageSubscriptionSearchQuery
+from ._messages import MessageSubscriptionSearchQueryResult as MessageSubscriptionSearchQueryResult
+from ._messages import MessageSubscriptionState as MessageSubscriptionState
+from ._messages import MessageSubscriptionType as MessageSubscriptionType
+from ._messages import SignalBroadcastRequest as SignalBroadcastRequest
+from ._messages import SignalBroadcastResult as SignalBroadcastResult
 from ._problem import ProblemDetail as ProblemDetail
+from ._process_instances import CancelProcessInstanceRequest as CancelProcessInstanceRequest
 from ._process_instances import CreateProcessInstanceResult as CreateProcessInstanceResult
+from ._process_instances import ProcessElementStatisticsResult as ProcessElementStatisticsResult
 from ._process_instances import (
     ProcessInstanceCreationInstruction as ProcessInstanceCreationInstruction,
 )
 from ._process_instances import (
     ProcessInstanceCreationStartInstruction as ProcessInstanceCreationStartInstruction,
 )
+from ._process_instances import (
+    ProcessInstanceCreationTerminateInstruction as ProcessInstanceCreationTerminateInstruction,
+)
+from ._process_instances import (
+    ProcessInstanceElementStatisticsQueryResult as ProcessInstanceElementStatisticsQueryResult,
+)
+from ._process_instances import ProcessInstanceFilter as ProcessInstanceFilter
+from ._process_instances import ProcessInstanceFilterFields as ProcessInstanceFilterFields
+from ._process_instances import ProcessInstanceResult as ProcessInstanceResult
+from ._process_instances import ProcessInstanceSearchQuery as ProcessInstanceSearchQuery
+from ._process_instances import ProcessInstanceSearchQueryResult as ProcessInstanceSearchQueryResult
+from ._process_instances import (
+    ProcessInstanceSequenceFlowResult as ProcessInstanceSequenceFlowResult,
+)
+from ._process_instances import (
+    ProcessInstanceSequenceFlowsQueryResult as ProcessInstanceSequenceFlowsQueryResult,
+)
+from ._process_instances import ProcessInstanceState as ProcessInstanceState
+from ._search import MAX_PAGE_LIMIT as MAX_PAGE_LIMIT
+from ._search import EnumFilter as EnumFilter
+from ._search import EqualityFilter as EqualityFilter
+from ._search import PatternFilter as PatternFilter
+from ._search import RangeFilter as RangeFilter
+from ._search import SearchQueryPageRequest as SearchQueryPageRequest
+from ._search import SearchQueryPageResponse as SearchQueryPageResponse
+from ._search import SearchQueryRequest as SearchQueryRequest
+from ._search import SearchQueryResponse as SearchQueryResponse
+from ._search import SearchQuerySortRequest as SearchQuerySortRequest
+from ._search import SortOrder as SortOrder
 from ._topology import BrokerInfo as BrokerInfo
 from ._topology import Partition as Partition
 from ._topology import TopologyResponse as TopologyResponse
+from ._user_tasks import UserTaskAssignmentRequest as UserTaskAssignmentRequest
+from ._user_tasks import UserTaskCompletionRequest as UserTaskCompletionRequest
+from ._user_tasks import UserTaskFilter as UserTaskFilter
+from ._user_tasks import UserTaskResult as UserTaskResult
+from ._user_tasks import UserTaskSearchQuery as UserTaskSearchQuery
+from ._user_tasks import UserTaskSearchQueryResult as UserTaskSearchQueryResult
+from ._user_tasks import UserTaskState as UserTaskState
+from ._variables import SetVariableRequest as SetVariableRequest
+from ._variables import VariableFilter as VariableFilter
+from ._variables import VariableResult as VariableResult
+from ._variables import VariableSearchQuery as VariableSearchQuery
+from ._variables import VariableSearchQueryResult as VariableSearchQueryResult
+from ._variables import VariableSearchResult as VariableSearchResult
+from ._variables import VariableValueFilterProperty as VariableValueFilterProperty
 
 __all__ = [
     "DEFAULT_TENANT",
     "MAX_CREATE_BATCH",
+    "MAX_PAGE_LIMIT",
     "MAX_REPORT_BATCH",
     "MAX_SEARCH_LIMIT",
     "ActivatedJob",
+    "BatchOperationCreatedResult",
+    "BatchOperationType",
     "BrokerInfo",
+    "CamundaJob",
+    "CamundaJobState",
     "CamundaUserResult",
+    "CancelProcessInstanceRequest",
     "Capabilities",
+    "ClockPinRequest",
     "CreateProcessInstanceResult",
+    "DeleteResourceRequest",
+    "DeleteResourceResponse",
     "DeploymentDecisionRequirementsResult",
     "DeploymentDecisionResult",
     "DeploymentFormResult",
+    "DeploymentKey",
     "DeploymentMetadataResult",
     "DeploymentProcessResult",
     "DeploymentResourceResult",
     "DeploymentResult",
+    "ElementInstanceFilter",
+    "ElementInstanceFilterFields",
     "ElementInstanceKey",
+    "ElementInstanceResult",
+    "ElementInstanceSearchQuery",
+    "ElementInstanceSearchQueryResult",
+    "ElementInstanceState",
+    "ElementInstanceType",
+    "EnumFilter",
+    "EqualityFilter",
+    "IncidentErrorType",
+    "IncidentFilter",
+    "IncidentKey",
+    "IncidentResolutionRequest",
+    "IncidentResult",
+    "IncidentSearchQuery",
+    "IncidentSearchQueryResult",
+    "IncidentState",
     "Job",
     "JobActivationRequest",
     "JobActivationResult",
@@ -99,6 +224,7 @@ __all__ = [
     "JobEventPage",
     "JobEventRecord",
     "JobFailRequest",
+    "JobFilter",
     "JobKey",
     "JobKind",
     "JobListenerEventType",
@@ -106,6 +232,8 @@ __all__ = [
     "JobReportBatch",
     "JobReportBatchResult",
     "JobReportResult",
+    "JobSearchQuery",
+    "JobSearchQueryResult",
     "JobSearchRequest",
     "JobSearchResult",
     "JobSpec",
@@ -115,17 +243,75 @@ __all__ = [
     "JobTypeLimitsRequest",
     "JobUpdateRequest",
     "LeasedJob",
+    "MessageCorrelationRequest",
+    "MessageCorrelationResult",
+    "MessageKey",
+    "MessagePublicationRequest",
+    "MessagePublicationResult",
+    "MessageSubscriptionFilter",
+    "MessageSubscriptionKey",
+    "MessageSubscriptionResult",
+    "MessageSubscriptionSearchQuery",
+    "MessageSubscriptionSearchQueryResult",
+    "MessageSubscriptionState",
+    "MessageSubscriptionType",
     "Partition",
+    "PatternFilter",
     "ProblemDetail",
+    "ProcessDefinitionFilter",
     "ProcessDefinitionKey",
+    "ProcessDefinitionResult",
+    "ProcessDefinitionSearchQuery",
+    "ProcessDefinitionSearchQueryResult",
+    "ProcessDefinitionState",
+    "ProcessElementStatisticsResult",
     "ProcessInstanceCreationInstruction",
     "ProcessInstanceCreationStartInstruction",
+    "ProcessInstanceCreationTerminateInstruction",
+    "ProcessInstanceElementStatisticsQueryResult",
+    "ProcessInstanceFilter",
+    "ProcessInstanceFilterFields",
     "ProcessInstanceKey",
+    "ProcessInstanceResult",
+    "ProcessInstanceSearchQuery",
+    "ProcessInstanceSearchQueryResult",
+    "ProcessInstanceSequenceFlowResult",
+    "ProcessInstanceSequenceFlowsQueryResult",
+    "ProcessInstanceState",
+    "RangeFilter",
     "ReportKind",
     "RequestModel",
+    "ResourceKey",
+    "ResourceResult",
     "ResponseModel",
+    "ScopeKey",
+    "SearchQueryPageRequest",
+    "SearchQueryPageResponse",
+    "SearchQueryRequest",
+    "SearchQueryResponse",
+    "SearchQuerySortRequest",
+    "SetVariableRequest",
+    "SignalBroadcastRequest",
+    "SignalBroadcastResult",
+    "SignalKey",
+    "SortOrder",
     "TenantId",
     "TenantResult",
     "TopologyResponse",
+    "UserTaskAssignmentRequest",
+    "UserTaskCompletionRequest",
+    "UserTaskFilter",
+    "UserTaskKey",
+    "UserTaskResult",
+    "UserTaskSearchQuery",
+    "UserTaskSearchQueryResult",
+    "UserTaskState",
+    "VariableFilter",
+    "VariableKey",
+    "VariableResult",
+    "VariableSearchQuery",
+    "VariableSearchQueryResult",
+    "VariableSearchResult",
+    "VariableValueFilterProperty",
     "parse_job_key",
 ]

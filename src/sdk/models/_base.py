@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from enum import Enum
+from typing import Annotated, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+OpenEnum = Annotated[Union[EnumT, str], Field(union_mode="left_to_right")]  # noqa: UP007
+"""An enum in an answer: a known value parses to the member, a value a newer server added stays
+a plain string instead of failing the whole answer."""
 
 
 class RequestModel(BaseModel):

@@ -1,14 +1,19 @@
-"""Wire models of the answer to POST /v2/deployments (multipart upload of BPMN, DMN, forms).
+"""Wire models of deployments, deployed resources and process definitions.
 
-Parsed leniently, like every answer: a newer cluster may add fields. Keys are decimal strings.
+POST /v2/deployments is a multipart upload (BPMN, DMN, forms), so only its answer is a model.
+Answers are parsed leniently, like every answer: a newer cluster may add fields or values.
 """
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Literal
+
 from pydantic import Field
 
-from ._base import ResponseModel
-from ._keys import DEFAULT_TENANT
+from ._base import OpenEnum, RequestModel, ResponseModel
+from ._keys import DEFAULT_TENANT, LongKey, ProcessDefinitionKey, ResourceKey
+from ._search import SearchQueryRequest, SearchQueryResponse, StringFilterProperty
 
 
 class DeploymentProcessResult(ResponseModel):
@@ -86,3 +91,114 @@ class DeploymentResult(ResponseModel):
     @property
     def forms(self) -> list[DeploymentFormResult]:
         return [d.form for d in self.deployments if d.form]
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+class ResourceResult(ResponseModel):
+    """GET /v2/resources/{resourceKey}: a deployed resource's metadata (not its content)."""
+
+    resource_key: ResourceKey
+    resource_id: str = ""
+    resource_name: str = ""
+    version: int = 0
+    version_tag: str | None = None
+    tenant_id: str = DEFAULT_TENANT
+
+
+class DeleteResourceRequest(RequestModel):
+    """POST /v2/resources/{resourceKey}/deletion. ``delete_history`` also drops the history of
+    the resource's instances, as a batch operation."""
+
+    operation_reference: int | None = Field(default=None, ge=1)
+    delete_history: bool | None = None
+
+
+class BatchOperationType(str, Enum):
+    ADD_VARIABLE = "ADD_VARIABLE"
+    CANCEL_PROCESS_INSTANCE = "CANCEL_PROCESS_INSTANCE"
+    DELETE_DECISION_DEFINITION = "DELETE_DECISION_DEFINITION"
+    DELETE_DECISION_INSTANCE = "DELETE_DECISION_INSTANCE"
+    DELETE_PROCESS_DEFINITION = "DELETE_PROCESS_DEFINITION"
+    DELETE_PROCESS_INSTANCE = "DELETE_PROCESS_INSTANCE"
+    MIGRATE_PROCESS_INSTANCE = "MIGRATE_PROCESS_INSTANCE"
+    MODIFY_PROCESS_INSTANCE = "MODIFY_PROCESS_INSTANCE"
+    RESOLVE_INCIDENT = "RESOLVE_INCIDENT"
+    RESUME_PROCESS_INSTANCE = "RESUME_PROCESS_INSTANCE"
+    SUSPEND_PROCESS_INSTANCE = "SUSPEND_PROCESS_INSTANCE"
+    UPDATE_JOB = "UPDATE_JOB"
+    UPDATE_VARIABLE = "UPDATE_VARIABLE"
+
+
+class BatchOperationCreatedResult(ResponseModel):
+    batch_operation_key: str
+    batch_operation_type: OpenEnum[BatchOperationType]
+
+
+class DeleteResourceResponse(ResponseModel):
+    """The answer of a deletion: ``batch_operation`` is set when history is deleted as well."""
+
+    resource_key: ResourceKey
+    batch_operation: BatchOperationCreatedResult | None = None
+
+
+# -- process definitions ----------------------------------------------------------------------
+
+
+class ProcessDefinitionState(str, Enum):
+    """``DRAINING``: deleted, but instances still run on it."""
+
+    ACTIVE = "ACTIVE"
+    DRAINING = "DRAINING"
+    DELETED = "DELETED"
+
+
+class ProcessDefinitionResult(ResponseModel):
+    """One deployed version of a BPMN process."""
+
+    process_definition_key: ProcessDefinitionKey
+    process_definition_id: str = ""
+    name: str | None = None
+    resource_name: str = ""
+    version: int = 0
+    version_tag: str | None = None
+    tenant_id: str = DEFAULT_TENANT
+    has_start_form: bool = False
+    state: OpenEnum[ProcessDefinitionState] = ProcessDefinitionState.ACTIVE
+
+
+class ProcessDefinitionFilter(RequestModel):
+    """Most fields match exactly; only ``name`` and ``process_definition_id`` take operators."""
+
+    name: StringFilterProperty | None = None
+    is_latest_version: bool | None = None
+    resource_name: str | None = None
+    version: int | None = None
+    version_tag: str | None = None
+    process_definition_id: StringFilterProperty | None = None
+    tenant_id: str | None = None
+    process_definition_key: LongKey | None = None
+    has_start_form: bool | None = None
+    state: ProcessDefinitionState | None = None
+
+
+ProcessDefinitionSortField = Literal[
+    "processDefinitionKey",
+    "name",
+    "resourceName",
+    "version",
+    "versionTag",
+    "processDefinitionId",
+    "tenantId",
+]
+
+
+class ProcessDefinitionSearchQuery(
+    SearchQueryRequest[ProcessDefinitionFilter, ProcessDefinitionSortField]
+):
+    """POST /v2/process-definitions/search."""
+
+
+class ProcessDefinitionSearchQueryResult(SearchQueryResponse[ProcessDefinitionResult]):
+    pass

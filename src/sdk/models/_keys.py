@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import re
-from typing import NewType
+from typing import Annotated, NewType
+
+from pydantic import StringConstraints
 
 JobKey = NewType("JobKey", str)
 ProcessInstanceKey = NewType("ProcessInstanceKey", str)
 ProcessDefinitionKey = NewType("ProcessDefinitionKey", str)
 ElementInstanceKey = NewType("ElementInstanceKey", str)
 TenantId = NewType("TenantId", str)
+IncidentKey = NewType("IncidentKey", str)
+VariableKey = NewType("VariableKey", str)
+UserTaskKey = NewType("UserTaskKey", str)
+MessageKey = NewType("MessageKey", str)
+MessageSubscriptionKey = NewType("MessageSubscriptionKey", str)
+SignalKey = NewType("SignalKey", str)
+DeploymentKey = NewType("DeploymentKey", str)
+ResourceKey = NewType("ResourceKey", str)
+"""The key of any deployed resource: a process definition, decision, form, or other resource."""
+ScopeKey = NewType("ScopeKey", str)
+"""Where a variable lives: a process instance key or an element instance key."""
+
+LongKey = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+$", min_length=1, max_length=25)]
+"""A key as a request gives it: any decimal integer string (plain ``str``, so callers need not
+wrap a key they read elsewhere in its ``NewType``)."""
 
 DEFAULT_TENANT = TenantId("<default>")
 NO_KEY = "-1"
