@@ -1,4 +1,4 @@
-"""Wire models of deployments, deployed resources and process definitions.
+"""Wire models of deployments and deployed resources.
 
 POST /v2/deployments is a multipart upload (BPMN, DMN, forms), so only its answer is a model.
 Answers are parsed leniently, like every answer: a newer cluster may add fields or values.
@@ -7,13 +7,11 @@ Answers are parsed leniently, like every answer: a newer cluster may add fields 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
 
 from pydantic import Field
 
 from ._base import OpenEnum, RequestModel, ResponseModel
-from ._keys import DEFAULT_TENANT, LongKey, ProcessDefinitionKey, ResourceKey
-from ._search import SearchQueryRequest, SearchQueryResponse, StringFilterProperty
+from ._keys import DEFAULT_TENANT, ResourceKey
 
 
 class DeploymentProcessResult(ResponseModel):
@@ -141,64 +139,3 @@ class DeleteResourceResponse(ResponseModel):
 
     resource_key: ResourceKey
     batch_operation: BatchOperationCreatedResult | None = None
-
-
-# -- process definitions ----------------------------------------------------------------------
-
-
-class ProcessDefinitionState(str, Enum):
-    """``DRAINING``: deleted, but instances still run on it."""
-
-    ACTIVE = "ACTIVE"
-    DRAINING = "DRAINING"
-    DELETED = "DELETED"
-
-
-class ProcessDefinitionResult(ResponseModel):
-    """One deployed version of a BPMN process."""
-
-    process_definition_key: ProcessDefinitionKey
-    process_definition_id: str = ""
-    name: str | None = None
-    resource_name: str = ""
-    version: int = 0
-    version_tag: str | None = None
-    tenant_id: str = DEFAULT_TENANT
-    has_start_form: bool = False
-    state: OpenEnum[ProcessDefinitionState] = ProcessDefinitionState.ACTIVE
-
-
-class ProcessDefinitionFilter(RequestModel):
-    """Most fields match exactly; only ``name`` and ``process_definition_id`` take operators."""
-
-    name: StringFilterProperty | None = None
-    is_latest_version: bool | None = None
-    resource_name: str | None = None
-    version: int | None = None
-    version_tag: str | None = None
-    process_definition_id: StringFilterProperty | None = None
-    tenant_id: str | None = None
-    process_definition_key: LongKey | None = None
-    has_start_form: bool | None = None
-    state: ProcessDefinitionState | None = None
-
-
-ProcessDefinitionSortField = Literal[
-    "processDefinitionKey",
-    "name",
-    "resourceName",
-    "version",
-    "versionTag",
-    "processDefinitionId",
-    "tenantId",
-]
-
-
-class ProcessDefinitionSearchQuery(
-    SearchQueryRequest[ProcessDefinitionFilter, ProcessDefinitionSortField]
-):
-    """POST /v2/process-definitions/search."""
-
-
-class ProcessDefinitionSearchQueryResult(SearchQueryResponse[ProcessDefinitionResult]):
-    pass
