@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from sdk.broker.http._deployments import ROUTES
 from sdk.testing import client_for
 
 from _support.bpmn_models import model
+from _support.shared import PROCESSES_SPEC
 
 pytestmark = pytest.mark.anyio
 
@@ -29,13 +29,11 @@ Spec = Mapping[str, Any]
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / SPEC_NAME
-        if candidate.is_file():
-            with candidate.open(encoding="utf-8") as fh:
-                loaded: Spec = yaml.safe_load(fh)
-            return loaded
-    pytest.skip(f"Camunda v2 processes spec ({SPEC_NAME}) not found in a shared/ folder")
+    if PROCESSES_SPEC is None:
+        pytest.skip(f"Camunda v2 processes spec ({SPEC_NAME}) not found in a shared/ folder")
+    with PROCESSES_SPEC.open(encoding="utf-8") as fh:
+        loaded: Spec = yaml.safe_load(fh)
+    return loaded
 
 
 def _template(path: str) -> str:
