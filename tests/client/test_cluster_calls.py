@@ -18,7 +18,7 @@ import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient, Client, HttpRetryPolicy
-from sdk.errors import NotFoundError, ProtocolError, ServerUnreachableError
+from sdk.errors import BadRequestError, NotFoundError, ProtocolError, ServerUnreachableError
 
 pytestmark = pytest.mark.anyio
 
@@ -196,12 +196,13 @@ class TestDeploy:
                 await client.deploy_resources_from_files([])
         assert cluster.requests == []
 
-    async def test_the_embedded_broker_answers_404(
+    async def test_the_embedded_broker_refuses_a_process_it_cannot_run(
         self, sdk_client: AsyncClient, tmp_path: Path
     ) -> None:
-        (tmp_path / "order.bpmn").write_bytes(BPMN)
-        with pytest.raises(NotFoundError):
+        (tmp_path / "order.bpmn").write_bytes(BPMN)  # not executable, no start event
+        with pytest.raises(BadRequestError) as caught:
             await sdk_client.deploy_resources_from_files([tmp_path / "order.bpmn"])
+        assert "order.bpmn" in str(caught.value)
 
 
 class TestCreateProcessInstance:

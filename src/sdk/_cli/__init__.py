@@ -1,4 +1,4 @@
-"""``sdk`` (or ``python -m sdk``): jobs, profiles and limits from the shell, and the worker,
+"""sdk (or python -m sdk): jobs, profiles and limits from the shell, and the worker,
 the broker and the benchmark under one command.
 
 sdk jobs create TYPE [--variables JSON] [--count N] [--retries N] [--header K=V]
