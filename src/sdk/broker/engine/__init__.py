@@ -51,6 +51,7 @@ from ._state import InstanceState as InstanceState
 from ._state import Job as Job
 from ._state import Subscription as Subscription
 from ._state import Timer as Timer
+from ._timers import start_event_due as start_event_due
 from ._variables import visible as visible_variables
 
 __all__ = [
@@ -99,5 +100,6 @@ __all__ = [
     "UserTaskCanceled",
     "UserTaskCreated",
     "VariableSet",
+    "start_event_due",
     "visible_variables",
 ]

@@ -10,8 +10,8 @@ from ...bpmn import ElementType, EventKind, FlowNode
 from ._effects import SubscriptionClosed, TimerCanceled
 from ._expressions import expect
 from ._incidents import UNHANDLED_ERROR_EVENT, Failure, unhandled_error_message
-from ._state import PROCESS, ElementInstance
-from ._timers import UNBOUNDED
+from ._state import PROCESS, ElementInstance, ElementState
+from ._timers import UNBOUNDED, next_cron
 
 if TYPE_CHECKING:
     from ._run import Run
@@ -32,12 +32,17 @@ def _code(node: FlowNode, kind: EventKind) -> str | None:
 def find_catch(
     run: Run, start: ElementInstance, kind: EventKind, code: str
 ) -> tuple[ElementInstance, FlowNode] | list[str]:
-    """The nearest catch event for an error or escalation thrown in ``start``: at each level
-    the scope's event sub-processes, then the activity's boundary events; a matching code
-    before a catch-all. Not found: the codes that were available."""
+    """The nearest catch event for an error or escalation thrown in ``start`` (the task whose
+    job threw, or the throw event's flow scope), as Zeebe's catch event analyzer walks: at
+    each level the scope's event sub-processes, then the activity's boundary events, a
+    matching code before a catch-all; then the flow scope, as long as the level is active and
+    no interrupting event sub-process took it over. Not found: the codes that were available
+    (the catch-alls' empty codes included, as Zeebe lists them)."""
     available: list[str] = []
     current: ElementInstance | None = start
-    while current is not None:
+    while (
+        current is not None and current.state is ElementState.ACTIVATED and not current.interrupted
+    ):
         candidates: list[FlowNode] = []
         if current.type in _SCOPES:
             scope_id = None if current.type == PROCESS else current.element_id
@@ -55,7 +60,7 @@ def find_catch(
             for candidate in candidates:
                 if _code(candidate, kind) == wanted:
                     return current, candidate
-        available.extend(c for c in (_code(n, kind) for n in candidates) if c is not None)
+        available.extend(_code(n, kind) or "" for n in candidates)
         key = current.flow_scope_key
         current = run.state.elements.get(key) if key is not None else None
     return available
@@ -69,7 +74,7 @@ def catch(run: Run, owner: ElementInstance, node: FlowNode, variables: Mapping[s
         assert scope_key is not None
         if node.interrupting:
             run.terminate(owner)
-        run.enter_instance(node, scope_key, variables)
+        run.enter_instance(node, scope_key, local=variables)
         return
     sub = run.process.element(node.scope)
     if node.interrupting:
@@ -120,7 +125,13 @@ def throw(run: Run, element: ElementInstance, node: FlowNode) -> bool:
         return False
     if event.kind is EventKind.ERROR and event.error is not None and event.error.code is not None:
         code = expect(event.error.code, "STRING", variables, run.now)
-        throw_error(run, element, code, "", {})
+        found = find_catch(
+            run, run.state.elements[element.flow_scope_key or -1], EventKind.ERROR, code
+        )
+        if isinstance(found, list):
+            raise Failure(UNHANDLED_ERROR_EVENT, unhandled_error_message(code, "", found))
+        run.move(element, ElementState.ACTIVATED)
+        catch(run, found[0], found[1], {})
         return True
     if event.kind is EventKind.ESCALATION and event.escalation is not None:
         raw = event.escalation.code
@@ -157,13 +168,20 @@ def trigger(
 
 
 def timer_due(run: Run, timer_key: int) -> None:
+    """A timer fired: a repeating one is scheduled again first (Zeebe does so even when the
+    catch event interrupts; leaving the owner then cancels the new timer)."""
     timer = run.state.timers.pop(timer_key)
     owner = run.state.elements[timer.element_instance_key]
     node = run.process.element(timer.element_id)
-    repeats = timer.repetitions == UNBOUNDED or timer.repetitions > 1
-    if repeats and not node.interrupting and timer.interval_ms > 0:
+    if timer.repetitions == UNBOUNDED or timer.repetitions > 1:
         left = timer.repetitions if timer.repetitions == UNBOUNDED else timer.repetitions - 1
-        run.schedule_timer(owner, node.id, timer.due + timer.interval_ms, left, timer.interval_ms)
+        if timer.cron is not None:
+            due = next_cron(timer.cron, run.now)
+            if due is not None:
+                run.schedule_timer(owner, node.id, due, UNBOUNDED, 0, timer.cron)
+        elif timer.interval_ms > 0:
+            due = timer.due + timer.interval_ms
+            run.schedule_timer(owner, node.id, due, left, timer.interval_ms)
     trigger(run, owner, timer.element_id, {})
 
 
