@@ -189,3 +189,75 @@ def test_a_repeating_interval_fires_its_repetitions_then_stops() -> None:
     assert driver.open_job_types() == ["a", "handle", "handle"]
     scheduled = [e for _, e in driver.effects if isinstance(e, TimerScheduled)]
     assert [(t.due - scheduled[0].due, t.repetitions) for t in scheduled] == [(0, 2), (60_000, 1)]
+
+
+CALL = (
+    '<bpmn:callActivity id="call"><bpmn:extensionElements>'
+    '<zeebe:calledElement processId="child"/></bpmn:extensionElements></bpmn:callActivity>'
+)
+CHILD = (
+    '<bpmn:process id="child" isExecutable="true"><bpmn:startEvent id="cs"/>'
+    + service("c")
+    + '<bpmn:endEvent id="ce"/>'
+    + chain("cs", "c", "ce", prefix="c")
+    + "</bpmn:process>"
+)
+
+
+def _caller(definition: str) -> str:
+    return (
+        straight(CALL)
+        + boundary("b", "call", definition)
+        + '<bpmn:endEvent id="caught"/>'
+        + chain("b", "caught", prefix="h")
+    )
+
+
+def test_an_error_uncaught_in_the_child_is_caught_by_the_call_activity_boundary() -> None:
+    body = _caller('<bpmn:errorEventDefinition errorRef="err"/>')
+    driver = Driver.deploy(model(body, ERRORS, more=CHILD))
+    key = driver.start("p")
+    child = next(k for k in driver.states if k != key)
+    driver.throw("c", "NOT_FOUND", variables={"why": 1})
+    assert driver.status(child) == "TERMINATED"
+    assert driver.status(key) == "COMPLETED"
+    assert driver.history(key) == ["start", "b", "caught"]
+    assert not driver.open_incidents()
+
+
+def test_an_error_no_instance_catches_is_an_incident_in_the_child_naming_every_code() -> None:
+    body = _caller('<bpmn:errorEventDefinition errorRef="err"/>')
+    driver = Driver.deploy(model(body, ERRORS, more=CHILD))
+    key = driver.start("p")
+    child = next(k for k in driver.states if k != key)
+    driver.throw("c", "OTHER")
+    (incident,) = driver.open_incidents()
+    assert driver.incidents[incident.key][0] == child
+    assert incident.element_id == "c"
+    assert incident.message == (
+        "Expected to throw an error event with the code 'OTHER', but it was not caught."
+        " Available error events are [NOT_FOUND]"
+    )
+    assert driver.status(key) == "ACTIVE"
+
+
+def test_an_escalation_of_the_child_caught_non_interrupting_lets_the_child_go_on() -> None:
+    child = CHILD.replace(
+        service("c"),
+        '<bpmn:intermediateThrowEvent id="up"><bpmn:escalationEventDefinition escalationRef="x"/>'
+        "</bpmn:intermediateThrowEvent>" + service("c"),
+    ).replace(chain("cs", "c", "ce", prefix="c"), chain("cs", "up", "c", "ce", prefix="c"))
+    body = (
+        straight(CALL)
+        + boundary("b", "call", "<bpmn:escalationEventDefinition/>", interrupting=False)
+        + service("notify")
+        + '<bpmn:endEvent id="n"/>'
+        + chain("b", "notify", "n", prefix="h")
+    )
+    roots = '<bpmn:escalation id="x" escalationCode="LATE"/>'
+    driver = Driver.deploy(model(body, roots, more=child))
+    key = driver.start("p")
+    assert sorted(driver.open_job_types()) == ["c", "notify"]
+    driver.complete("c")
+    driver.complete("notify")
+    assert driver.status(key) == "COMPLETED"

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...bpmn import ElementType, EventKind, FlowNode
-from ._effects import SubscriptionClosed, TimerCanceled
+from ._commands import CatchFromChild
+from ._effects import SubscriptionClosed, ThrownToCaller, ThrowReturned, TimerCanceled
 from ._expressions import expect
 from ._incidents import UNHANDLED_ERROR_EVENT, Failure, unhandled_error_message
 from ._state import PROCESS, ElementInstance, ElementState
@@ -108,12 +109,64 @@ def interrupt(run: Run, scope: ElementInstance) -> None:
 
 def throw_error(
     run: Run, thrower: ElementInstance, code: str, message: str, variables: Mapping[str, Any]
-) -> None:
-    """Catch an error thrown in ``thrower``, or raise Zeebe's UNHANDLED_ERROR_EVENT."""
+) -> bool:
+    """Catch an error thrown in ``thrower``; ``True`` when it went to the calling instance
+    (``ThrownToCaller``), else Zeebe's UNHANDLED_ERROR_EVENT is raised."""
     found = find_catch(run, thrower, EventKind.ERROR, code)
     if isinstance(found, list):
+        origin = (run.state.key, thrower.key)
+        if to_caller(run, "ERROR", code, message, variables, origin, found):
+            return True
         raise Failure(UNHANDLED_ERROR_EVENT, unhandled_error_message(code, message, found))
     catch(run, found[0], found[1], variables)
+    return False
+
+
+def to_caller(
+    run: Run,
+    kind: str,
+    code: str,
+    message: str,
+    variables: Mapping[str, Any],
+    origin: tuple[int, int],
+    available: list[str] | tuple[str, ...],
+) -> bool:
+    """Hand an uncaught error or escalation to the calling instance; ``False`` without one."""
+    state = run.state
+    if state.parent_element_instance_key is None or state.parent_process_instance_key is None:
+        return False
+    run.emit(
+        ThrownToCaller(
+            kind,
+            code,
+            message,
+            dict(variables),
+            state.parent_process_instance_key,
+            state.parent_element_instance_key,
+            origin[0],
+            origin[1],
+            tuple(available),
+        )
+    )
+    return True
+
+
+def catch_from_child(run: Run, call: ElementInstance, command: CatchFromChild) -> None:
+    """A called instance's uncaught error or escalation, caught from its call activity up."""
+    kind = EventKind.ERROR if command.kind == "ERROR" else EventKind.ESCALATION
+    origin = (command.origin_process_instance_key, command.origin_element_instance_key)
+    found = find_catch(run, call, kind, command.code)
+    if isinstance(found, list):
+        available = (*command.available, *found)
+        if to_caller(
+            run, command.kind, command.code, command.message, command.variables, origin, available
+        ):
+            return
+        run.emit(ThrowReturned(command.kind, command.code, command.message, *origin, available))
+        return
+    catch(run, found[0], found[1], command.variables)
+    if not found[1].interrupting:
+        run.emit(ThrowReturned(command.kind, command.code, command.message, *origin, ()))
 
 
 def throw(run: Run, element: ElementInstance, node: FlowNode) -> bool:
@@ -129,6 +182,8 @@ def throw(run: Run, element: ElementInstance, node: FlowNode) -> bool:
             run, run.state.elements[element.flow_scope_key or -1], EventKind.ERROR, code
         )
         if isinstance(found, list):
+            if to_caller(run, "ERROR", code, "", {}, (run.state.key, element.key), found):
+                return True
             raise Failure(UNHANDLED_ERROR_EVENT, unhandled_error_message(code, "", found))
         run.move(element, ElementState.ACTIVATED)
         catch(run, found[0], found[1], {})
@@ -138,6 +193,10 @@ def throw(run: Run, element: ElementInstance, node: FlowNode) -> bool:
         code = expect(raw, "STRING", variables, run.now) if raw is not None else ""
         scope = run.state.elements.get(element.flow_scope_key or -1)
         found = find_catch(run, scope, EventKind.ESCALATION, code) if scope else []
+        origin = (run.state.key, element.key)
+        if isinstance(found, list) and to_caller(run, "ESCALATION", code, "", {}, origin, ()):
+            run.move(element, ElementState.ACTIVATED)
+            return True
         if not isinstance(found, list):
             catch(run, found[0], found[1], {})
         return element.key not in run.state.elements
