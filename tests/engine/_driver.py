@@ -13,6 +13,7 @@ from sdk.bpmn import Definitions, parse
 from sdk.broker.engine import (
     BroadcastSignal,
     CancelInstance,
+    CatchFromChild,
     ChildCanceled,
     ChildRequested,
     Command,
@@ -35,10 +36,13 @@ from sdk.broker.engine import (
     JobCreated,
     JobRetriesChanged,
     ResolveIncident,
+    ResumeThrow,
     SignalThrown,
     SubscriptionClosed,
     SubscriptionOpened,
     ThrowError,
+    ThrownToCaller,
+    ThrowReturned,
     TimerCanceled,
     TimerScheduled,
     TriggerTimer,
@@ -242,6 +246,8 @@ class Driver:
                 followups.append(("signal", effect))
             elif isinstance(effect, ChildRequested):
                 followups.append(("child", effect))
+            elif isinstance(effect, ThrownToCaller | ThrowReturned):
+                followups.append(("thrown", effect))
             elif isinstance(effect, ChildCanceled):
                 followups.append(("cancel-child", effect.element_instance_key))
             elif isinstance(effect, InstanceCompleted | InstanceTerminated):
@@ -269,6 +275,33 @@ class Driver:
                 value.variables,
                 parent=(instance, value.element_instance_key),
             )
+        elif kind == "thrown" and isinstance(value, ThrownToCaller):
+            self.apply(
+                value.parent_process_instance_key,
+                CatchFromChild(
+                    value.parent_element_instance_key,
+                    value.kind,
+                    value.code,
+                    value.message,
+                    value.variables,
+                    value.origin_process_instance_key,
+                    value.origin_element_instance_key,
+                    value.available,
+                ),
+            )
+        elif kind == "thrown":
+            origin = value.origin_process_instance_key
+            if self.states[origin].state == "ACTIVE":
+                self.apply(
+                    origin,
+                    ResumeThrow(
+                        value.origin_element_instance_key,
+                        value.kind,
+                        value.code,
+                        value.message,
+                        value.available,
+                    ),
+                )
         elif kind == "cancel-child":
             child = self.children.get(value)
             if child is not None and self.states[child[1]].state == "ACTIVE":

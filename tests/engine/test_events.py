@@ -3,6 +3,8 @@ error catching, intermediate timer and message catches, and link events."""
 
 from __future__ import annotations
 
+from sdk.broker.engine import ElementChanged, VariableSet
+
 from ._driver import Driver
 from ._models import chain, flow, io, model, service, straight
 
@@ -78,7 +80,15 @@ def test_error_thrown_by_a_job_is_caught_by_the_boundary_with_its_code() -> None
     driver.throw("a", "NOT_FOUND", "gone", {"reason": "x"})
     assert driver.open_job_types() == ["handle"]
     assert driver.history(key, "ELEMENT_TERMINATED") == ["a"]
-    assert driver.variables(key) == {"reason": "x"}
+    # Zeebe: an error's variables are local to the error boundary event (only its output
+    # mappings take them further)
+    assert driver.variables(key) == {}
+    (boundary_key,) = [
+        e.key for _, e in driver.effects if isinstance(e, ElementChanged) and e.element_id == "b"
+    ][:1]
+    assert [
+        (e.scope_key, e.name, e.value) for _, e in driver.effects if isinstance(e, VariableSet)
+    ] == [(boundary_key, "reason", "x")]
 
 
 def test_error_with_another_code_is_not_caught_and_raises_an_incident() -> None:

@@ -8,6 +8,7 @@ propagation, incidents and their resolution, error and escalation catching.
 
 from ._commands import BroadcastSignal as BroadcastSignal
 from ._commands import CancelInstance as CancelInstance
+from ._commands import CatchFromChild as CatchFromChild
 from ._commands import Command as Command
 from ._commands import CompleteChild as CompleteChild
 from ._commands import CompleteJob as CompleteJob
@@ -16,6 +17,7 @@ from ._commands import CorrelateMessage as CorrelateMessage
 from ._commands import CreateInstance as CreateInstance
 from ._commands import FailJob as FailJob
 from ._commands import ResolveIncident as ResolveIncident
+from ._commands import ResumeThrow as ResumeThrow
 from ._commands import SetVariables as SetVariables
 from ._commands import ThrowError as ThrowError
 from ._commands import TriggerTimer as TriggerTimer
@@ -36,6 +38,8 @@ from ._effects import SignalThrown as SignalThrown
 from ._effects import Step as Step
 from ._effects import SubscriptionClosed as SubscriptionClosed
 from ._effects import SubscriptionOpened as SubscriptionOpened
+from ._effects import ThrownToCaller as ThrownToCaller
+from ._effects import ThrowReturned as ThrowReturned
 from ._effects import TimerCanceled as TimerCanceled
 from ._effects import TimerScheduled as TimerScheduled
 from ._effects import UserTaskCanceled as UserTaskCanceled
@@ -51,11 +55,13 @@ from ._state import InstanceState as InstanceState
 from ._state import Job as Job
 from ._state import Subscription as Subscription
 from ._state import Timer as Timer
+from ._timers import start_event_due as start_event_due
 from ._variables import visible as visible_variables
 
 __all__ = [
     "BroadcastSignal",
     "CancelInstance",
+    "CatchFromChild",
     "ChildCanceled",
     "ChildRequested",
     "Command",
@@ -84,6 +90,7 @@ __all__ = [
     "JobRetriesChanged",
     "Rejected",
     "ResolveIncident",
+    "ResumeThrow",
     "SetVariables",
     "SignalThrown",
     "Step",
@@ -91,6 +98,8 @@ __all__ = [
     "SubscriptionClosed",
     "SubscriptionOpened",
     "ThrowError",
+    "ThrowReturned",
+    "ThrownToCaller",
     "Timer",
     "TimerCanceled",
     "TimerScheduled",
@@ -99,5 +108,6 @@ __all__ = [
     "UserTaskCanceled",
     "UserTaskCreated",
     "VariableSet",
+    "start_event_due",
     "visible_variables",
 ]

@@ -119,6 +119,34 @@ class SetVariables:
     local: bool = False
 
 
+@dataclass(frozen=True)
+class CatchFromChild:
+    """A called instance's uncaught error or escalation (its ``ThrownToCaller`` effect):
+    catch it from the call activity ``element_instance_key`` up this instance's scopes."""
+
+    element_instance_key: int
+    kind: str
+    code: str
+    message: str = ""
+    variables: Mapping[str, Any] = field(default_factory=_none)
+    origin_process_instance_key: int = 0
+    origin_element_instance_key: int = 0
+    available: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResumeThrow:
+    """No caller caught the error or escalation this instance's element threw interruptingly
+    (a ``ThrowReturned`` effect): the element goes on (error: incident; escalation: the throw
+    event completes)."""
+
+    element_instance_key: int
+    kind: str
+    code: str
+    message: str = ""
+    available: tuple[str, ...] = ()
+
+
 Command: TypeAlias = (
     CreateInstance
     | CompleteJob
@@ -133,4 +161,6 @@ Command: TypeAlias = (
     | CancelInstance
     | ResolveIncident
     | SetVariables
+    | CatchFromChild
+    | ResumeThrow
 )

@@ -39,7 +39,15 @@ class VariableSet:
 
 @dataclass(frozen=True)
 class JobCreated:
-    """A job to create, with everything a worker is handed."""
+    """A job to create, with everything a worker is handed.
+
+    ``variables`` is a snapshot at creation. Zeebe hands a worker the variables visible from
+    the job's element instance when the job is ACTIVATED (a variable set between creation and
+    activation is seen): a store that can should compute them at activation with
+    ``visible_variables(state, element_instance_key)`` on the instance's current state (the
+    element's local variables, then each enclosing scope's, the nearest winning), and use
+    this snapshot only when it cannot.
+    """
 
     key: int
     type: str
@@ -168,6 +176,50 @@ class ChildCanceled:
 
 
 @dataclass(frozen=True)
+class ThrownToCaller:
+    """An error or escalation no catch event of this instance caught, handed to the calling
+    instance (as Zeebe walks on from the call activity into its caller's scopes).
+
+    The store applies ``CatchFromChild`` with these fields to the instance
+    ``parent_process_instance_key``, in the same transaction. Meanwhile the throwing element
+    (``origin_element_instance_key`` of ``origin_process_instance_key``, the first thrower
+    when the walk crosses several call activities) waits, neither caught nor in an incident.
+    If a caller catches it interruptingly, its call activity is left and ``ChildCanceled``
+    cancels this instance; otherwise the walk ends with ``ThrowReturned``.
+
+    Attributes:
+        kind: ``"ERROR"`` or ``"ESCALATION"``.
+        available: The error codes of the catch events seen so far (for the incident text).
+    """
+
+    kind: str
+    code: str
+    message: str
+    variables: dict[str, Any]
+    parent_process_instance_key: int
+    parent_element_instance_key: int
+    origin_process_instance_key: int
+    origin_element_instance_key: int
+    available: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThrowReturned:
+    """No caller caught the error or escalation interruptingly: the store applies
+    ``ResumeThrow`` with these fields to ``origin_process_instance_key``, whose throwing
+    element then goes on as Zeebe does: an uncaught error is an UNHANDLED_ERROR_EVENT
+    incident listing ``available``; an escalation (uncaught, or caught by a non-interrupting
+    event) lets the throw event complete."""
+
+    kind: str
+    code: str
+    message: str
+    origin_process_instance_key: int
+    origin_element_instance_key: int
+    available: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class InstanceCompleted:
     """The instance completed, with its variables (for awaitCompletion and a caller)."""
 
@@ -204,6 +256,8 @@ Effect: TypeAlias = (
     | ChildCanceled
     | InstanceCompleted
     | InstanceTerminated
+    | ThrownToCaller
+    | ThrowReturned
 )
 
 

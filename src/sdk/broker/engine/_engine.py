@@ -10,6 +10,7 @@ from . import _events, _multi
 from ._commands import (
     BroadcastSignal,
     CancelInstance,
+    CatchFromChild,
     Command,
     CompleteChild,
     CompleteJob,
@@ -18,13 +19,14 @@ from ._commands import (
     CreateInstance,
     FailJob,
     ResolveIncident,
+    ResumeThrow,
     SetVariables,
     ThrowError,
     TriggerTimer,
     UpdateJobRetries,
 )
 from ._effects import IncidentResolved, JobRetriesChanged, Step
-from ._incidents import JOB_NO_RETRIES, UNHANDLED_ERROR_EVENT, Failure
+from ._incidents import JOB_NO_RETRIES, UNHANDLED_ERROR_EVENT, Failure, unhandled_error_message
 from ._run import Definition, Run
 from ._state import MULTI_INSTANCE_BODY, PROCESS, ElementInstance, ElementState, InstanceState
 from ._variables import propagate, set_local
@@ -142,7 +144,8 @@ def _dispatch(run: Run, command: Command) -> None:  # noqa: C901 (one branch per
             raise Rejected(f"no job with key {command.job_key}")
         element = _waiting(run, job.element_instance_key)
         try:
-            _events.throw_error(run, element, command.code, command.message, command.variables)
+            if _events.throw_error(run, element, command.code, command.message, command.variables):
+                state.jobs[job.key] = job
         except Failure as failure:
             state.jobs[job.key] = job
             run.incident(element, UNHANDLED_ERROR_EVENT, failure.message, "error", job.key)
@@ -169,6 +172,10 @@ def _dispatch(run: Run, command: Command) -> None:  # noqa: C901 (one branch per
         run.cancel()
     elif isinstance(command, ResolveIncident):
         _resolve(run, command.incident_key)
+    elif isinstance(command, CatchFromChild):
+        _events.catch_from_child(run, _waiting(run, command.element_instance_key), command)
+    elif isinstance(command, ResumeThrow):
+        _resume(run, command)
     elif isinstance(command, SetVariables):
         _element(run, command.scope_key)
         if command.local:
@@ -176,6 +183,21 @@ def _dispatch(run: Run, command: Command) -> None:  # noqa: C901 (one branch per
                 set_local(state, run.emit, command.scope_key, name, value)
         else:
             propagate(state, run.emit, command.scope_key, command.variables)
+
+
+def _resume(run: Run, command: ResumeThrow) -> None:
+    """No caller caught the throw interruptingly: an error becomes the incident, an
+    escalation's throw event completes."""
+    element = _element(run, command.element_instance_key)
+    if command.kind == "ESCALATION":
+        run.complete(element)
+        return
+    message = unhandled_error_message(command.code, command.message, list(command.available))
+    job = next((j for j in run.state.jobs.values() if j.element_instance_key == element.key), None)
+    if job is not None:
+        run.incident(element, UNHANDLED_ERROR_EVENT, message, "error", job.key)
+    else:
+        run.incident(element, UNHANDLED_ERROR_EVENT, message, "activate")
 
 
 def _resolve(run: Run, incident_key: int) -> None:

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...bpmn import ElementType, EventKind, FlowNode
-from ._effects import SubscriptionClosed, TimerCanceled
+from ._commands import CatchFromChild
+from ._effects import SubscriptionClosed, ThrownToCaller, ThrowReturned, TimerCanceled
 from ._expressions import expect
 from ._incidents import UNHANDLED_ERROR_EVENT, Failure, unhandled_error_message
-from ._state import PROCESS, ElementInstance
-from ._timers import UNBOUNDED
+from ._state import PROCESS, ElementInstance, ElementState
+from ._timers import UNBOUNDED, next_cron
 
 if TYPE_CHECKING:
     from ._run import Run
@@ -32,12 +33,17 @@ def _code(node: FlowNode, kind: EventKind) -> str | None:
 def find_catch(
     run: Run, start: ElementInstance, kind: EventKind, code: str
 ) -> tuple[ElementInstance, FlowNode] | list[str]:
-    """The nearest catch event for an error or escalation thrown in ``start``: at each level
-    the scope's event sub-processes, then the activity's boundary events; a matching code
-    before a catch-all. Not found: the codes that were available."""
+    """The nearest catch event for an error or escalation thrown in ``start`` (the task whose
+    job threw, or the throw event's flow scope), as Zeebe's catch event analyzer walks: at
+    each level the scope's event sub-processes, then the activity's boundary events, a
+    matching code before a catch-all; then the flow scope, as long as the level is active and
+    no interrupting event sub-process took it over. Not found: the codes that were available
+    (the catch-alls' empty codes included, as Zeebe lists them)."""
     available: list[str] = []
     current: ElementInstance | None = start
-    while current is not None:
+    while (
+        current is not None and current.state is ElementState.ACTIVATED and not current.interrupted
+    ):
         candidates: list[FlowNode] = []
         if current.type in _SCOPES:
             scope_id = None if current.type == PROCESS else current.element_id
@@ -55,7 +61,7 @@ def find_catch(
             for candidate in candidates:
                 if _code(candidate, kind) == wanted:
                     return current, candidate
-        available.extend(c for c in (_code(n, kind) for n in candidates) if c is not None)
+        available.extend(_code(n, kind) or "" for n in candidates)
         key = current.flow_scope_key
         current = run.state.elements.get(key) if key is not None else None
     return available
@@ -69,7 +75,7 @@ def catch(run: Run, owner: ElementInstance, node: FlowNode, variables: Mapping[s
         assert scope_key is not None
         if node.interrupting:
             run.terminate(owner)
-        run.enter_instance(node, scope_key, variables)
+        run.enter_instance(node, scope_key, local=variables)
         return
     sub = run.process.element(node.scope)
     if node.interrupting:
@@ -103,12 +109,64 @@ def interrupt(run: Run, scope: ElementInstance) -> None:
 
 def throw_error(
     run: Run, thrower: ElementInstance, code: str, message: str, variables: Mapping[str, Any]
-) -> None:
-    """Catch an error thrown in ``thrower``, or raise Zeebe's UNHANDLED_ERROR_EVENT."""
+) -> bool:
+    """Catch an error thrown in ``thrower``; ``True`` when it went to the calling instance
+    (``ThrownToCaller``), else Zeebe's UNHANDLED_ERROR_EVENT is raised."""
     found = find_catch(run, thrower, EventKind.ERROR, code)
     if isinstance(found, list):
+        origin = (run.state.key, thrower.key)
+        if to_caller(run, "ERROR", code, message, variables, origin, found):
+            return True
         raise Failure(UNHANDLED_ERROR_EVENT, unhandled_error_message(code, message, found))
     catch(run, found[0], found[1], variables)
+    return False
+
+
+def to_caller(
+    run: Run,
+    kind: str,
+    code: str,
+    message: str,
+    variables: Mapping[str, Any],
+    origin: tuple[int, int],
+    available: list[str] | tuple[str, ...],
+) -> bool:
+    """Hand an uncaught error or escalation to the calling instance; ``False`` without one."""
+    state = run.state
+    if state.parent_element_instance_key is None or state.parent_process_instance_key is None:
+        return False
+    run.emit(
+        ThrownToCaller(
+            kind,
+            code,
+            message,
+            dict(variables),
+            state.parent_process_instance_key,
+            state.parent_element_instance_key,
+            origin[0],
+            origin[1],
+            tuple(available),
+        )
+    )
+    return True
+
+
+def catch_from_child(run: Run, call: ElementInstance, command: CatchFromChild) -> None:
+    """A called instance's uncaught error or escalation, caught from its call activity up."""
+    kind = EventKind.ERROR if command.kind == "ERROR" else EventKind.ESCALATION
+    origin = (command.origin_process_instance_key, command.origin_element_instance_key)
+    found = find_catch(run, call, kind, command.code)
+    if isinstance(found, list):
+        available = (*command.available, *found)
+        if to_caller(
+            run, command.kind, command.code, command.message, command.variables, origin, available
+        ):
+            return
+        run.emit(ThrowReturned(command.kind, command.code, command.message, *origin, available))
+        return
+    catch(run, found[0], found[1], command.variables)
+    if not found[1].interrupting:
+        run.emit(ThrowReturned(command.kind, command.code, command.message, *origin, ()))
 
 
 def throw(run: Run, element: ElementInstance, node: FlowNode) -> bool:
@@ -120,13 +178,25 @@ def throw(run: Run, element: ElementInstance, node: FlowNode) -> bool:
         return False
     if event.kind is EventKind.ERROR and event.error is not None and event.error.code is not None:
         code = expect(event.error.code, "STRING", variables, run.now)
-        throw_error(run, element, code, "", {})
+        found = find_catch(
+            run, run.state.elements[element.flow_scope_key or -1], EventKind.ERROR, code
+        )
+        if isinstance(found, list):
+            if to_caller(run, "ERROR", code, "", {}, (run.state.key, element.key), found):
+                return True
+            raise Failure(UNHANDLED_ERROR_EVENT, unhandled_error_message(code, "", found))
+        run.move(element, ElementState.ACTIVATED)
+        catch(run, found[0], found[1], {})
         return True
     if event.kind is EventKind.ESCALATION and event.escalation is not None:
         raw = event.escalation.code
         code = expect(raw, "STRING", variables, run.now) if raw is not None else ""
         scope = run.state.elements.get(element.flow_scope_key or -1)
         found = find_catch(run, scope, EventKind.ESCALATION, code) if scope else []
+        origin = (run.state.key, element.key)
+        if isinstance(found, list) and to_caller(run, "ESCALATION", code, "", {}, origin, ()):
+            run.move(element, ElementState.ACTIVATED)
+            return True
         if not isinstance(found, list):
             catch(run, found[0], found[1], {})
         return element.key not in run.state.elements
@@ -157,13 +227,20 @@ def trigger(
 
 
 def timer_due(run: Run, timer_key: int) -> None:
+    """A timer fired: a repeating one is scheduled again first (Zeebe does so even when the
+    catch event interrupts; leaving the owner then cancels the new timer)."""
     timer = run.state.timers.pop(timer_key)
     owner = run.state.elements[timer.element_instance_key]
     node = run.process.element(timer.element_id)
-    repeats = timer.repetitions == UNBOUNDED or timer.repetitions > 1
-    if repeats and not node.interrupting and timer.interval_ms > 0:
+    if timer.repetitions == UNBOUNDED or timer.repetitions > 1:
         left = timer.repetitions if timer.repetitions == UNBOUNDED else timer.repetitions - 1
-        run.schedule_timer(owner, node.id, timer.due + timer.interval_ms, left, timer.interval_ms)
+        if timer.cron is not None:
+            due = next_cron(timer.cron, run.now)
+            if due is not None:
+                run.schedule_timer(owner, node.id, due, UNBOUNDED, 0, timer.cron)
+        elif timer.interval_ms > 0:
+            due = timer.due + timer.interval_ms
+            run.schedule_timer(owner, node.id, due, left, timer.interval_ms)
     trigger(run, owner, timer.element_id, {})
 
 

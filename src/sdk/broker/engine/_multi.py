@@ -1,11 +1,23 @@
 """Multi-instance: a body over the input collection, inner instances each with its item and
-``loopCounter``, the output collection filled by index, and the completion condition."""
+``loopCounter``, the output collection filled by index, and the completion condition.
+
+As Zeebe: the output collection is a local variable of the body (initialised with one ``null``
+per item) that goes to the body's flow scope when the body completes; each inner instance gets
+local ``inputElement``, a local ``null`` for an output element that names a plain variable
+(other than the input element and ``loopCounter``), so a job's or a message's variable of that
+name stays on the inner instance, and a local ``loopCounter`` (1-based). The completion
+condition sees the inner instance's variables, overridden by ``numberOfInstances`` (inner
+instances created so far: the collection's size in parallel, the running count in sequence),
+``numberOfActiveInstances`` (other than the completing one), ``numberOfCompletedInstances``
+(counting the completing one) and ``numberOfTerminatedInstances``.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from ...bpmn import FlowNode
+from ...bpmn import Expr, FlowNode
 from ._expressions import evaluate, expect
 from ._incidents import CONDITION_ERROR
 from ._state import MULTI_INSTANCE_BODY, ElementInstance, ElementState
@@ -46,10 +58,25 @@ def spawn(run: Run, body: ElementInstance, node: FlowNode) -> None:
     assert loop is not None and body.loop is not None
     index = body.loop_counter
     body.loop_counter += 1
-    local = {"loopCounter": index + 1}
+    local: dict[str, object] = {}
     if loop.input_element:
-        local = {loop.input_element: body.loop[index], **local}
+        local[loop.input_element] = body.loop[index]
+    output = _variable_name(loop.output_element)
+    if output is not None and output not in (loop.input_element, "loopCounter"):
+        local[output] = None
+    local["loopCounter"] = index + 1
     run.enter_instance(node, body.key, local=local)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_name(value: object) -> str | None:
+    """The variable an output element names, when it is a plain variable reference."""
+    if isinstance(value, Expr):
+        text = value.text.strip()
+        return text if _NAME.fullmatch(text) else None
+    return None
 
 
 def collect(run: Run, inner: ElementInstance, node: FlowNode) -> None:
@@ -68,7 +95,7 @@ def collect(run: Run, inner: ElementInstance, node: FlowNode) -> None:
     if loop.completion_condition is not None:
         active = len(run.state.children(body.key)) - 1
         counters = {
-            "numberOfInstances": len(body.loop),
+            "numberOfInstances": body.loop_counter,
             "numberOfActiveInstances": active,
             "numberOfCompletedInstances": body.completed + 1,
             "numberOfTerminatedInstances": 0,

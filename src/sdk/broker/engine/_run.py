@@ -47,7 +47,7 @@ from ._state import (
     Subscription,
     Timer,
 )
-from ._timers import schedule
+from ._timers import cron_of, schedule
 from ._variables import apply_mappings, propagate, set_local, visible
 
 S = ElementState
@@ -355,6 +355,8 @@ class Run:
             return
         scope_key = element.flow_scope_key
         assert scope_key is not None
+        if self.is_inner(element):
+            scope_key = element.key
         if node.io.outputs:
             for name, value in (pending or {}).items():
                 set_local(self.state, self.emit, element.key, name, value)
@@ -362,6 +364,10 @@ class Run:
             propagate(self.state, self.emit, scope_key, produced)
         elif pending:
             propagate(self.state, self.emit, element.key, pending)
+        elif node.type is T.BOUNDARY_EVENT and node.event_kind is not EventKind.ERROR:
+            local = dict(self.state.variables.get(element.key, {}))
+            if local:
+                propagate(self.state, self.emit, scope_key, local)
 
     def after(self, element: ElementInstance, node: FlowNode, flows: list[str] | None) -> None:
         """Where the token goes once an element completed."""
@@ -545,8 +551,10 @@ class Run:
         if event is None:
             return
         if event.kind is EventKind.TIMER and event.timer is not None:
-            due, repetitions, interval = schedule(event.timer, self.variables(owner.key), self.now)
-            self.schedule_timer(owner, catch.id, due, repetitions, interval)
+            variables = self.variables(owner.key)
+            due, repetitions, interval = schedule(event.timer, variables, self.now)
+            cron = cron_of(event.timer, variables, self.now)
+            self.schedule_timer(owner, catch.id, due, repetitions, interval, cron)
         elif event.kind is EventKind.MESSAGE and event.message is not None:
             self.subscribe_message(owner, catch, event.message, interrupting)
         elif event.kind is EventKind.SIGNAL and event.signal is not None:
@@ -555,10 +563,16 @@ class Run:
             self.subscribe(owner, catch.id, "SIGNAL", name, None, interrupting)
 
     def schedule_timer(
-        self, owner: ElementInstance, element_id: str, due: int, repetitions: int, interval: int
+        self,
+        owner: ElementInstance,
+        element_id: str,
+        due: int,
+        repetitions: int,
+        interval: int,
+        cron: str | None = None,
     ) -> None:
         key = self.keys()
-        self.state.timers[key] = Timer(key, owner.key, element_id, due, repetitions, interval)
+        self.state.timers[key] = Timer(key, owner.key, element_id, due, repetitions, interval, cron)
         self.emit(TimerScheduled(key, owner.key, element_id, due, repetitions))
 
     def subscribe_message(

@@ -82,7 +82,15 @@ class Job:
 @dataclass
 class Timer:
     """A scheduled timer of a catch event (intermediate, boundary, event sub-process start or
-    an event-based gateway's target), owned by ``element_instance_key``."""
+    an event-based gateway's target), owned by ``element_instance_key``.
+
+    Attributes:
+        repetitions: Firings left counting the next one; ``-1``: until the owner is left.
+        interval_ms: A repeating interval's period (the next firing is due this long after
+            this one's due time).
+        cron: A cron cycle's expression (the next firing is its next time after this one
+            fired).
+    """
 
     key: int
     element_instance_key: int
@@ -90,6 +98,7 @@ class Timer:
     due: int
     repetitions: int
     interval_ms: int = 0
+    cron: str | None = None
 
 
 @dataclass

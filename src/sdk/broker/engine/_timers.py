@@ -1,11 +1,20 @@
-"""When a timer is due: ISO 8601 dates, durations and repeating intervals from the broker's
-clock (static values were parsed at deployment; expressions are evaluated here)."""
+"""When a timer is due: ISO 8601 dates, durations, repeating intervals and cron cycles from the
+broker's clock (static values were parsed at deployment; expressions are evaluated here).
+
+As in Zeebe: a repeating interval ``R5/PT10S`` fires 5 times, ``R/PT10S`` until its element is
+left, each firing due one interval after the previous due time (not after the trigger, so the
+cycle does not drift); a cron cycle (Spring's six fields, or a macro such as ``@daily``) fires
+until its element is left, each firing at the cron's next time after the moment the timer is
+(re)scheduled. Zeebe reads cron in the broker's time zone; this engine in UTC.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
+
+from croniter import croniter
 
 from ...bpmn import (
     CronSchedule,
@@ -65,5 +74,68 @@ def schedule(timer: Timer, variables: Mapping[str, Any], now: int) -> tuple[int,
         repetitions = UNBOUNDED if value.repetitions is None else value.repetitions
         return _ms(first), repetitions, interval
     if isinstance(value, CronSchedule):
-        raise Failure(EXTRACT_VALUE_ERROR, f"cron timer '{value.expression}' is not supported yet")
+        due = next_cron(value.expression, now)
+        return (now, 0, 0) if due is None else (due, UNBOUNDED, 0)
     raise Failure(EXTRACT_VALUE_ERROR, f"unreadable timer value '{timer.value}'")
+
+
+def cron_of(timer: Timer, variables: Mapping[str, Any], now: int) -> str | None:
+    """The cron expression of a cron cycle timer (``None`` for any other timer)."""
+    value = _static(timer, variables, now)
+    return value.expression if isinstance(value, CronSchedule) else None
+
+
+def next_cron(expression: str, after: int) -> int | None:
+    """The cron's next firing strictly after ``after`` (epoch ms), ``None`` when it has none."""
+    text = expression.strip()
+    fields = text.split()
+    try:
+        if text.startswith("@"):
+            moments = croniter(_MACROS.get(text.lower(), text), clock(after))
+        else:
+            if len(fields) != 6:
+                raise ValueError(f"expected 6 fields, got {len(fields)}")
+            moments = croniter(" ".join(fields), clock(after), second_at_beginning=True)
+        moment = moments.get_next(dt.datetime)
+    except (ValueError, KeyError, TypeError) as error:
+        raise Failure(
+            EXTRACT_VALUE_ERROR, f"Text '{expression}' cannot be parsed as a cron: {error}"
+        ) from None
+    except StopIteration:  # pragma: no cover - a cron that never fires again
+        return None
+    return _ms(moment)
+
+
+_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def start_event_due(
+    timer: Timer, now: int, previous_due: int | None = None, repetitions: int = 1
+) -> tuple[int, int] | None:
+    """When a timer start event fires next, for the store to schedule it: ``(due,
+    repetitions)`` counting that firing (``UNBOUNDED`` for ``R/`` and cron), or ``None`` when
+    it fires no more. The first firing is scheduled at deployment (``previous_due`` ``None``);
+    after a firing, with that firing's ``previous_due`` and ``repetitions``: a repeating
+    interval one interval after the previous due time, a cron at its next time after ``now``.
+    Static values only (a start event has no variables to evaluate against)."""
+    if previous_due is None:
+        due, left, _ = schedule(timer, {}, now)
+        return due, left
+    if repetitions != UNBOUNDED and repetitions <= 1:
+        return None
+    left = repetitions if repetitions == UNBOUNDED else repetitions - 1
+    value = _static(timer, {}, now)
+    if isinstance(value, RepeatingInterval):
+        return _ms(value.interval.add_to(clock(previous_due))), left
+    if isinstance(value, CronSchedule):
+        following = next_cron(value.expression, now)
+        return None if following is None else (following, UNBOUNDED)
+    return None
