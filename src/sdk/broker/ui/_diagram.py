@@ -233,7 +233,9 @@ class _Renderer:
             cx, cy = bounds.x + POOL_BAND / 2, bounds.y + bounds.height / 2
             parts.append(
                 f'<g transform="rotate(-90 {_num(cx)} {_num(cy)})">'
-                + text_block(name, cx, cy, bounds.height - 10, "bpmn-label", center=True)
+                + text_block(
+                    name, cx, cy, bounds.height - 10, "bpmn-label", center=True, whole_words=True
+                )
                 + "</g>"
             )
         self.canvas.cover_bounds(bounds)
@@ -414,13 +416,21 @@ class _Renderer:
         """A message flow (or an association) between drawn shapes, drawn as a message flow;
         one that ends on something left out (an annotation) is left out too."""
         ends = (edge.waypoints[0], edge.waypoints[-1])
-        if not all(any(_touches(s.bounds, p) for s in self.drawn) for p in ends):
+        if not all(any(self._ends_on(s, p) for s in self.drawn) for p in ends):
             return
         self.canvas.parts.append(
             f'<g class="bpmn-other" data-element-id="{_attr(edge.element_id)}">'
             f'<path class="bpmn-shape" d="{d}" marker-start="url(#bpmn-message-start)" '
             'marker-end="url(#bpmn-message-end)"/></g>'
         )
+
+    def _ends_on(self, shape: Shape, point: Point) -> bool:
+        """On a flow node, or on a pool's border (a pool holds everything drawn inside it)."""
+        if shape.element_id in self.nodes:
+            return _touches(shape.bounds, point)
+        b, slack = shape.bounds, 3
+        inner = Bounds(b.x + slack, b.y + slack, b.width - 2 * slack, b.height - 2 * slack)
+        return _touches(b, point) and not _touches(inner, point, slack=0)
 
     def _flow_start(self, flow: SequenceFlow) -> str:
         source = self.nodes.get(flow.source)

@@ -24,14 +24,16 @@ def _num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def wrap(text: str, max_width: float, font: float) -> list[str]:
-    """``text`` broken at spaces (or inside a word that is too long) into lines that fit."""
+def wrap(text: str, max_width: float, font: float, *, whole_words: bool = False) -> list[str]:
+    """``text`` broken at spaces (or inside a word far too long, unless ``whole_words``) into
+    lines that fit."""
     limit = max(int(max_width / (font * CHAR_WIDTH)), 1)
+    longest = float("inf") if whole_words else limit * WORD_SLACK
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
         for word in paragraph.split():
-            while len(word) > limit * WORD_SLACK:  # a longer word may run over the edge
+            while len(word) > longest:  # a longer word may run over the edge
                 if line:
                     lines.append(line)
                     line = ""
@@ -67,6 +69,7 @@ def text_block(
     max_height: float | None = None,
     font: float = INSIDE_FONT,
     middle: bool = False,
+    whole_words: bool = False,
 ) -> str:
     """A ``<text>`` of wrapped lines (escaped: names come from users' models).
 
@@ -74,7 +77,7 @@ def text_block(
     and ``x`` its left edge (its middle with ``middle``).
     """
     step = font * LINE_HEIGHT
-    lines = wrap(text, max_width, font)
+    lines = wrap(text, max_width, font, whole_words=whole_words)
     if max_height is not None:
         lines = _cut(lines, int(max_height // step))
     if not lines:
