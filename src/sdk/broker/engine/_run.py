@@ -360,7 +360,9 @@ class Run:
         if node.io.outputs:
             for name, value in (pending or {}).items():
                 set_local(self.state, self.emit, element.key, name, value)
-            produced = apply_mappings(node.io.outputs, self.variables(element.key), self.now)
+            produced = apply_mappings(
+                node.io.outputs, self.variables(element.key), self.now, output=True
+            )
             propagate(self.state, self.emit, scope_key, produced)
         elif pending:
             propagate(self.state, self.emit, element.key, pending)

@@ -18,6 +18,7 @@ from croniter import croniter
 
 from ...bpmn import (
     CronSchedule,
+    Expr,
     IsoDuration,
     RepeatingInterval,
     Timer,
@@ -27,7 +28,8 @@ from ...bpmn import (
     parse_date,
     parse_duration,
 )
-from ._expressions import clock, evaluate
+from ...feel import to_json
+from ._expressions import clock, expect, expect_one_of, warning_lines
 from ._incidents import EXTRACT_VALUE_ERROR, Failure
 
 UNBOUNDED = -1
@@ -41,23 +43,36 @@ def _ms(moment: dt.datetime) -> int:
 
 
 def _static(timer: Timer, variables: Mapping[str, Any], now: int) -> object:
+    """The timer's value: static, or the expression's result checked as Zeebe does (a date
+    is a date-time or a string, a duration a duration, a period or a string, a cycle a
+    string), with Zeebe's EXTRACT_VALUE_ERROR messages."""
     if timer.static is not None:
         return timer.static
-    text = evaluate(timer.value, variables, now)
-    if not isinstance(text, str):
+    text = timer.value.text if isinstance(timer.value, Expr) else str(timer.value)
+    if timer.kind is TimerKind.CYCLE:
+        cycle = expect(timer.value, "STRING", variables, now)
+        try:
+            return parse_cycle(cycle)
+        except TimerValueError as error:
+            raise Failure(EXTRACT_VALUE_ERROR, str(error)) from None
+    if timer.kind is TimerKind.DATE:
+        raw, found, warnings = expect_one_of(timer.value, ("DATE_TIME", "STRING"), variables, now)
+        kind = "date-time"
+    else:
+        raw, found, warnings = expect_one_of(
+            timer.value, ("DURATION", "PERIOD", "STRING"), variables, now
+        )
+        kind = "duration"
+    value = to_json(raw)
+    try:
+        return parse_date(value) if kind == "date-time" else parse_duration(value)
+    except TimerValueError:
+        if found != "STRING":
+            raise Failure(EXTRACT_VALUE_ERROR, f"unreadable timer value '{value}'") from None
         raise Failure(
             EXTRACT_VALUE_ERROR,
-            f"Expected result of the expression '{timer.value}' to be a timer value,"
-            f" but was '{text}'",
-        )
-    try:
-        if timer.kind is TimerKind.DATE:
-            return parse_date(text)
-        if timer.kind is TimerKind.DURATION:
-            return parse_duration(text)
-        return parse_cycle(text)
-    except TimerValueError as error:
-        raise Failure(EXTRACT_VALUE_ERROR, str(error)) from None
+            f"Invalid {kind} format '{value}' for expression '{text}'." + warning_lines(warnings),
+        ) from None
 
 
 def schedule(timer: Timer, variables: Mapping[str, Any], now: int) -> tuple[int, int, int]:
