@@ -377,3 +377,35 @@ def test_a_job_type_of_the_wrong_feel_type_names_zeebe_s_result_type() -> None:
         incident.message
         == "Expected result of the expression 't' to be 'STRING', but was 'NUMBER'."
     )
+
+
+# -- escalations from an interrupting event sub-process -----------------------------------
+
+
+def test_an_escalation_is_still_caught_by_the_events_of_an_interrupted_scope() -> None:
+    # Zeebe's escalation walk considers the interrupted process's own event sub-processes
+    # (its error walk does not); it goes no further up from there.
+    takeover = (
+        '<bpmn:subProcess id="esp1" triggeredByEvent="true">'
+        '<bpmn:startEvent id="es1" isInterrupting="true">' + timer("PT5M") + "</bpmn:startEvent>"
+        '<bpmn:intermediateThrowEvent id="up">'
+        '<bpmn:escalationEventDefinition escalationRef="x"/></bpmn:intermediateThrowEvent>'
+        '<bpmn:endEvent id="ee1"/>' + chain("es1", "up", "ee1", prefix="g") + "</bpmn:subProcess>"
+    )
+    catcher = (
+        '<bpmn:subProcess id="esp2" triggeredByEvent="true">'
+        '<bpmn:startEvent id="es2" isInterrupting="false">'
+        '<bpmn:escalationEventDefinition escalationRef="x"/></bpmn:startEvent>'
+        + service("r2")
+        + '<bpmn:endEvent id="ee2"/>'
+        + chain("es2", "r2", "ee2", prefix="k")
+        + "</bpmn:subProcess>"
+    )
+    body = straight(service("a")) + takeover + catcher
+    driver = Driver.deploy(model(body, '<bpmn:escalation id="x" escalationCode="UP"/>'))
+    key = driver.start()
+    driver.advance(5 * 60_000)
+    assert driver.open_job_types() == ["r2"]
+    assert "up" in driver.history(key)
+    driver.complete("r2")
+    assert driver.status(key) == "COMPLETED"

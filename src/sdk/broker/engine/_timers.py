@@ -5,7 +5,8 @@ As in Zeebe: a repeating interval ``R5/PT10S`` fires 5 times, ``R/PT10S`` until 
 left, each firing due one interval after the previous due time (not after the trigger, so the
 cycle does not drift); a cron cycle (Spring's six fields, or a macro such as ``@daily``) fires
 until its element is left, each firing at the cron's next time after the moment the timer is
-(re)scheduled. Zeebe reads cron in the broker's time zone; this engine in UTC.
+(re)scheduled. Cron is read in UTC: Zeebe uses the broker JVM's default zone, UTC in its
+images unless set otherwise.
 """
 
 from __future__ import annotations
