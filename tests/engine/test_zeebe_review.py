@@ -409,3 +409,54 @@ def test_an_escalation_is_still_caught_by_the_events_of_an_interrupted_scope() -
     assert "up" in driver.history(key)
     driver.complete("r2")
     assert driver.status(key) == "COMPLETED"
+
+
+# -- record order -------------------------------------------------------------------------
+
+
+def test_a_sub_process_s_children_come_after_its_activated_record() -> None:
+    sub = (
+        '<bpmn:subProcess id="sub"><bpmn:startEvent id="s2"/>'
+        + service("inner")
+        + '<bpmn:endEvent id="e2"/>'
+        + chain("s2", "inner", "e2", prefix="g")
+        + "</bpmn:subProcess>"
+    )
+    driver = Driver.deploy(model(straight(sub)))
+    key = driver.start()
+    records = _records(driver, key)
+    sub_activated = records.index(("sub", "ACTIVATED"))
+    assert records[sub_activated - 1] == ("sub", "ACTIVATING")
+    assert records[sub_activated + 1] == ("s2", "ACTIVATING")
+
+
+def test_parallel_inner_instances_are_each_activated_before_their_children_start() -> None:
+    loop = (
+        "<bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>"
+        '<zeebe:loopCharacteristics inputCollection="=items"/></bpmn:extensionElements>'
+        "</bpmn:multiInstanceLoopCharacteristics>"
+    )
+    sub = (
+        f'<bpmn:subProcess id="sub">{loop}<bpmn:startEvent id="s2"/>'
+        + service("inner")
+        + '<bpmn:endEvent id="e2"/>'
+        + chain("s2", "inner", "e2", prefix="g")
+        + "</bpmn:subProcess>"
+    )
+    driver = Driver.deploy(model(straight(sub)))
+    key = driver.start(variables={"items": [1, 2]})
+    records = [r for r in _records(driver, key) if r[0] in ("sub", "s2")]
+    assert records[:8] == [
+        ("sub", "ACTIVATING"),
+        ("sub", "ACTIVATED"),
+        ("sub", "ACTIVATING"),
+        ("sub", "ACTIVATED"),
+        ("sub", "ACTIVATING"),
+        ("sub", "ACTIVATED"),
+        ("s2", "ACTIVATING"),
+        ("s2", "ACTIVATED"),
+    ]
+    assert driver.open_job_types() == ["inner", "inner"]
+    driver.complete("inner")
+    driver.complete("inner")
+    assert driver.status(key) == "COMPLETED"
