@@ -142,7 +142,7 @@ def assert_(value: Any, condition: Any, cause: Any = None) -> Any:
     if condition is True:
         return value
     if cause is None:
-        raise AssertionFailure(f"The condition is not fulfilled (value: '{show(value)}')")
+        raise AssertionFailure("The condition is not fulfilled")
     raise AssertionFailure(to_text(cause))
 
 

@@ -30,6 +30,23 @@ def _code(node: FlowNode, kind: EventKind) -> str | None:
     return code if isinstance(code, str) else None
 
 
+def _candidates(run: Run, current: ElementInstance, kind: EventKind) -> list[FlowNode]:
+    """A level's catch events of a kind: the scope's event sub-process starts, then the
+    activity's boundary events."""
+    candidates: list[FlowNode] = []
+    if current.type in _SCOPES:
+        scope_id = None if current.type == PROCESS else current.element_id
+        for sub in run.process.event_sub_processes(scope_id):
+            candidates.extend(s for s in run.process.start_events(sub.id) if s.event_kind is kind)
+    if current.type != PROCESS and not run.is_inner(current):
+        node = run.process.element(current.element_id)
+        if node.is_activity:
+            candidates.extend(
+                b for b in run.process.boundary_events(node.id) if b.event_kind is kind
+            )
+    return candidates
+
+
 def find_catch(
     run: Run, start: ElementInstance, kind: EventKind, code: str
 ) -> tuple[ElementInstance, FlowNode] | list[str]:
@@ -37,31 +54,24 @@ def find_catch(
     job threw, or the throw event's flow scope), as Zeebe's catch event analyzer walks: at
     each level the scope's event sub-processes, then the activity's boundary events, a
     matching code before a catch-all; then the flow scope, as long as the level is active and
-    no interrupting event sub-process took it over. Not found: the codes that were available
+    no interrupting event sub-process took it over. An error skips such a level altogether;
+    an escalation still considers its own catch events, and stops after them (Zeebe's two
+    walks differ so). Not found: the codes that were available
     (the catch-alls' empty codes included, as Zeebe lists them)."""
     available: list[str] = []
     current: ElementInstance | None = start
-    while (
-        current is not None and current.state is ElementState.ACTIVATED and not current.interrupted
-    ):
-        candidates: list[FlowNode] = []
-        if current.type in _SCOPES:
-            scope_id = None if current.type == PROCESS else current.element_id
-            for sub in run.process.event_sub_processes(scope_id):
-                candidates.extend(
-                    s for s in run.process.start_events(sub.id) if s.event_kind is kind
-                )
-        if current.type != PROCESS and not run.is_inner(current):
-            node = run.process.element(current.element_id)
-            if node.is_activity:
-                candidates.extend(
-                    b for b in run.process.boundary_events(node.id) if b.event_kind is kind
-                )
+    while current is not None:
+        open_level = current.state is ElementState.ACTIVATED and not current.interrupted
+        if kind is EventKind.ERROR and not open_level:
+            break
+        candidates = _candidates(run, current, kind)
         for wanted in (code, None):
             for candidate in candidates:
                 if _code(candidate, kind) == wanted:
                     return current, candidate
         available.extend(_code(n, kind) or "" for n in candidates)
+        if not open_level:
+            break
         key = current.flow_scope_key
         current = run.state.elements.get(key) if key is not None else None
     return available

@@ -46,11 +46,16 @@ def activate_body(run: Run, body: ElementInstance, node: FlowNode) -> None:
     run.open_boundaries(body, node)
     if not items:
         run.complete(body)
-    elif loop.sequential:
-        spawn(run, body, node)
     else:
-        for _ in items:
-            spawn(run, body, node)
+        # Zeebe writes the inner activations as commands after the body's ACTIVATED: each
+        # inner instance is ACTIVATING and ACTIVATED in turn, what they start comes after.
+        for _ in items[:1] if loop.sequential else items:
+            run.later(lambda: _spawn_if_active(run, body, node))
+
+
+def _spawn_if_active(run: Run, body: ElementInstance, node: FlowNode) -> None:
+    if run.state.elements.get(body.key) is body and body.state is ElementState.ACTIVATED:
+        spawn(run, body, node)
 
 
 def spawn(run: Run, body: ElementInstance, node: FlowNode) -> None:

@@ -243,6 +243,20 @@ class Run:
         self.guard(element, "activate", lambda: self.activate(element, node))
         return element
 
+    def enter_child(
+        self,
+        node: FlowNode,
+        scope_key: int,
+        trigger: Mapping[str, Any] | None = None,
+        local: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A follow-up activation in a scope (Zeebe writes it as a command once the scope is
+        ACTIVATED, so it comes after what was already queued); dropped when the scope was left
+        meanwhile."""
+        scope = self.state.elements.get(scope_key)
+        if scope is not None and scope.state is S.ACTIVATED:
+            self.enter_instance(node, scope_key, trigger, local)
+
     def activate(self, element: ElementInstance, node: FlowNode) -> None:  # noqa: C901
         """Zeebe's onActivate: input mappings, subscriptions, then what the element does."""
         if node.io.inputs:
@@ -262,7 +276,7 @@ class Run:
             if start is not None:
                 trigger = element.pending if kind is T.EVENT_SUB_PROCESS else None
                 element.pending = None
-                self.enter_instance(start, element.key, trigger or {})
+                self.later(lambda: self.enter_child(start, element.key, trigger or {}))
             return
         if node.job is not None and not (kind is T.SCRIPT_TASK and node.script is not None):
             job = self.create_job(element, node)
@@ -360,7 +374,9 @@ class Run:
         if node.io.outputs:
             for name, value in (pending or {}).items():
                 set_local(self.state, self.emit, element.key, name, value)
-            produced = apply_mappings(node.io.outputs, self.variables(element.key), self.now)
+            produced = apply_mappings(
+                node.io.outputs, self.variables(element.key), self.now, output=True
+            )
             propagate(self.state, self.emit, scope_key, produced)
         elif pending:
             propagate(self.state, self.emit, element.key, pending)

@@ -5,7 +5,8 @@ As in Zeebe: a repeating interval ``R5/PT10S`` fires 5 times, ``R/PT10S`` until 
 left, each firing due one interval after the previous due time (not after the trigger, so the
 cycle does not drift); a cron cycle (Spring's six fields, or a macro such as ``@daily``) fires
 until its element is left, each firing at the cron's next time after the moment the timer is
-(re)scheduled. Zeebe reads cron in the broker's time zone; this engine in UTC.
+(re)scheduled. Cron is read in UTC: Zeebe uses the broker JVM's default zone, UTC in its
+images unless set otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from croniter import croniter
 
 from ...bpmn import (
     CronSchedule,
+    Expr,
     IsoDuration,
     RepeatingInterval,
     Timer,
@@ -27,7 +29,8 @@ from ...bpmn import (
     parse_date,
     parse_duration,
 )
-from ._expressions import clock, evaluate
+from ...feel import to_json
+from ._expressions import clock, expect, expect_one_of, warning_lines
 from ._incidents import EXTRACT_VALUE_ERROR, Failure
 
 UNBOUNDED = -1
@@ -41,23 +44,36 @@ def _ms(moment: dt.datetime) -> int:
 
 
 def _static(timer: Timer, variables: Mapping[str, Any], now: int) -> object:
+    """The timer's value: static, or the expression's result checked as Zeebe does (a date
+    is a date-time or a string, a duration a duration, a period or a string, a cycle a
+    string), with Zeebe's EXTRACT_VALUE_ERROR messages."""
     if timer.static is not None:
         return timer.static
-    text = evaluate(timer.value, variables, now)
-    if not isinstance(text, str):
+    text = timer.value.text if isinstance(timer.value, Expr) else str(timer.value)
+    if timer.kind is TimerKind.CYCLE:
+        cycle = expect(timer.value, "STRING", variables, now)
+        try:
+            return parse_cycle(cycle)
+        except TimerValueError as error:
+            raise Failure(EXTRACT_VALUE_ERROR, str(error)) from None
+    if timer.kind is TimerKind.DATE:
+        raw, found, warnings = expect_one_of(timer.value, ("DATE_TIME", "STRING"), variables, now)
+        kind = "date-time"
+    else:
+        raw, found, warnings = expect_one_of(
+            timer.value, ("DURATION", "PERIOD", "STRING"), variables, now
+        )
+        kind = "duration"
+    value = to_json(raw)
+    try:
+        return parse_date(value) if kind == "date-time" else parse_duration(value)
+    except TimerValueError:
+        if found != "STRING":
+            raise Failure(EXTRACT_VALUE_ERROR, f"unreadable timer value '{value}'") from None
         raise Failure(
             EXTRACT_VALUE_ERROR,
-            f"Expected result of the expression '{timer.value}' to be a timer value,"
-            f" but was '{text}'",
-        )
-    try:
-        if timer.kind is TimerKind.DATE:
-            return parse_date(text)
-        if timer.kind is TimerKind.DURATION:
-            return parse_duration(text)
-        return parse_cycle(text)
-    except TimerValueError as error:
-        raise Failure(EXTRACT_VALUE_ERROR, str(error)) from None
+            f"Invalid {kind} format '{value}' for expression '{text}'." + warning_lines(warnings),
+        ) from None
 
 
 def schedule(timer: Timer, variables: Mapping[str, Any], now: int) -> tuple[int, int, int]:

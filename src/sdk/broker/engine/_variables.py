@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...bpmn import VariableMapping
+from ...bpmn import Expr, VariableMapping
+from ...feel import FeelSyntaxError, parse, to_json
 from ._effects import Effect, VariableSet
-from ._expressions import evaluate
-from ._incidents import IO_MAPPING_ERROR
+from ._expressions import assertion_message, clock, evaluate
+from ._incidents import IO_MAPPING_ERROR, Failure
 from ._state import InstanceState
 
 
@@ -74,15 +75,73 @@ def put_path(base: Mapping[str, Any], target: str, value: Any, current: Any) -> 
     return head, root
 
 
+def mapping_expression(mappings: tuple[VariableMapping, ...], *, output: bool) -> str:
+    """The one FEEL context expression Zeebe builds from a list of mappings (incident messages
+    name it): ``{a:x,b:{c:y}}``, a static source quoted, and for output mappings a nested
+    target merged into the existing variable (``b:if (b != null) then context merge(b,{c:y})
+    else {c:y}``)."""
+    tree: dict[str, Any] = {}
+    for mapping in mappings:
+        *parents, leaf = mapping.target.split(".")
+        node = tree
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        source = mapping.source
+        if isinstance(source, Expr):
+            node[leaf] = source.text
+        else:
+            node[leaf] = '"' + str(source).replace('"', '\\"') + '"'
+
+    def render(node: dict[str, Any], path: list[str]) -> str:
+        entries = []
+        for key, value in node.items():
+            if isinstance(value, str):
+                entries.append(f"{key}:{value}")
+                continue
+            nested = render(value, [*path, key])
+            if output:
+                existing = ".".join([*path, key])
+                nested = (
+                    f"if ({existing} != null) then context merge({existing},{nested}) else {nested}"
+                )
+            entries.append(f"{key}:{nested}")
+        return "{" + ",".join(entries) + "}"
+
+    return render(tree, [])
+
+
 def apply_mappings(
-    mappings: tuple[VariableMapping, ...], variables: Mapping[str, Any], now: int
+    mappings: tuple[VariableMapping, ...],
+    variables: Mapping[str, Any],
+    now: int,
+    *,
+    output: bool = False,
 ) -> dict[str, Any]:
     """The variables a list of mappings produces, in order (a later mapping sees an earlier
-    one's result, as in the FEEL context Zeebe builds from them)."""
+    one's result, as in the FEEL context Zeebe builds from them). A failure is Zeebe's
+    IO_MAPPING_ERROR naming that context expression, with the warnings reported so far."""
     produced: dict[str, Any] = {}
+    warnings: list[str] = []
     for mapping in mappings:
         context = {**variables, **produced}
-        value = evaluate(mapping.source, context, now, IO_MAPPING_ERROR)
+        source = mapping.source
+        if isinstance(source, Expr):
+            try:
+                expression = parse(source.text)
+            except FeelSyntaxError:
+                evaluate(source, context, now, IO_MAPPING_ERROR)  # raises, naming the error
+                raise
+            result = expression.evaluate(context, now=clock(now))
+            warnings.extend(result.warnings)
+            if result.failure is not None:
+                text = mapping_expression(mappings, output=output)
+                raise Failure(IO_MAPPING_ERROR, assertion_message(text, result.failure, warnings))
+            value = to_json(result.value)
+        else:
+            value = evaluate(source, context, now, IO_MAPPING_ERROR)
         head = mapping.target.split(".")[0]
         name, merged = put_path(context, mapping.target, value, context.get(head))
         produced[name] = merged
