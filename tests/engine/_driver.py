@@ -45,6 +45,7 @@ from sdk.broker.engine import (
     UpdateJobRetries,
     UserTaskCanceled,
     UserTaskCreated,
+    visible_variables,
 )
 
 
@@ -127,6 +128,11 @@ class Driver:
                 return job
         raise AssertionError(f"no open job of type {job_type!r}: {self.open_job_types()}")
 
+    def job_variables(self, job_type: str) -> dict[str, Any]:
+        """The variables a worker activating the job now would get."""
+        job = self.job(job_type)
+        return visible_variables(self.states[self.jobs[job.key][0]], job.element_instance_key)
+
     def open_job_types(self) -> list[str]:
         return [job.type for _, job in sorted(self.jobs.values(), key=lambda v: v[1].key)]
 
@@ -176,7 +182,7 @@ class Driver:
                 break
             at, key = due[0]
             self.now = max(self.now, at)
-            instance = self.timers[key][0]
+            instance = self.timers.pop(key)[0]
             self.apply(instance, TriggerTimer(key))
         self.now = until
 

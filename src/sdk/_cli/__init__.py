@@ -10,6 +10,8 @@ sdk profiles | whoami | logout [NAME]
 (--profile NAME before the command, or SDK_PROFILE, selects a stored profile)
 sdk job-types limits TYPE [--max-active N] [--rate PER_S] [--clear]
 sdk job-types list
+sdk processes deploy FILE... [--tenant ID]
+sdk processes definitions [--id ID] [--latest] [--limit N]
 sdk worker ... | sdk broker ... | sdk bench ...   the same as python -m sdk.worker ... (etc.)
 """
 
@@ -19,7 +21,7 @@ import argparse
 import sys
 
 from ..errors import ProfileError, SdkError
-from . import _delegate, _job_types, _jobs, _profiles
+from . import _delegate, _job_types, _jobs, _processes, _profiles
 from ._table import DELEGATE, HANDLER, Command, Delegate, Entry, Group, add_entries
 
 _PROFILE = (_profiles.profile_option(),)
@@ -83,6 +85,24 @@ COMMANDS: tuple[Entry, ...] = (
                 "list",
                 "every job type that has limits",
                 _profiles.with_client(_job_types.list_limits),
+            ),
+        ),
+    ),
+    Group(
+        "processes",
+        "BPMN processes: deploy files, list definitions",
+        (
+            Command(
+                "deploy",
+                "deploy BPMN files in one deployment (exit 1 naming the problems if refused)",
+                _profiles.with_client(_processes.deploy),
+                _processes.deploy_arguments,
+            ),
+            Command(
+                "definitions",
+                "list the deployed process definitions",
+                _profiles.with_client(_processes.definitions),
+                _processes.definitions_arguments,
             ),
         ),
     ),

@@ -36,6 +36,13 @@ class JobNotFound(BrokerError):
     title = "NOT_FOUND"
 
 
+class NotFound(BrokerError):
+    """No deployment, resource or process definition of that key."""
+
+    status = 404
+    title = "NOT_FOUND"
+
+
 class JobInWrongState(BrokerError):
     status = 409
     title = "INVALID_STATE"

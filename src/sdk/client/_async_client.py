@@ -17,6 +17,7 @@ from ..models import (
     CamundaUserResult,
     Capabilities,
     CreateProcessInstanceResult,
+    DeleteResourceResponse,
     DeploymentResult,
     Job,
     JobEventRecord,
@@ -27,6 +28,12 @@ from ..models import (
     JobSpec,
     JobState,
     JobTypeLimits,
+    ProcessDefinitionFilter,
+    ProcessDefinitionResult,
+    ProcessDefinitionSearchQuery,
+    ProcessDefinitionSearchQueryResult,
+    ResourceResult,
+    SearchQueryPageRequest,
     TopologyResponse,
 )
 from . import _calls, _cluster, _event_stream, _identity
@@ -296,6 +303,69 @@ class AsyncClient:
         """
         files = await _cluster.aread_resources(paths)
         return await self._send(_cluster.deploy_resources(files, tenant_id))
+
+    async def deploy_resources(
+        self,
+        resources: Mapping[str, bytes] | Sequence[tuple[str, bytes]],
+        *,
+        tenant_id: str | None = None,
+    ) -> DeploymentResult:
+        """Deploy in-memory resources ``{file name: bytes}`` in one atomic deployment.
+
+        The file name's extension says what each is (``.bpmn``). A refused model raises
+        ``ApiError`` (400) whose detail names every problem.
+        """
+        return await self._send(
+            _cluster.deploy_resources(_cluster.resource_parts(resources), tenant_id)
+        )
+
+    async def search_process_definitions(
+        self,
+        query: ProcessDefinitionSearchQuery | None = None,
+        *,
+        process_definition_id: str | None = None,
+        version: int | None = None,
+        name: str | None = None,
+        tenant_id: str | None = None,
+        is_latest_version: bool | None = None,
+        limit: int | None = None,
+    ) -> ProcessDefinitionSearchQueryResult:
+        """Search process definitions: a whole ``query`` (filter, sort, page), or its common
+        filters as arguments (exact matches)."""
+        if query is None:
+            query = ProcessDefinitionSearchQuery(
+                filter=ProcessDefinitionFilter(
+                    process_definition_id=process_definition_id,
+                    version=version,
+                    name=name,
+                    tenant_id=tenant_id,
+                    is_latest_version=is_latest_version,
+                ),
+                page=None if limit is None else SearchQueryPageRequest(limit=limit),
+            )
+        return await self._send(_cluster.search_process_definitions(query))
+
+    async def get_process_definition(self, key: str | int) -> ProcessDefinitionResult:
+        """One process definition (``NotFoundError`` for an unknown key)."""
+        return await self._send(_cluster.get_process_definition(key))
+
+    async def get_process_definition_xml(self, key: str | int) -> str:
+        """A process definition's BPMN XML, as deployed."""
+        return await self._send(_cluster.get_process_definition_xml(key))
+
+    async def get_resource(self, key: str | int) -> ResourceResult:
+        """A deployed resource's metadata."""
+        return await self._send(_cluster.get_resource(key))
+
+    async def get_resource_content(self, key: str | int) -> bytes:
+        """A deployed resource's bytes, as deployed."""
+        return await self._send(_cluster.get_resource_content(key))
+
+    async def delete_resource(
+        self, key: str | int, *, delete_history: bool = False
+    ) -> DeleteResourceResponse:
+        """Delete a deployed resource (for a process: it is no longer startable)."""
+        return await self._send(_cluster.delete_resource(key, delete_history))
 
     async def create_process_instance(
         self,

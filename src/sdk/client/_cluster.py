@@ -1,7 +1,7 @@
 """Calls for driving a real Camunda 8 cluster end to end: the server check, deploy, start.
 
-The embedded broker has no process engine and answers 404 to deployments and process
-instances; these pass straight through to a cluster, shaped exactly as the v2 spec says.
+Shaped exactly as the v2 spec says; the embedded broker answers the deployment, definition
+and resource calls too.
 """
 
 from __future__ import annotations
@@ -18,9 +18,15 @@ import httpx
 from ..errors import ProtocolError
 from ..models import (
     CreateProcessInstanceResult,
+    DeleteResourceRequest,
+    DeleteResourceResponse,
     DeploymentResult,
+    ProcessDefinitionResult,
+    ProcessDefinitionSearchQuery,
+    ProcessDefinitionSearchQueryResult,
     ProcessInstanceCreationInstruction,
     ProcessInstanceCreationStartInstruction,
+    ResourceResult,
     TopologyResponse,
 )
 from ._calls import LONG_POLL_MARGIN_S, NOT_CAMUNDA, Call, Files
@@ -28,6 +34,7 @@ from ._calls import LONG_POLL_MARGIN_S, NOT_CAMUNDA, Call, Files
 MIN_GATEWAY_VERSION = (8, 6)
 """The first Camunda release whose REST API has the v2 job endpoints."""
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
+_LONG_KEY = re.compile(r"-?[0-9]{1,24}")
 AWAIT_COMPLETION_DEFAULT_S = 60.0
 """Read timeout base when awaiting completion with the cluster's default request timeout."""
 
@@ -85,6 +92,78 @@ def deploy_resources(files: Files, tenant_id: str | None) -> Call[DeploymentResu
         lambda r: DeploymentResult.model_validate_json(r.content),
         files=files,
         form={"tenantId": tenant_id} if tenant_id is not None else None,
+    )
+
+
+def resource_parts(resources: Mapping[str, bytes] | Sequence[tuple[str, bytes]]) -> Files:
+    """In-memory resources ``{file name: bytes}`` as multipart parts."""
+    items = list(resources.items()) if isinstance(resources, Mapping) else list(resources)
+    return [_part(Path(name), bytes(content)) for name, content in items]
+
+
+def search_process_definitions(
+    query: ProcessDefinitionSearchQuery,
+) -> Call[ProcessDefinitionSearchQueryResult]:
+    """POST /v2/process-definitions/search (reads only: safe to repeat)."""
+    return Call(
+        "POST",
+        "/process-definitions/search",
+        lambda r: ProcessDefinitionSearchQueryResult.model_validate_json(r.content),
+        query,
+        idempotent=True,
+    )
+
+
+def _long_key(value: str | int, what: str) -> str:
+    text = str(value).strip()
+    if not _LONG_KEY.fullmatch(text):
+        raise ValueError(f"invalid {what} {value!r}: expected a decimal integer")
+    return text
+
+
+def get_process_definition(key: str | int) -> Call[ProcessDefinitionResult]:
+    return Call(
+        "GET",
+        f"/process-definitions/{_long_key(key, 'process definition key')}",
+        lambda r: ProcessDefinitionResult.model_validate_json(r.content),
+        idempotent=True,
+    )
+
+
+def get_process_definition_xml(key: str | int) -> Call[str]:
+    return Call(
+        "GET",
+        f"/process-definitions/{_long_key(key, 'process definition key')}/xml",
+        lambda r: r.content.decode("utf-8"),
+        idempotent=True,
+    )
+
+
+def get_resource(key: str | int) -> Call[ResourceResult]:
+    return Call(
+        "GET",
+        f"/resources/{_long_key(key, 'resource key')}",
+        lambda r: ResourceResult.model_validate_json(r.content),
+        idempotent=True,
+    )
+
+
+def get_resource_content(key: str | int) -> Call[bytes]:
+    return Call(
+        "GET",
+        f"/resources/{_long_key(key, 'resource key')}/content",
+        lambda r: r.content,
+        idempotent=True,
+    )
+
+
+def delete_resource(key: str | int, delete_history: bool) -> Call[DeleteResourceResponse]:
+    body = DeleteResourceRequest(delete_history=True if delete_history else None)
+    return Call(
+        "POST",
+        f"/resources/{_long_key(key, 'resource key')}/deletion",
+        lambda r: DeleteResourceResponse.model_validate_json(r.content),
+        body,
     )
 
 

@@ -28,7 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .. import _logging, broker
 from ..broker import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
-from ..errors import ConfigurationError
+from ..errors import ApiError, ConfigurationError, SdkError
 from ._loader import DEFAULT_MODULE, load_handlers
 from ._worker import DEFAULT_GRACE_PERIOD_S, Worker, default_worker_name
 from .group import require_watchfiles, stop_when_orphaned, supervisor_pid, watched_paths
@@ -48,6 +48,11 @@ class WorkerSettings(BaseSettings):
         default=DEFAULT_MODULE,
         validation_alias="SDK_WORKERS",
         description="Comma-separated handler modules to load.",
+    )
+    deploy: str = Field(
+        default="",
+        validation_alias="SDK_DEPLOY",
+        description="Comma-separated BPMN files or folders deployed at start, before polling.",
     )
     worker_name: str | None = Field(
         default=None,
@@ -139,6 +144,14 @@ def parser(defaults: WorkerSettings) -> argparse.ArgumentParser:
         default=defaults.grace_period_s,
         help=f"seconds to drain on shutdown (default: {defaults.grace_period_s:g})",
     )
+    p.add_argument(
+        "--deploy",
+        action="append",
+        default=[d.strip() for d in defaults.deploy.split(",") if d.strip()],
+        metavar="DIR_OR_FILE",
+        help="deploy a BPMN file, or a folder's .bpmn files, at start before polling"
+        " (repeatable; default: SDK_DEPLOY, comma-separated)",
+    )
     p.add_argument("--broker-host", default=defaults.broker_host, help="embedded broker address")
     p.add_argument(
         "--broker-port",
@@ -226,11 +239,50 @@ async def _start_embedded_broker(
     return running.url
 
 
+def deploy_files(paths: list[str]) -> list[Path]:
+    """The BPMN files ``--deploy`` names: files as given, a folder's ``*.bpmn`` (recursively,
+    sorted); a path that does not exist is a start-up error."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = sorted(path.rglob("*.bpmn"))
+            if not files:
+                logger.warning("--deploy {}: the folder holds no .bpmn file", path)
+            found += files
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ConfigurationError(f"--deploy {given}: no such file or folder")
+    return list(dict.fromkeys(found))
+
+
+async def _deploy(client: AsyncClient, files: list[Path]) -> None:
+    """Deploy ``files`` in one deployment; a refusal is a start-up error naming the problems."""
+    try:
+        result = await client.deploy_resources_from_files(files)
+    except ApiError as exc:
+        detail = exc.problem.detail or str(exc)
+        refusal = f"the deployment of {len(files)} file(s) was refused:\n{detail}"
+        raise ConfigurationError(refusal) from None
+    except SdkError as exc:
+        raise ConfigurationError(f"cannot deploy {len(files)} file(s): {exc}") from None
+    for process in result.processes:
+        logger.info(
+            "deployed {} version {} (key {}) from {}",
+            process.process_definition_id,
+            process.process_definition_version,
+            process.process_definition_key,
+            process.resource_name,
+        )
+
+
 async def _serve_until_signalled(
     worker: Worker, settings: Settings, args: argparse.Namespace
 ) -> None:
     # opened before the task group, so a database error reads plainly, not as a group's
     store = _open_embedded_store(settings, args)
+    refused: ConfigurationError | None = None
     async with anyio.create_task_group() as tg:
         url = await _start_embedded_broker(tg, store, args)
         if url is not None:
@@ -240,8 +292,16 @@ async def _serve_until_signalled(
         with anyio.CancelScope() as worker_scope:
             tg.start_soon(_handle_signals, worker, worker_scope)
             async with AsyncClient(settings) as client:
-                await worker.run(client, http_sock=args.http_sock)
+                try:
+                    if args.deploy_files:
+                        await _deploy(client, args.deploy_files)
+                except ConfigurationError as exc:  # raised past the group it would read as
+                    refused = exc  # the group's error: kept, and raised as itself below
+                else:
+                    await worker.run(client, http_sock=args.http_sock)
         tg.cancel_scope.cancel()  # the worker is done: stop the broker and the signal watcher
+    if refused is not None:
+        raise refused
 
 
 async def _handle_signals(worker: Worker, worker_scope: anyio.CancelScope) -> None:
@@ -269,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_handlers(modules, worker)
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
         worker.check()
+        args.deploy_files = deploy_files(args.deploy)
         args.sock = _bind_broker(settings, args)
         args.http_sock = None
         if args.http_port is not None and supervisor_pid() is None:
@@ -320,8 +381,10 @@ def _bind_broker(settings: Settings, args: argparse.Namespace) -> socket.socket 
 def _child_args(args: argparse.Namespace, modules: list[str]) -> list[str]:
     """A child's command line: the same handlers and drain/log options (its ``--name``
     is the group's with its index)."""
+    deploys = [arg for path in args.deploy for arg in ("--deploy", path)]
     return [
         *modules,
+        *deploys,
         "--grace-period",
         str(args.grace_period),
         "--log-level",

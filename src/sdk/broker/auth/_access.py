@@ -31,7 +31,7 @@ from ._oauth import DEFAULT_TOKEN_TTL_S, TOKEN_PATH, TokenIssuer, digest, token_
 
 REALM = "sdk-broker"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-READ_ONLY_POSTS = frozenset({"/v2/ext/jobs/search"})
+READ_ONLY_POSTS = frozenset({"/v2/ext/jobs/search", "/v2/process-definitions/search"})
 """POST routes that only read, open to viewers."""
 
 

@@ -26,6 +26,9 @@ from ... import __version__
 from ...models import (
     CamundaUserResult,
     Capabilities,
+    DeleteResourceRequest,
+    DeleteResourceResponse,
+    DeploymentResult,
     Job,
     JobActivationRequest,
     JobActivationResult,
@@ -44,6 +47,10 @@ from ...models import (
     JobTypeLimitsRequest,
     JobUpdateRequest,
     ProblemDetail,
+    ProcessDefinitionResult,
+    ProcessDefinitionSearchQuery,
+    ProcessDefinitionSearchQueryResult,
+    ResourceResult,
     TopologyResponse,
 )
 from .._problems import PROBLEM_JSON
@@ -58,7 +65,7 @@ JOB_KEY_SCHEMA: dict[str, Any] = {
 }
 _REASONS = {
     400: "The request is malformed (bad JSON, wrong types, unknown fields, too deep).",
-    404: "No such job, or it has ended.",
+    404: "No such job (or it has ended), process definition or resource.",
     409: "The job is not in a state that allows this (e.g. not activated, lease expired).",
     413: "The request body is too large.",
     422: "The Idempotency-Key was already used with a different request body.",
@@ -87,6 +94,8 @@ class Operation:
     request_required: bool = True
     response: type[BaseModel] | None = None
     status: int = 200
+    media_type: str = "application/json"
+    """Of an answer not described by a model (e.g. ``text/xml``)."""
     errors: tuple[int, ...] = ()
     parameters: tuple[Parameter, ...] = ()
 
@@ -138,6 +147,43 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/v2/topology"): Operation(
         "The cluster's shape and version.", response=TopologyResponse
+    ),
+    ("POST", "/v2/deployments"): Operation(
+        "Deploy BPMN resources (multipart/form-data: one 'resources' part per file, optional"
+        " 'tenantId') in one transaction, versioned per process id; a refusal names every"
+        " problem.",
+        response=DeploymentResult,
+        errors=(400, 413),
+    ),
+    ("POST", "/v2/process-definitions/search"): Operation(
+        "Search process definitions ({filter, sort, page}).",
+        ProcessDefinitionSearchQuery,
+        request_required=False,
+        response=ProcessDefinitionSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/process-definitions/{process_definition_key}"): Operation(
+        "One process definition.", response=ProcessDefinitionResult, errors=(400, 404)
+    ),
+    ("GET", "/v2/process-definitions/{process_definition_key}/xml"): Operation(
+        "A process definition's BPMN XML, byte for byte as deployed.",
+        media_type="text/xml",
+        errors=(400, 404),
+    ),
+    ("GET", "/v2/resources/{resource_key}"): Operation(
+        "A deployed resource (here: a process definition's resource).",
+        response=ResourceResult,
+        errors=(400, 404),
+    ),
+    ("GET", "/v2/resources/{resource_key}/content"): Operation(
+        "A deployed resource's bytes.", media_type="application/octet-stream", errors=(400, 404)
+    ),
+    ("POST", "/v2/resources/{resource_key}/deletion"): Operation(
+        "Delete a process definition's resource: it is no longer startable nor latest.",
+        DeleteResourceRequest,
+        request_required=False,
+        response=DeleteResourceResponse,
+        errors=(400, 404, 413),
     ),
     ("GET", "/v2/authentication/me"): Operation(
         "Whom the request's credentials authenticate as (anonymous on an open broker).",
@@ -313,9 +359,10 @@ def _operation(
     elif op.status == 204:
         responses["204"] = {"description": "Done; the body is empty."}
     else:
+        schema = {"type": "object"} if op.media_type == "application/json" else {"type": "string"}
         responses[str(op.status)] = {
             "description": op.summary,
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {op.media_type: {"schema": schema}},
         }
     for status in op.errors:
         responses[str(status)] = {"description": _REASONS[status], **problem}
@@ -345,7 +392,17 @@ def _undescribed(method: str, path: str) -> dict[str, Any]:
     return operation
 
 
-_PATH_SCHEMAS: dict[str, dict[str, Any]] = {"job_key": JOB_KEY_SCHEMA, "job_type": _JOB_TYPE_SCHEMA}
+_KEY_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^[0-9]{1,19}$",
+    "description": "A key: a positive 64-bit integer as a decimal string.",
+}
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "job_key": JOB_KEY_SCHEMA,
+    "job_type": _JOB_TYPE_SCHEMA,
+    "process_definition_key": _KEY_SCHEMA,
+    "resource_key": _KEY_SCHEMA,
+}
 
 
 def _add_parameters(

@@ -5,6 +5,10 @@ from ._backend import Activation as Activation
 from ._backend import Backend as Backend
 from ._backend import Failure as Failure
 from ._backend import JobOutcome as JobOutcome
+from ._deployments import DeployedModel as DeployedModel
+from ._deployments import DeploymentRecord as DeploymentRecord
+from ._deployments import ProcessDefinitionRecord as ProcessDefinitionRecord
+from ._deployments import latest_versions as latest_versions
 from ._face import Clock as Clock
 from ._face import JobStore as JobStore
 from ._face import wall_clock_ms as wall_clock_ms

@@ -23,6 +23,7 @@ from ...models import (
     JobState,
     JobTypeLimits,
 )
+from ._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from ._notifier import Notifier
 
 
@@ -188,3 +189,26 @@ class Backend(Protocol):
     ) -> tuple[list[tuple[int, str, str, int]], list[tuple[str, int]]]: ...
 
     async def retry_at(self, key: int, now: int) -> int | None: ...
+
+    # -- deployments (``_deployments.py``) -------------------------------------------------------
+
+    async def deploy(
+        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+    ) -> DeploymentRecord:
+        """Store one deployment in one transaction, versioning each process (see
+        ``_deployments``); keys come from the jobs' key space."""
+        ...
+
+    async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
+        """Mark a live definition deleted; ``None``: no live definition has that key."""
+        ...
+
+    async def process_definitions(self) -> list[ProcessDefinitionRecord]:
+        """Every definition ever deployed, deleted ones too, by key."""
+        ...
+
+    async def process_definition(self, key: int) -> ProcessDefinitionRecord | None: ...
+
+    async def resource_content(self, key: int) -> bytes | None:
+        """The bytes of the resource the definition ``key`` was deployed from."""
+        ...

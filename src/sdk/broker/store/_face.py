@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 
+from ... import bpmn
+from ...bpmn import Definitions
 from ...models import (
     ActivatedJob,
     Job,
@@ -27,8 +30,19 @@ from ...models import (
     JobTypeLimits,
 )
 from .._defaults import DEFAULT_POOL_SIZE
-from .._problems import StoreUnavailable
+from .._problems import InvalidRequest, NotFound, StoreUnavailable
 from ._backend import Activation, Failure, JobOutcome
+from ._deployments import (
+    DeployedModel,
+    DeploymentRecord,
+    ProcessDefinitionRecord,
+    ResourceRefused,
+    ResourceToDeploy,
+    describe_refusals,
+    duplicate_process_ids,
+    model_of,
+    read_resource,
+)
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._notifier import Notifier
 from ._open import open_backend
@@ -84,6 +98,8 @@ class JobStore:
         their long polls (other types' polls have no reason to look again)."""
         self.notifier = Notifier()
         self._closing = False
+        self._models: dict[int, DeployedModel] = {}
+        """Parsed models by definition key (immutable once deployed): parsed once."""
 
     @property
     def path(self) -> str:
@@ -302,3 +318,76 @@ class JobStore:
     async def retry_at(self, key: int) -> int | None:
         """When a job waiting out a failure's back-off may run again (``None``: not waiting)."""
         return await self._backend.retry_at(key, self.now())
+
+    # -- deployments and process definitions (``_deployments.py``) ------------------------------
+
+    async def deploy(
+        self, resources: Sequence[tuple[str, bytes]], tenant_id: str
+    ) -> DeploymentRecord:
+        """Check, version and store ``(name, content)`` resources as one deployment.
+
+        Raises ``InvalidRequest`` naming every refused resource and each of its problems
+        (nothing is deployed then)."""
+        if not resources:
+            raise InvalidRequest(describe_refusals([]) + "\nno resources were given")
+        refused: list[ResourceRefused] = []
+        checked: list[tuple[ResourceToDeploy, Definitions]] = []
+        for name, content in resources:
+            try:
+                checked.append(await anyio.to_thread.run_sync(read_resource, name, content))
+            except ResourceRefused as exc:
+                refused.append(exc)
+        if refused:
+            raise InvalidRequest(describe_refusals(refused))
+        duplicates = duplicate_process_ids([r for r, _ in checked])
+        if duplicates:
+            raise InvalidRequest("\n".join(duplicates))
+        record = await self._backend.deploy(tenant_id, [r for r, _ in checked], self.now())
+        by_id = {p.bpmn_process_id: d for r, d in checked for p in r.processes}
+        for definition in record.processes:
+            if definition.key not in self._models:
+                self._models[definition.key] = model_of(
+                    definition, by_id[definition.bpmn_process_id]
+                )
+        return record
+
+    async def process_definitions(self) -> list[ProcessDefinitionRecord]:
+        """Every process definition, deleted ones too, by key (a few per process: searched
+        in memory)."""
+        return await self._backend.process_definitions()
+
+    async def process_definition(self, key: int) -> ProcessDefinitionRecord:
+        record = await self._backend.process_definition(key)
+        if record is None:
+            raise NotFound(f"Process definition with key '{key}' not found")
+        return record
+
+    async def resource_content(self, key: int) -> bytes:
+        """The bytes of the resource (file) the definition ``key`` was deployed from."""
+        content = await self._backend.resource_content(key)
+        if content is None:
+            raise NotFound(f"Resource with key '{key}' not found")
+        return content
+
+    async def delete_process_definition(self, key: int) -> ProcessDefinitionRecord:
+        """Delete a definition's resource: it is no longer startable nor anyone's latest
+        version (the one before it is again); its record and XML stay readable."""
+        record = await self._backend.delete_process_definition(key, self.now())
+        if record is None:
+            raise NotFound(f"Expected to delete resource but no resource found with key '{key}'")
+        self._models.pop(key, None)
+        return record
+
+    async def definition_model(self, key: int) -> DeployedModel:
+        """The parsed model of a definition (cached; parsed from the stored XML on first use
+        after a restart, or when another replica deployed it). ``NotFound`` for an unknown
+        key; a deleted definition's model is still given (its instances may drain)."""
+        model = self._models.get(key)
+        if model is not None:
+            return model
+        record = await self.process_definition(key)
+        content = await self.resource_content(key)
+        definitions = await anyio.to_thread.run_sync(bpmn.parse, content)
+        model = model_of(record, definitions)
+        self._models[key] = model
+        return model

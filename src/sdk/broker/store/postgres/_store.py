@@ -40,11 +40,12 @@ from ..._problems import JobInWrongState, JobNotFound
 from ..._redact import redact
 from .. import _search
 from .._backend import Activation, Failure, JobOutcome
+from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
 from .._notifier import Notifier
 from .._rules import ENDED, activated_job, check_update, job_view, later
 from .._search import STATE_COUNTS, Dialect
-from . import _idempotency, _limits
+from . import _deployments, _idempotency, _limits
 from ._follow import follow
 from ._reports import LOCKED_JOBS, ReportQueue, apply_reports, slot_freed
 from ._schema import ensure_schema
@@ -319,6 +320,25 @@ class PostgresStore:
 
     async def all_limits(self) -> list[JobTypeLimits]:
         return await self._db.read(_limits.all_limits)
+
+    # -- deployments (``_deployments.py``) ---------------------------------------------------
+
+    async def deploy(
+        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+    ) -> DeploymentRecord:
+        return await self._db.write(lambda tx: _deployments.deploy(tx, tenant_id, resources, now))
+
+    async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
+        return await self._db.write(lambda tx: _deployments.delete_process_definition(tx, key, now))
+
+    async def process_definitions(self) -> list[ProcessDefinitionRecord]:
+        return await self._db.read(_deployments.process_definitions)
+
+    async def process_definition(self, key: int) -> ProcessDefinitionRecord | None:
+        return await self._db.read(lambda tx: _deployments.process_definition(tx, key))
+
+    async def resource_content(self, key: int) -> bytes | None:
+        return await self._db.read(lambda tx: _deployments.resource_content(tx, key))
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from ....models import (
 from ..._problems import JobInWrongState, JobNotFound
 from .. import _search
 from .._backend import Activation, Failure
+from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
 from .._rules import (
     ENDED,
@@ -45,11 +46,15 @@ from .._rules import (
     merged,
 )
 from .._search import STATE_COUNTS, Dialect
-from . import _idempotency, _limits
+from . import _deployments, _idempotency, _limits
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
-MIGRATIONS = {1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;"}
+TABLES_OF_3 = _deployments.SCHEMA
+MIGRATIONS = {
+    1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;",
+    2: f"BEGIN IMMEDIATE; {TABLES_OF_3} PRAGMA user_version = 3; COMMIT;",
+}
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
 _INSERT_EVENT = (
@@ -108,7 +113,7 @@ CREATE TABLE IF NOT EXISTS job_events (
 );
 CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
-_SCHEMA += TABLES_OF_2
+_SCHEMA += TABLES_OF_2 + TABLES_OF_3
 
 
 class SqliteJobs:
@@ -129,6 +134,9 @@ class SqliteJobs:
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
+        others = _deployments.max_key(self._db)  # one key space, as Zeebe's
+        if others is not None and (max_key is None or others > max_key):
+            max_key = others
         self._next_key = FIRST_KEY if max_key is None else max_key + 1
         self._history: list[HistoryRow] = []
         """History rows of the open transaction, in order: one ``executemany`` at commit."""
@@ -467,6 +475,32 @@ class SqliteJobs:
 
     def slot_limited_types(self) -> set[str]:
         return _limits.slot_limited_types(self._db)
+
+    # -- deployments (``_deployments.py``) ---------------------------------------------------
+
+    def _new_key(self) -> int:
+        key = self._next_key
+        self._next_key += 1
+        return key
+
+    def deploy(
+        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+    ) -> DeploymentRecord:
+        with self._tx() as db:
+            return _deployments.deploy(db, tenant_id, resources, now, self._new_key)
+
+    def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
+        with self._tx() as db:
+            return _deployments.delete_process_definition(db, key, now)
+
+    def process_definitions(self) -> list[ProcessDefinitionRecord]:
+        return _deployments.process_definitions(self._db)
+
+    def process_definition(self, key: int) -> ProcessDefinitionRecord | None:
+        return _deployments.process_definition(self._db, key)
+
+    def resource_content(self, key: int) -> bytes | None:
+        return _deployments.resource_content(self._db, key)
 
     # -- reads -------------------------------------------------------------------------------
 

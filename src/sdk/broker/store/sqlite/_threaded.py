@@ -27,6 +27,7 @@ from ....models import (
     JobTypeLimits,
 )
 from .._backend import Activation, Failure, JobOutcome
+from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._notifier import Notifier
 from ._jobs import SqliteJobs
 
@@ -203,7 +204,24 @@ class ThreadedStore:
     async def clear_limits(self, job_type: str, now: int) -> bool:
         return await self._write(self._jobs.clear_limits, job_type, now)
 
+    async def deploy(
+        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+    ) -> DeploymentRecord:
+        return await self._write(self._jobs.deploy, tenant_id, resources, now)
+
+    async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
+        return await self._write(self._jobs.delete_process_definition, key, now)
+
     # -- reads -------------------------------------------------------------------------------
+
+    async def process_definitions(self) -> list[ProcessDefinitionRecord]:
+        return await self._run(self._jobs.process_definitions)
+
+    async def process_definition(self, key: int) -> ProcessDefinitionRecord | None:
+        return await self._run(self._jobs.process_definition, key)
+
+    async def resource_content(self, key: int) -> bytes | None:
+        return await self._run(self._jobs.resource_content, key)
 
     async def get_limits(self, job_type: str) -> JobTypeLimits | None:
         return await self._run(self._jobs.get_limits, job_type)
