@@ -257,8 +257,6 @@ async def test_a_restart_keeps_definitions_and_their_models(durable_path: str) -
     async for running in _serving(durable_path):
         async with client_for(running) as client:
             (first,) = (await client.deploy_resources({"order.bpmn": data})).processes
-        job_keys_before = await running.store.create([])
-        assert job_keys_before == []
     async for running in _serving(durable_path):
         async with client_for(running) as client:
             (again,) = (await client.deploy_resources({"order.bpmn": data})).processes

@@ -136,7 +136,7 @@ async def create_deployment(request: Request) -> Response:
             for d in record.processes
         ],
     )
-    return _json(result.model_dump_json(by_alias=True, exclude_none=True).encode())
+    return _json(result.model_dump_json(by_alias=True).encode())
 
 
 # -- process definitions --------------------------------------------------------------------
@@ -323,7 +323,7 @@ async def delete_resource(request: Request) -> Response:
     await read_model(request, DeleteResourceRequest, required=False)
     await store_of(request).delete_process_definition(key)
     result = DeleteResourceResponse(resource_key=ResourceKey(str(key)))
-    return _json(result.model_dump_json(by_alias=True, exclude_none=True).encode())
+    return _json(result.model_dump_json(by_alias=True).encode())
 
 
 ROUTES = [
