@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from _support.corpus import CORPUS, MISSING
+from _support.shared import CORPUS, MISSING
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(CORPUS is None, reason=MISSING)]
 

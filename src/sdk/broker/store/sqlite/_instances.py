@@ -1,0 +1,112 @@
+"""Process instances in SQLite (the rules: ``store/_instances.py``).
+
+Synchronous, in the store's owner thread, inside the transaction (or group commit savepoint)
+of the caller: ``SqliteJobs`` runs a job report's instance step here in the same transaction
+as the job's change. Keys come from the jobs' counter, one at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected
+from .. import _instance_json, _instances
+from .._instances import Engines, NewInstance, Persisted
+
+
+class SqliteInstances:
+    """Commands on instances and the reads of their projections."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        new_key: Callable[[], int],
+        tx: Callable[[], AbstractContextManager[sqlite3.Connection]],
+        event: Callable[..., None],
+    ) -> None:
+        self._db = db
+        self._new_key = new_key
+        self._tx = tx
+        self._event = event
+        self.engines = Engines()
+
+    def process_of_job(self, job_key: int) -> int | None:
+        """The instance of a process job (``None``: a plain job, or none with that key);
+        raises ``NeedDefinition`` when its definition is not loaded, before anything is
+        written."""
+        row = self._db.execute(
+            "SELECT process_instance_key, process_definition_key FROM jobs WHERE key = ?",
+            (job_key,),
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        self.engines.get(int(row[1]))
+        return int(row[0])
+
+    def _write(self, persisted: Persisted, now: int) -> None:
+        for sql, args in persisted.statements:
+            self._db.execute(sql, args)
+        for key, job_type, event, fields in persisted.events:
+            self._event(key, job_type, now, event, **fields)
+        self.engines.woken.extend(persisted.woken)
+
+    def create(
+        self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        with self._tx():
+            step = engine.apply(None, command, now=now, keys=self._new_key)
+            persisted = _instances.persist(
+                None,
+                step,
+                command,
+                now=now,
+                keys=self._new_key,
+                tenant_id=new.tenant_id,
+                new=new,
+            )
+            self._write(persisted, now)
+        return step.state, persisted
+
+    def advance(self, key: int, command: Command, now: int) -> tuple[InstanceState, Persisted]:
+        """Apply ``command`` to the instance ``key`` in the caller's transaction (or one of
+        its own). Raises ``Rejected`` (nothing written) or ``NeedDefinition``."""
+        with self._tx():
+            row = self._db.execute(_instances.INSTANCE, (key,)).fetchone()
+            if row is None:
+                raise Rejected(f"no process instance with key {key}")
+            before = _instance_json.loads(row["engine_state"])
+            engine = self.engines.get(int(row["process_definition_key"]))
+            step = engine.apply(before, command, now=now, keys=self._new_key)
+            persisted = _instances.persist(
+                before, step, command, now=now, keys=self._new_key, tenant_id=row["tenant_id"]
+            )
+            self._write(persisted, now)
+        return step.state, persisted
+
+    def definition_of(self, key: int) -> int | None:
+        row = self._db.execute(
+            "SELECT process_definition_key FROM process_instances WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def rows(
+        self, kind: str, *, key: int | None = None, instance_key: int | None = None
+    ) -> _instances.Rows:
+        """Rows of ``kind`` with their instances' rows (``_instances.TABLE_OF``)."""
+        rows = self._db.execute(*_instances.select_rows(kind, key=key, instance_key=instance_key))
+        found = [dict(r) for r in rows]
+        if kind == "instance":
+            return _instances.Rows(found, {int(r["key"]): r for r in found})
+        return _instances.Rows(found, dict(self._instance_rows(_instances.instance_keys(found))))
+
+    def _instance_rows(self, keys: list[int]) -> Iterator[tuple[int, Any]]:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT * FROM process_instances WHERE key IN ({marks})", chunk
+            ):
+                yield int(row["key"]), dict(row)
