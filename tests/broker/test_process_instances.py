@@ -476,3 +476,47 @@ class TestReplicas:
                         http, "/variables/search", {"filter": {"processInstanceKey": key}}
                     )
                     assert {v["name"] for v in variables} == {"left", "right"}
+
+
+class TestSchema:
+    def test_a_version_3_file_gains_the_process_tables_and_job_columns(
+        self, tmp_path: Path
+    ) -> None:
+        import sqlite3
+
+        from sdk.broker.store.sqlite import SqliteJobs
+        from sdk.models import JobSpec
+
+        path = tmp_path / "v3.sqlite3"
+        jobs = SqliteJobs(path)
+        (key,) = jobs.create([JobSpec(type="old")], 1)
+        jobs.close()
+        with sqlite3.connect(path) as db:  # what a version-3 broker left behind
+            for table in (
+                "process_instances",
+                "element_instances",
+                "variables",
+                "incidents",
+                "sequence_flows",
+            ):
+                db.execute(f"DROP TABLE {table}")
+            for column in (
+                "process_instance_key",
+                "process_definition_key",
+                "process_definition_version",
+                "element_instance_key",
+            ):
+                db.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
+            db.execute("PRAGMA user_version=3")
+        db.close()
+        jobs = SqliteJobs(path)
+        try:
+            assert jobs.get(int(key), 2).type == "old"
+        finally:
+            jobs.close()
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA user_version").fetchone() == (4,)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            assert "process_instance_key" in columns
+            assert db.execute("SELECT COUNT(*) FROM process_instances").fetchone() == (0,)
+        db.close()
