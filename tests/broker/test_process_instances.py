@@ -107,6 +107,26 @@ PARALLEL = bpmn(
     + flow("f6", "join", "end"),
 )
 
+TIMER_CATCH = bpmn(
+    "later",
+    '<bpmn:startEvent id="start"/><bpmn:intermediateCatchEvent id="wait">'
+    "<bpmn:timerEventDefinition><bpmn:timeDuration>PT0.2S</bpmn:timeDuration>"
+    '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent><bpmn:endEvent id="end"/>'
+    + flow("f1", "start", "wait")
+    + flow("f2", "wait", "end"),
+)
+TIMER_BOUNDARY = bpmn(
+    "deadline",
+    '<bpmn:startEvent id="start"/>'
+    + task("slow", "slow")
+    + '<bpmn:boundaryEvent id="too_late" attachedToRef="slow"><bpmn:timerEventDefinition>'
+    "<bpmn:timeDuration>PT0.3S</bpmn:timeDuration></bpmn:timerEventDefinition>"
+    '</bpmn:boundaryEvent><bpmn:endEvent id="done"/><bpmn:endEvent id="escalated"/>'
+    + flow("f1", "start", "slow")
+    + flow("f2", "slow", "done")
+    + flow("f3", "too_late", "escalated"),
+)
+
 
 async def deploy(api: AsyncClient, *models: bytes) -> None:
     await api.deploy_resources({f"m{i}.bpmn": m for i, m in enumerate(models)})
@@ -283,6 +303,31 @@ class TestIncidents:
         assert states["pick"] == "TERMINATED" and states["out_of_stock"] == "COMPLETED"
 
 
+class TestTimers:
+    async def test_a_timer_catch_event_fires_from_the_store(
+        self, api: AsyncClient, http: httpx.AsyncClient
+    ) -> None:
+        await deploy(api, TIMER_CATCH)
+        created = await api.create_process_instance(process_definition_id="later")
+        done = await wait_until(lambda: ended(http, created.process_instance_key))
+        assert done["state"] == "COMPLETED"
+        flows = await api.get_process_instance_sequence_flows(created.process_instance_key)
+        assert [f.sequence_flow_id for f in flows.items] == ["f1", "f2"]
+
+    async def test_a_boundary_timer_interrupts_the_task_and_cancels_its_job(
+        self, api: AsyncClient, http: httpx.AsyncClient
+    ) -> None:
+        await deploy(api, TIMER_BOUNDARY)
+        created = await api.create_process_instance(process_definition_id="deadline")
+        (job,) = await api.activate_jobs("slow", max_jobs=1, timeout_ms=60_000)
+        done = await wait_until(lambda: ended(http, created.process_instance_key))
+        assert done["state"] == "COMPLETED"
+        late = await http.post(f"/jobs/{job.job_key}/completion", json={})
+        assert late.status_code == 404, late.text
+        flows = await api.get_process_instance_sequence_flows(created.process_instance_key)
+        assert [f.sequence_flow_id for f in flows.items] == ["f1", "f3"]
+
+
 class TestCancellation:
     async def test_cancelling_ends_the_instance_and_its_jobs(
         self, api: AsyncClient, http: httpx.AsyncClient
@@ -433,6 +478,28 @@ class TestDurability:
             tg.cancel_scope.cancel()
         assert done is not None and done["state"] == "COMPLETED"
 
+    async def test_a_timer_survives_a_restart_and_fires_once(self, tmp_path: Path) -> None:
+        path = str(tmp_path / "jobs.sqlite3")
+        later = TIMER_CATCH.replace(b"PT0.2S", b"PT1S")
+        async with anyio.create_task_group() as tg:
+            first: RunningBroker = await tg.start(serve, path, "127.0.0.1", 0)
+            async with client_for(first) as api:
+                await deploy(api, later)
+                created = await api.create_process_instance(process_definition_id="later")
+            tg.cancel_scope.cancel()
+        async with anyio.create_task_group() as tg:
+            second: RunningBroker = await tg.start(serve, path, "127.0.0.1", 0)
+            async with httpx.AsyncClient(base_url=second.url) as http:
+                done = await wait_until(lambda: ended(http, created.process_instance_key))
+                elements = await search(
+                    http,
+                    "/element-instances/search",
+                    {"filter": {"processInstanceKey": created.process_instance_key}},
+                )
+            tg.cancel_scope.cancel()
+        assert done["state"] == "COMPLETED"
+        assert [e["elementId"] for e in elements].count("end") == 1
+
 
 @pytest.fixture
 async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
@@ -520,3 +587,25 @@ class TestSchema:
             assert "process_instance_key" in columns
             assert db.execute("SELECT COUNT(*) FROM process_instances").fetchone() == (0,)
         db.close()
+
+    async def test_a_timer_fires_once_across_replicas(
+        self, two_brokers: tuple[RunningBroker, RunningBroker]
+    ) -> None:
+        one, two = two_brokers
+        async with client_for(one) as a:
+            await deploy(a, TIMER_CATCH)
+            keys = [
+                (
+                    await a.create_process_instance(process_definition_id="later")
+                ).process_instance_key
+                for _ in range(5)
+            ]
+        async with httpx.AsyncClient(base_url=two.url) as http:
+            for key in keys:
+                done = await wait_until(lambda key=key: ended(http, key))  # type: ignore[misc]
+                assert done["state"] == "COMPLETED"
+                elements = await search(
+                    http, "/element-instances/search", {"filter": {"processInstanceKey": key}}
+                )
+                assert [e["elementId"] for e in elements].count("end") == 1
+                assert [e["elementId"] for e in elements].count("wait") == 1

@@ -235,6 +235,15 @@ class Backend(Protocol):
         replicas share the store). Raises ``engine.Rejected`` or ``NeedDefinition``."""
         ...
 
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        """Timers due at ``now``, soonest first, as ``(timer key, instance key)``, and when
+        the next one is due (``None``: no timer)."""
+        ...
+
+    async def drop_timer(self, key: int) -> None:
+        """Forget a timer its instance no longer has."""
+        ...
+
     async def instance_definition(self, key: int) -> int | None:
         """The definition key of the instance ``key`` (``None``: no such instance)."""
         ...

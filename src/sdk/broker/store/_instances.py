@@ -47,6 +47,9 @@ from ..engine import (
     ResolveIncident,
     Step,
     ThrowError,
+    TimerCanceled,
+    TimerScheduled,
+    TriggerTimer,
     VariableSet,
 )
 from . import _instance_json
@@ -105,6 +108,12 @@ CREATE TABLE IF NOT EXISTS incidents (
     creation_time {int} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incidents_instance ON incidents (process_instance_key);
+CREATE TABLE IF NOT EXISTS timers (
+    key {int} PRIMARY KEY,
+    process_instance_key {int} NOT NULL,
+    due {int} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
 CREATE TABLE IF NOT EXISTS sequence_flows (
     process_instance_key {int} NOT NULL,
     position INTEGER NOT NULL,
@@ -185,6 +194,8 @@ class Engines:
         self.woken: list[str] = []
         """Job types given new jobs by instance steps, until the store wakes their polls
         (``drain_woken``, on the event loop, after the write returned)."""
+        self.timers_scheduled = False
+        """An instance step scheduled a timer: the timer loop looks again."""
 
     def drain_woken(self) -> set[str]:
         woken, self.woken = self.woken, []
@@ -229,6 +240,8 @@ class Persisted:
     woken: set[str] = field(default_factory=set)
     """Job types that have a new activatable job."""
     ended: bool = False
+    timers: bool = False
+    """A timer was scheduled: the broker's timer loop looks again."""
 
 
 def persist(  # noqa: C901 (one branch per effect)
@@ -286,6 +299,8 @@ def persist(  # noqa: C901 (one branch per effect)
         i.key: i.element_instance_key for i in (before.incidents.values() if before else ())
     }
     flows = len(before.taken_flows) if before else 0
+    if isinstance(command, TriggerTimer):
+        add(("DELETE FROM timers WHERE key = ?", (command.timer_key,)))
     for effect in step.effects:
         if isinstance(effect, ElementChanged):
             _element(add, state.key, effect, now)
@@ -370,6 +385,16 @@ def persist(  # noqa: C901 (one branch per effect)
             )
             if effect.retries > 0:
                 out.woken.add(job_types.get(effect.key, ""))
+        elif isinstance(effect, TimerScheduled):
+            add(
+                (
+                    "INSERT INTO timers (key, process_instance_key, due) VALUES (?, ?, ?)",
+                    (effect.key, state.key, effect.due),
+                )
+            )
+            out.timers = True
+        elif isinstance(effect, TimerCanceled):
+            add(("DELETE FROM timers WHERE key = ?", (effect.key,)))
         elif isinstance(effect, InstanceCompleted | InstanceTerminated):
             out.ended = True
     out.woken.discard("")
@@ -444,6 +469,9 @@ def job_command(
 
 # -- reading -------------------------------------------------------------------------------------
 
+DUE_TIMERS = "SELECT key, process_instance_key FROM timers WHERE due <= ? ORDER BY due, key LIMIT ?"
+NEXT_TIMER = "SELECT MIN(due) AS due FROM timers"
+DROP_TIMER = "DELETE FROM timers WHERE key = ?"
 INSTANCE = "SELECT * FROM process_instances WHERE key = ?"
 """An instance's row (the backend appends ``FOR UPDATE`` where it locks)."""
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+from loguru import logger
 
 from ...models import (
     DEFAULT_TENANT,
@@ -34,6 +35,7 @@ from ..engine import (
     InstanceState,
     Rejected,
     ResolveIncident,
+    TriggerTimer,
 )
 from . import _instances
 from ._instances import NeedDefinition, NewInstance, Persisted
@@ -42,6 +44,12 @@ if TYPE_CHECKING:
     from ._face import JobStore
 
 T = TypeVar("T")
+TIMER_BATCH = 100
+TIMER_IDLE_MS = 60_000
+"""Longest sleep of the timer loop with no timer (a new one wakes it at once)."""
+TIMER_SHARED_MS = 1_000
+"""On a shared database: longest sleep, since another replica may schedule a timer."""
+TIMER_RETRY_MS = 1_000
 
 
 class DeadlineExceeded(BrokerError):
@@ -56,6 +64,7 @@ class Processes:
 
     def __init__(self, store: JobStore) -> None:
         self._store = store
+        self._timers_wake = anyio.Event()
 
     @property
     def _backend(self) -> Any:
@@ -82,8 +91,48 @@ class Processes:
 
     def woke(self) -> None:
         """Wake the long polls of job types instance steps just gave new jobs."""
-        for job_type in self._backend.engines.drain_woken():
+        engines = self._backend.engines
+        for job_type in engines.drain_woken():
             self._store.notifier.notify(job_type)
+        if engines.timers_scheduled:
+            engines.timers_scheduled = False
+            self._timers_wake.set()
+
+    # -- timers ---------------------------------------------------------------------------------
+
+    async def run_timers(self) -> None:
+        """Until cancelled: fire each due timer in one transaction with its instance's step.
+
+        Timers live in the store, so a restart neither loses one (a timer due while the broker
+        was down fires at start) nor fires one twice (firing deletes it in the same
+        transaction). On PostgreSQL replicas may look at the same due timer: the instance row
+        is locked, and the second finds the timer gone from the instance's state.
+        """
+        while not self._store.closing:
+            try:
+                next_due = await self._fire_due()
+            except BrokerError as exc:  # the database is away: look again soon
+                logger.warning("broker: timers not fired ({}); trying again", exc.detail)
+                next_due = self._store.now() + TIMER_RETRY_MS
+            now = self._store.now()
+            wait_ms = TIMER_IDLE_MS if next_due is None else max(next_due - now, 0)
+            if self._backend.shared:
+                wait_ms = min(wait_ms, TIMER_SHARED_MS)  # another replica may schedule one
+            if wait_ms > 0:
+                with anyio.move_on_after(wait_ms / 1000):
+                    await self._timers_wake.wait()
+            self._timers_wake = anyio.Event()
+
+    async def _fire_due(self) -> int | None:
+        while True:
+            due, next_due = await self._backend.due_timers(self._store.now(), TIMER_BATCH)
+            for timer_key, instance_key in due:
+                try:
+                    await self._advance(instance_key, TriggerTimer(timer_key))
+                except (Rejected, NotFound):  # fired by another replica, or left behind
+                    await self._backend.drop_timer(timer_key)
+            if len(due) < TIMER_BATCH:
+                return next_due  # type: ignore[no-any-return]
 
     async def _advance(self, key: int, command: Command) -> tuple[InstanceState, Persisted]:
         definition = await self._backend.instance_definition(key)

@@ -36,6 +36,8 @@ async def write(tx: Tx, persisted: Persisted, now: int, engines: Engines) -> Non
         tx.event(key, job_type, now, event, **fields)
     tx.woken |= persisted.woken
     engines.woken.extend(persisted.woken)
+    if persisted.timers:
+        engines.timers_scheduled = True
 
 
 async def run_step(
@@ -124,6 +126,21 @@ class PostgresInstances:
             return step, persisted
 
         return compute
+
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        async def body(tx: Tx) -> tuple[list[tuple[int, int]], int | None]:
+            due = await tx.all(_instances.postgres(_instances.DUE_TIMERS), (now, limit))
+            row = await tx.one(_instances.NEXT_TIMER)
+            next_due = None if row is None or row["due"] is None else int(row["due"])
+            return [(int(r["key"]), int(r["process_instance_key"])) for r in due], next_due
+
+        return await self._db.read(body)
+
+    async def drop_timer(self, key: int) -> None:
+        async def body(tx: Tx) -> None:
+            await tx.execute(_instances.postgres(_instances.DROP_TIMER), (key,))
+
+        await self._db.write(body)
 
     async def definition_of(self, key: int) -> int | None:
         row = await self._db.read(

@@ -334,6 +334,12 @@ class PostgresStore:
     async def instance_definition(self, key: int) -> int | None:
         return await self.instances.definition_of(key)
 
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        return await self.instances.due_timers(now, limit)
+
+    async def drop_timer(self, key: int) -> None:
+        await self.instances.drop_timer(key)
+
     async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
         return await self.instances.rows(kind, key, instance_key)
 

@@ -52,6 +52,8 @@ class SqliteInstances:
         for key, job_type, event, fields in persisted.events:
             self._event(key, job_type, now, event, **fields)
         self.engines.woken.extend(persisted.woken)
+        if persisted.timers:
+            self.engines.timers_scheduled = True
 
     def create(
         self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
@@ -110,3 +112,16 @@ class SqliteInstances:
                 f"SELECT * FROM process_instances WHERE key IN ({marks})", chunk
             ):
                 yield int(row["key"]), dict(row)
+
+    def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        """Timers due at ``now`` (``(timer key, instance key)``, soonest first), and when the
+        next one is due."""
+        due = [
+            (int(r[0]), int(r[1])) for r in self._db.execute(_instances.DUE_TIMERS, (now, limit))
+        ]
+        (next_due,) = self._db.execute(_instances.NEXT_TIMER).fetchone()
+        return due, None if next_due is None else int(next_due)
+
+    def drop_timer(self, key: int) -> None:
+        with self._tx():
+            self._db.execute(_instances.DROP_TIMER, (key,))

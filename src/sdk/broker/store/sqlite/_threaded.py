@@ -230,6 +230,12 @@ class ThreadedStore:
     ) -> tuple[InstanceState, Persisted]:
         return await self._write(self._jobs.instances.advance, key, command, now)
 
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        return await self._run(self._jobs.instances.due_timers, now, limit)
+
+    async def drop_timer(self, key: int) -> None:
+        await self._write(self._jobs.instances.drop_timer, key)
+
     async def instance_definition(self, key: int) -> int | None:
         return await self._run(self._jobs.instances.definition_of, key)
 
