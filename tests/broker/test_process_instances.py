@@ -127,6 +127,18 @@ TIMER_BOUNDARY = bpmn(
     + flow("f3", "too_late", "escalated"),
 )
 
+CALLER = bpmn(
+    "caller",
+    '<bpmn:startEvent id="start"/><bpmn:callActivity id="call"><bpmn:extensionElements>'
+    '<zeebe:calledElement processId="order" propagateAllChildVariables="true"/>'
+    "</bpmn:extensionElements></bpmn:callActivity>"
+    + task("after", "after")
+    + '<bpmn:endEvent id="end"/>'
+    + flow("f1", "start", "call")
+    + flow("f2", "call", "after")
+    + flow("f3", "after", "end"),
+)
+
 
 async def deploy(api: AsyncClient, *models: bytes) -> None:
     await api.deploy_resources({f"m{i}.bpmn": m for i, m in enumerate(models)})
@@ -326,6 +338,51 @@ class TestTimers:
         assert late.status_code == 404, late.text
         flows = await api.get_process_instance_sequence_flows(created.process_instance_key)
         assert [f.sequence_flow_id for f in flows.items] == ["f1", "f3"]
+
+
+class TestCallActivities:
+    async def test_a_call_activity_runs_its_child_and_takes_its_variables(
+        self, api: AsyncClient, http: httpx.AsyncClient
+    ) -> None:
+        await deploy(api, TWO_TASKS, CALLER)
+        worker = a_worker()
+
+        @worker.task("reserve")
+        async def reserve(amount: int) -> dict[str, Any]:
+            return {"reserved": amount}
+
+        worker.task("charge")(lambda: {"charged": True})
+        worker.task("after")(lambda: None)
+        created = await api.create_process_instance(
+            process_definition_id="caller", variables={"amount": 3}
+        )
+        key = created.process_instance_key
+        async with running(worker, api):
+            done = await wait_until(lambda: ended(http, key))
+        assert done["state"] == "COMPLETED"
+        (child,) = await search(
+            http, "/process-instances/search", {"filter": {"parentProcessInstanceKey": key}}
+        )
+        assert child["state"] == "COMPLETED" and child["processDefinitionId"] == "order"
+        variables = await search(http, "/variables/search", {"filter": {"scopeKey": key}})
+        assert {v["name"]: v["value"] for v in variables} == {
+            "amount": "3",
+            "reserved": "3",
+            "charged": "true",
+        }
+
+    async def test_cancelling_the_caller_cancels_the_child_and_its_job(
+        self, api: AsyncClient, http: httpx.AsyncClient
+    ) -> None:
+        await deploy(api, TWO_TASKS, CALLER)
+        created = await api.create_process_instance(process_definition_id="caller")
+        (job,) = await api.activate_jobs("reserve", max_jobs=1, timeout_ms=60_000)
+        assert job.process_definition_id == "order"
+        await api.cancel_process_instance(created.process_instance_key)
+        child = await api.get_process_instance(job.process_instance_key)
+        assert child.state == "TERMINATED"
+        late = await http.post(f"/jobs/{job.job_key}/completion", json={})
+        assert late.status_code == 404, late.text
 
 
 class TestCancellation:

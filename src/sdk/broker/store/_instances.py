@@ -30,6 +30,11 @@ from ...models import (
     VariableResult,
 )
 from ..engine import (
+    CancelInstance,
+    ChildCanceled,
+    ChildRequested,
+    Command,
+    CompleteChild,
     CompleteJob,
     Definition,
     ElementChanged,
@@ -229,6 +234,22 @@ class NewInstance:
     business_id: str | None = None
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A step of another instance that this one's step asks for, in the same transaction: a
+    call activity's child to create (``process_id``), the caller to resume (``instance``,
+    ``command``), or the child of a left call activity to cancel (``child_of``)."""
+
+    process_id: str | None = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    parent_instance: int | None = None
+    parent_element: int | None = None
+    tenant_id: str = DEFAULT_TENANT
+    instance: int | None = None
+    command: Command | None = None
+    child_of: int | None = None
+
+
 @dataclass
 class Persisted:
     """A step as the store writes it: statements in order, job history rows, and what to
@@ -242,6 +263,7 @@ class Persisted:
     ended: bool = False
     timers: bool = False
     """A timer was scheduled: the broker's timer loop looks again."""
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
 
 def persist(  # noqa: C901 (one branch per effect)
@@ -395,8 +417,26 @@ def persist(  # noqa: C901 (one branch per effect)
             out.timers = True
         elif isinstance(effect, TimerCanceled):
             add(("DELETE FROM timers WHERE key = ?", (effect.key,)))
+        elif isinstance(effect, ChildRequested):
+            out.follow_ups.append(
+                FollowUp(
+                    process_id=effect.bpmn_process_id,
+                    variables=effect.variables,
+                    parent_instance=state.key,
+                    parent_element=effect.element_instance_key,
+                    tenant_id=tenant_id,
+                )
+            )
+        elif isinstance(effect, ChildCanceled):
+            out.follow_ups.append(FollowUp(child_of=effect.element_instance_key))
         elif isinstance(effect, InstanceCompleted | InstanceTerminated):
             out.ended = True
+            parent = state.parent_process_instance_key
+            if isinstance(effect, InstanceCompleted) and parent is not None:
+                element = effect.parent_element_instance_key
+                assert element is not None
+                complete = CompleteChild(element, dict(effect.variables))
+                out.follow_ups.append(FollowUp(instance=parent, command=complete))
     out.woken.discard("")
     return out
 
@@ -473,6 +513,20 @@ DUE_TIMERS = "SELECT key, process_instance_key FROM timers WHERE due <= ? ORDER 
 NEXT_TIMER = "SELECT MIN(due) AS due FROM timers"
 DROP_TIMER = "DELETE FROM timers WHERE key = ?"
 INSTANCE = "SELECT * FROM process_instances WHERE key = ?"
+LATEST_DEFINITION = (
+    "SELECT key FROM process_definitions WHERE bpmn_process_id = ? AND tenant_id = ?"
+    " AND deleted_at IS NULL ORDER BY version DESC LIMIT 1"
+)
+"""The definition a call activity starts: the latest live version of the called process."""
+CHILD_OF = (
+    "SELECT key FROM process_instances WHERE parent_element_instance_key = ? AND state = 'ACTIVE'"
+)
+
+
+def cancel_child() -> CancelInstance:
+    return CancelInstance()
+
+
 """An instance's row (the backend appends ``FOR UPDATE`` where it locks)."""
 
 

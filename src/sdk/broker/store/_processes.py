@@ -180,7 +180,9 @@ class Processes:
         new = NewInstance(tenant, tuple(body.tags or ()), body.business_id)
         changed = self._store.changed_event()
         try:
-            state, _ = await self._backend.create_instance(engine, command, new, self._store.now())
+            state, _ = await self.loading(
+                lambda: self._backend.create_instance(engine, command, new, self._store.now())
+            )
         except Rejected as exc:
             raise InvalidRequest(str(exc)) from None
         finally:

@@ -12,11 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from loguru import logger
 from psycopg.rows import DictRow
 
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, Step
 from .. import _instance_json, _instances
-from .._instances import Engines, KeyBlock, KeysExhausted, NewInstance, Persisted, Rows
+from .._instances import (
+    Engines,
+    FollowUp,
+    KeyBlock,
+    KeysExhausted,
+    NewInstance,
+    Persisted,
+    Rows,
+)
 from ._tx import Database, Tx
 
 FIRST_BLOCK = 32
@@ -29,7 +38,8 @@ async def key_block(tx: Tx, count: int) -> KeyBlock:
 
 
 async def write(tx: Tx, persisted: Persisted, now: int, engines: Engines) -> None:
-    """Send a step's statements (pipelined) and buffer its job history."""
+    """Send a step's statements (pipelined) and buffer its job history (the steps of other
+    instances it asks for: ``PostgresInstances.write``)."""
     for sql, args in persisted.statements:
         await tx.execute(_instances.postgres(sql), args)
     for key, job_type, event, fields in persisted.events:
@@ -92,7 +102,7 @@ class PostgresInstances:
 
         async def body(tx: Tx) -> tuple[InstanceState, Persisted]:
             step, persisted, _ = await run_step(tx, compute)
-            await write(tx, persisted, now, self.engines)
+            await self.write(tx, persisted, now)
             return step.state, persisted
 
         return await self._db.write(body)
@@ -105,10 +115,61 @@ class PostgresInstances:
             if row is None:
                 raise Rejected(f"no process instance with key {key}")
             step, persisted, _ = await run_step(tx, self.stepper(row, command, now))
-            await write(tx, persisted, now, self.engines)
+            await self.write(tx, persisted, now)
             return step.state, persisted
 
         return await self._db.write(body)
+
+    async def write(self, tx: Tx, persisted: Persisted, now: int) -> None:
+        """Write a step, then the steps of other instances it asks for (a call activity's
+        child, its caller), in the same transaction."""
+        await write(tx, persisted, now, self.engines)
+        for follow_up in persisted.follow_ups:
+            await self._follow(tx, follow_up, now)
+
+    async def _follow(self, tx: Tx, follow_up: FollowUp, now: int) -> None:
+        if follow_up.process_id is not None:
+            found = await tx.one(
+                _instances.postgres(_instances.LATEST_DEFINITION),
+                (follow_up.process_id, follow_up.tenant_id),
+            )
+            if found is None:
+                logger.warning(
+                    "broker: a call activity waits for process {!r}, which is not deployed",
+                    follow_up.process_id,
+                )
+                return
+            engine = self.engines.get(int(found["key"]))
+            command = CreateInstance(
+                follow_up.variables, (), follow_up.parent_instance, follow_up.parent_element
+            )
+            new = NewInstance(follow_up.tenant_id)
+
+            def compute(keys: Callable[[], int]) -> tuple[Step, Persisted]:
+                step = engine.apply(None, command, now=now, keys=keys)
+                persisted = _instances.persist(
+                    None, step, command, now=now, keys=keys, tenant_id=new.tenant_id, new=new
+                )
+                return step, persisted
+
+            _, persisted, _ = await run_step(tx, compute)
+            await self.write(tx, persisted, now)
+            return
+        target, command2 = follow_up.instance, follow_up.command
+        if follow_up.child_of is not None:
+            child = await tx.one(_instances.postgres(_instances.CHILD_OF), (follow_up.child_of,))
+            if child is None:
+                return
+            target, command2 = int(child["key"]), _instances.cancel_child()
+        assert target is not None and command2 is not None
+        row = (await locked_instances(tx, [target])).get(target)
+        if row is None:
+            return
+        try:
+            _, persisted, _ = await run_step(tx, self.stepper(row, command2, now))
+        except Rejected:
+            return  # the other instance has moved on (e.g. its call activity was left)
+        await self.write(tx, persisted, now)
 
     def stepper(
         self, row: Any, command: Command, now: int, before: InstanceState | None = None

@@ -20,7 +20,7 @@ from ...engine import Command, InstanceState, Rejected
 from .._backend import JobOutcome
 from .._instances import KeyBlock, NeedDefinition, Persisted, job_command
 from .._rules import check_activated, later, merged
-from ._instances import PostgresInstances, locked_instances, run_step, write
+from ._instances import PostgresInstances, locked_instances, run_step
 from ._tx import Database, Tx
 
 LOCKED_JOBS = (
@@ -89,7 +89,7 @@ async def apply_reports(
     if changed:
         await _write_back(tx, list(changed.values()))
     for persisted, at in steps:
-        await write(tx, persisted, at, instances.engines)
+        await instances.write(tx, persisted, at)
     return outcomes
 
 

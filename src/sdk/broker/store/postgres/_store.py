@@ -49,7 +49,7 @@ from .._rules import ENDED, activated_job, check_update, job_view, later
 from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
 from ._follow import follow
-from ._instances import PostgresInstances, locked_instances, run_step, write
+from ._instances import PostgresInstances, locked_instances, run_step
 from ._reports import LOCKED_JOBS, ReportQueue, apply_reports, slot_freed
 from ._schema import ensure_schema
 from ._tx import CONNECT_TIMEOUT_S, Database, Tx
@@ -313,7 +313,7 @@ class PostgresStore:
         if row is None:
             raise Rejected(f"no process instance with key {key}")
         _, persisted, _ = await run_step(tx, self.instances.stepper(row, command, now))
-        await write(tx, persisted, now, self.engines)
+        await self.instances.write(tx, persisted, now)
 
     # -- process instances (``_instances.py``) ------------------------------------------------
 

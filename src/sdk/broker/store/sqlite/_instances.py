@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+from loguru import logger
+
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected
 from .. import _instance_json, _instances
-from .._instances import Engines, NewInstance, Persisted
+from .._instances import Engines, FollowUp, NewInstance, Persisted
 
 
 class SqliteInstances:
@@ -54,6 +56,41 @@ class SqliteInstances:
         self.engines.woken.extend(persisted.woken)
         if persisted.timers:
             self.engines.timers_scheduled = True
+        for follow_up in persisted.follow_ups:
+            self._follow(follow_up, now)
+
+    def _follow(self, follow_up: FollowUp, now: int) -> None:
+        """Another instance's step this one asked for, in the same transaction."""
+        if follow_up.process_id is not None:
+            found = self._db.execute(
+                _instances.LATEST_DEFINITION, (follow_up.process_id, follow_up.tenant_id)
+            ).fetchone()
+            if found is None:
+                logger.warning(
+                    "broker: a call activity waits for process {!r}, which is not deployed",
+                    follow_up.process_id,
+                )
+                return
+            command = CreateInstance(
+                follow_up.variables,
+                (),
+                follow_up.parent_instance,
+                follow_up.parent_element,
+            )
+            engine = self.engines.get(int(found[0]))
+            self.create(engine, command, NewInstance(follow_up.tenant_id), now)
+            return
+        target, command2 = follow_up.instance, follow_up.command
+        if follow_up.child_of is not None:
+            child = self._db.execute(_instances.CHILD_OF, (follow_up.child_of,)).fetchone()
+            if child is None:
+                return
+            target, command2 = int(child[0]), _instances.cancel_child()
+        assert target is not None and command2 is not None
+        try:
+            self.advance(target, command2, now)
+        except Rejected:
+            pass  # the other instance has moved on (e.g. its call activity was left)
 
     def create(
         self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
