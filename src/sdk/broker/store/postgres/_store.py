@@ -310,9 +310,12 @@ class PostgresStore:
     async def _advance_locked(self, tx: Tx, key: int, command: Command, now: int) -> None:
         """Apply ``command`` to the instance ``key`` inside ``tx`` (its row locked)."""
         row = (await locked_instances(tx, [key])).get(key)
-        if row is None:
-            raise Rejected(f"no process instance with key {key}")
-        _, persisted, _ = await run_step(tx, self.instances.stepper(row, command, now))
+        try:
+            if row is None:
+                raise Rejected(f"no process instance with key {key}")
+            _, persisted, _ = await run_step(tx, self.instances.stepper(row, command, now))
+        except Rejected as exc:
+            raise JobInWrongState(f"cannot update the job: {exc}") from None
         await self.instances.write(tx, persisted, now)
 
     # -- process instances (``_instances.py``) ------------------------------------------------

@@ -496,7 +496,10 @@ class SqliteJobs:
                 )
                 self._event(key, row["type"], now, "RETRIES_UPDATED", retries=retries)
                 if instance is not None:  # its incident, if any, is resolved on its own
-                    self.instances.advance(instance, UpdateJobRetries(key, retries), now)
+                    try:
+                        self.instances.advance(instance, UpdateJobRetries(key, retries), now)
+                    except Rejected as exc:
+                        raise JobInWrongState(f"cannot update job {key}: {exc}") from None
             if timeout_ms is not None:
                 db.execute(
                     "UPDATE jobs SET deadline = ?, available_at = ?, updated_at = ? WHERE key = ?",
