@@ -12,6 +12,9 @@ sdk job-types limits TYPE [--max-active N] [--rate PER_S] [--clear]
 sdk job-types list
 sdk processes deploy FILE... [--tenant ID]
 sdk processes definitions [--id ID] [--latest] [--limit N]
+sdk processes start ID [--version N] [--variables JSON] [--await [--timeout MS]]
+sdk processes list [--id ID] [--state STATE] [--limit N] | get KEY | cancel KEY
+sdk incidents list [--all] [--limit N] | resolve KEY
 sdk worker ... | sdk broker ... | sdk bench ...   the same as python -m sdk.worker ... (etc.)
 """
 
@@ -90,7 +93,7 @@ COMMANDS: tuple[Entry, ...] = (
     ),
     Group(
         "processes",
-        "BPMN processes: deploy files, list definitions",
+        "BPMN processes: deploy files, list definitions, start and follow instances",
         (
             Command(
                 "deploy",
@@ -103,6 +106,48 @@ COMMANDS: tuple[Entry, ...] = (
                 "list the deployed process definitions",
                 _profiles.with_client(_processes.definitions),
                 _processes.definitions_arguments,
+            ),
+            Command(
+                "start",
+                "start an instance of the latest version (--await: wait for its variables)",
+                _profiles.with_client(_processes.start),
+                _processes.start_arguments,
+            ),
+            Command(
+                "list",
+                "list process instances",
+                _profiles.with_client(_processes.list_instances),
+                _processes.list_arguments,
+            ),
+            Command(
+                "get",
+                "show an instance, its elements and variables",
+                _profiles.with_client(_processes.get),
+                _processes.key_arguments,
+            ),
+            Command(
+                "cancel",
+                "cancel an instance (and its jobs)",
+                _profiles.with_client(_processes.cancel),
+                _processes.key_arguments,
+            ),
+        ),
+    ),
+    Group(
+        "incidents",
+        "incidents of process instances",
+        (
+            Command(
+                "list",
+                "list the open incidents (--all: resolved ones too)",
+                _profiles.with_client(_processes.list_incidents),
+                _processes.incidents_arguments,
+            ),
+            Command(
+                "resolve",
+                "resolve an incident (raise a job's retries first)",
+                _profiles.with_client(_processes.resolve),
+                _processes.key_arguments,
             ),
         ),
     ),

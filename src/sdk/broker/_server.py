@@ -155,6 +155,7 @@ async def serve(
             anyio.create_task_group() as tg,
         ):
             tg.start_soon(store.follow_other_replicas)
+            tg.start_soon(store.processes.run_timers)
             url = rest_url(sock)
             warn_if_open(sock, auth)
             logger.info("broker: serving {} (store {})", url, store.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -19,11 +20,19 @@ from ..models import (
     CreateProcessInstanceResult,
     DeleteResourceResponse,
     DeploymentResult,
+    ElementInstanceResult,
+    ElementInstanceSearchQuery,
+    ElementInstanceSearchQueryResult,
+    IncidentResult,
+    IncidentSearchQuery,
+    IncidentSearchQueryResult,
     Job,
     JobEventRecord,
     JobKey,
     JobReport,
     JobReportResult,
+    JobSearchQuery,
+    JobSearchQueryResult,
     JobSearchResult,
     JobSpec,
     JobState,
@@ -32,11 +41,19 @@ from ..models import (
     ProcessDefinitionResult,
     ProcessDefinitionSearchQuery,
     ProcessDefinitionSearchQueryResult,
+    ProcessInstanceElementStatisticsQueryResult,
+    ProcessInstanceResult,
+    ProcessInstanceSearchQuery,
+    ProcessInstanceSearchQueryResult,
+    ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
     SearchQueryPageRequest,
     TopologyResponse,
+    VariableResult,
+    VariableSearchQuery,
+    VariableSearchQueryResult,
 )
-from . import _calls, _cluster, _event_stream, _identity
+from . import _calls, _cluster, _event_stream, _identity, _instances
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
 from ._lane import Lane
@@ -411,6 +428,117 @@ class Client:
             )
         )
 
+    # -- process instances and what they are made of (Camunda's API) --------------------------
+
+    def get_process_instance(self, key: str | int) -> ProcessInstanceResult:
+        """One process instance (``NotFoundError`` for an unknown key)."""
+        return self._send(_instances.get_process_instance(key))
+
+    def search_process_instances(
+        self,
+        query: ProcessInstanceSearchQuery | None = None,
+        *,
+        process_definition_id: str | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+    ) -> ProcessInstanceSearchQueryResult:
+        """Search process instances: a whole ``query`` (filter with operators, sort, page), or
+        its common filters as arguments (exact matches)."""
+        if query is None:
+            query = ProcessInstanceSearchQuery.model_validate_json(
+                _search_body({"processDefinitionId": process_definition_id, "state": state}, limit)
+            )
+        return self._send(_instances.search_process_instances(query))
+
+    def cancel_process_instance(self, key: str | int) -> None:
+        """Cancel an instance: its jobs are cancelled (a worker's later report gets 404)."""
+        self._send(_instances.cancel_process_instance(key))
+
+    def search_process_instance_incidents(
+        self, key: str | int, query: IncidentSearchQuery | None = None
+    ) -> IncidentSearchQueryResult:
+        """The incidents of one process instance."""
+        query = query or IncidentSearchQuery()
+        return self._send(_instances.search_instance_incidents(key, query))
+
+    def get_process_instance_sequence_flows(
+        self, key: str | int
+    ) -> ProcessInstanceSequenceFlowsQueryResult:
+        """The sequence flows an instance has taken."""
+        return self._send(_instances.sequence_flows(key))
+
+    def get_process_instance_statistics(
+        self, key: str | int
+    ) -> ProcessInstanceElementStatisticsQueryResult:
+        """Per element of an instance: how many of its instances are active, completed,
+        cancelled or in an incident."""
+        return self._send(_instances.element_statistics(key))
+
+    def search_element_instances(
+        self,
+        query: ElementInstanceSearchQuery | None = None,
+        *,
+        process_instance_key: str | int | None = None,
+        limit: int | None = None,
+    ) -> ElementInstanceSearchQueryResult:
+        """Search element instances (e.g. one instance's history, by ``process_instance_key``)."""
+        if query is None:
+            key = None if process_instance_key is None else str(process_instance_key)
+            query = ElementInstanceSearchQuery.model_validate_json(
+                _search_body({"processInstanceKey": key}, limit)
+            )
+        return self._send(_instances.search_element_instances(query))
+
+    def get_element_instance(self, key: str | int) -> ElementInstanceResult:
+        return self._send(_instances.get_element_instance(key))
+
+    def search_incidents(
+        self,
+        query: IncidentSearchQuery | None = None,
+        *,
+        process_instance_key: str | int | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+    ) -> IncidentSearchQueryResult:
+        """Search incidents (e.g. the ``ACTIVE`` ones)."""
+        if query is None:
+            key = None if process_instance_key is None else str(process_instance_key)
+            query = IncidentSearchQuery.model_validate_json(
+                _search_body({"processInstanceKey": key, "state": state}, limit)
+            )
+        return self._send(_instances.search_incidents(query))
+
+    def get_incident(self, key: str | int) -> IncidentResult:
+        return self._send(_instances.get_incident(key))
+
+    def resolve_incident(self, key: str | int) -> None:
+        """Resolve an incident: what failed is retried (for a job without retries, raise its
+        retries first with ``update_job``)."""
+        self._send(_instances.resolve_incident(key))
+
+    def search_variables(
+        self,
+        query: VariableSearchQuery | None = None,
+        *,
+        process_instance_key: str | int | None = None,
+        name: str | None = None,
+        limit: int | None = None,
+    ) -> VariableSearchQueryResult:
+        """Search variables; each ``value`` is its JSON text."""
+        if query is None:
+            key = None if process_instance_key is None else str(process_instance_key)
+            query = VariableSearchQuery.model_validate_json(
+                _search_body({"processInstanceKey": key, "name": name}, limit)
+            )
+        return self._send(_instances.search_variables(query))
+
+    def get_variable(self, key: str | int) -> VariableResult:
+        return self._send(_instances.get_variable(key))
+
+    def search_camunda_jobs(self, query: JobSearchQuery | None = None) -> JobSearchQueryResult:
+        """Camunda's own job search (``POST /v2/jobs/search``), beside ``search_jobs``."""
+        return self._send(_instances.search_camunda_jobs(query or JobSearchQuery()))
+
     # -- extensions of the embedded broker (a real Camunda answers 404) -----------------------
 
     def capabilities(self) -> Capabilities | None:
@@ -598,3 +726,12 @@ class Client:
             delay_s = self.retry.reconnect_s(failures)
             logger.info("events: {}; reconnecting in {:.2f} s", reason, delay_s)
             _sleep(delay_s)
+
+
+def _search_body(fields: dict[str, Any], limit: int | None) -> bytes:
+    """A search body (JSON, as on the wire) from exact-match filter fields (``None``: not
+    filtered)."""
+    body: dict[str, Any] = {"filter": {k: v for k, v in fields.items() if v is not None}}
+    if limit is not None:
+        body["page"] = {"limit": limit}
+    return json.dumps(body).encode()

@@ -35,6 +35,10 @@ class JobContext:
         worker: This worker's name.
         process_instance_key: The process instance, or ``"-1"`` outside a process.
         element_id: The BPMN element id, if any.
+        element_instance_key: The element instance the job belongs to, or ``"-1"``.
+        bpmn_process_id: The process's BPMN id (``processDefinitionId``), if any.
+        process_definition_version: The process definition's version, or ``-1``.
+        process_definition_key: The process definition's key, or ``"-1"``.
         state: What the worker's lifespan functions yielded (read-only); see ``state``.
     """
 
@@ -47,6 +51,10 @@ class JobContext:
     worker: str = ""
     process_instance_key: str = "-1"
     element_id: str = ""
+    element_instance_key: str = "-1"
+    bpmn_process_id: str = ""
+    process_definition_version: int = -1
+    process_definition_key: str = "-1"
     _state: Mapping[str, Any] | str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -63,6 +71,10 @@ class JobContext:
             worker=worker,
             process_instance_key=job.process_instance_key,
             element_id=job.element_id,
+            element_instance_key=job.element_instance_key,
+            bpmn_process_id=job.process_definition_id,
+            process_definition_version=job.process_definition_version,
+            process_definition_key=job.process_definition_key,
             _state=state,
         )
 

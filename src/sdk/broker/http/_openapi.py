@@ -25,10 +25,19 @@ from starlette.routing import BaseRoute, Route
 from ... import __version__
 from ...models import (
     CamundaUserResult,
+    CancelProcessInstanceRequest,
     Capabilities,
+    CreateProcessInstanceResult,
     DeleteResourceRequest,
     DeleteResourceResponse,
     DeploymentResult,
+    ElementInstanceResult,
+    ElementInstanceSearchQuery,
+    ElementInstanceSearchQueryResult,
+    IncidentResolutionRequest,
+    IncidentResult,
+    IncidentSearchQuery,
+    IncidentSearchQueryResult,
     Job,
     JobActivationRequest,
     JobActivationResult,
@@ -40,6 +49,8 @@ from ...models import (
     JobFailRequest,
     JobReportBatch,
     JobReportBatchResult,
+    JobSearchQuery,
+    JobSearchQueryResult,
     JobSearchRequest,
     JobSearchResult,
     JobTypeLimits,
@@ -50,8 +61,17 @@ from ...models import (
     ProcessDefinitionResult,
     ProcessDefinitionSearchQuery,
     ProcessDefinitionSearchQueryResult,
+    ProcessInstanceCreationInstruction,
+    ProcessInstanceElementStatisticsQueryResult,
+    ProcessInstanceResult,
+    ProcessInstanceSearchQuery,
+    ProcessInstanceSearchQueryResult,
+    ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
     TopologyResponse,
+    VariableResult,
+    VariableSearchQuery,
+    VariableSearchQueryResult,
 )
 from .._problems import PROBLEM_JSON
 from ..store import MAX_WINDOW_MINUTES
@@ -65,10 +85,12 @@ JOB_KEY_SCHEMA: dict[str, Any] = {
 }
 _REASONS = {
     400: "The request is malformed (bad JSON, wrong types, unknown fields, too deep).",
-    404: "No such job (or it has ended), process definition or resource.",
+    404: "No such job (or it has ended), process definition, resource, process instance,"
+    " element instance, incident or variable.",
     409: "The job is not in a state that allows this (e.g. not activated, lease expired).",
     413: "The request body is too large.",
     422: "The Idempotency-Key was already used with a different request body.",
+    504: "The instance did not complete within requestTimeout (it keeps running).",
 }
 
 Mode = Literal["validation", "serialization"]
@@ -184,6 +206,94 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         request_required=False,
         response=DeleteResourceResponse,
         errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/process-instances"): Operation(
+        "Start a process instance by BPMN process id (+ version) or definition key; with"
+        " awaitCompletion, answer once it completed (504 when not in requestTimeout ms).",
+        ProcessInstanceCreationInstruction,
+        response=CreateProcessInstanceResult,
+        errors=(400, 404, 413, 504),
+    ),
+    ("POST", "/v2/process-instances/search"): Operation(
+        "Search process instances ({filter, sort, page}).",
+        ProcessInstanceSearchQuery,
+        request_required=False,
+        response=ProcessInstanceSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/process-instances/{process_instance_key}"): Operation(
+        "One process instance.", response=ProcessInstanceResult, errors=(400, 404)
+    ),
+    ("POST", "/v2/process-instances/{process_instance_key}/cancellation"): Operation(
+        "Cancel a process instance: its jobs are cancelled (later reports answer 404).",
+        CancelProcessInstanceRequest,
+        request_required=False,
+        status=204,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/process-instances/{process_instance_key}/incidents/search"): Operation(
+        "Search one process instance's incidents.",
+        IncidentSearchQuery,
+        request_required=False,
+        response=IncidentSearchQueryResult,
+        errors=(400, 404, 413),
+    ),
+    ("GET", "/v2/process-instances/{process_instance_key}/sequence-flows"): Operation(
+        "The sequence flows the instance has taken.",
+        response=ProcessInstanceSequenceFlowsQueryResult,
+        errors=(400, 404),
+    ),
+    (
+        "GET",
+        "/v2/process-instances/{process_instance_key}/statistics/element-instances",
+    ): Operation(
+        "Per element: its instances that are active, completed, cancelled or in an incident.",
+        response=ProcessInstanceElementStatisticsQueryResult,
+        errors=(400, 404),
+    ),
+    ("POST", "/v2/element-instances/search"): Operation(
+        "Search element instances ({filter, sort, page}).",
+        ElementInstanceSearchQuery,
+        request_required=False,
+        response=ElementInstanceSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/element-instances/{element_instance_key}"): Operation(
+        "One element instance.", response=ElementInstanceResult, errors=(400, 404)
+    ),
+    ("POST", "/v2/incidents/search"): Operation(
+        "Search incidents ({filter, sort, page}).",
+        IncidentSearchQuery,
+        request_required=False,
+        response=IncidentSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/incidents/{incident_key}"): Operation(
+        "One incident.", response=IncidentResult, errors=(400, 404)
+    ),
+    ("POST", "/v2/incidents/{incident_key}/resolution"): Operation(
+        "Resolve an incident: retry what failed (a job's retries are raised first).",
+        IncidentResolutionRequest,
+        request_required=False,
+        status=204,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/variables/search"): Operation(
+        "Search variables ({filter, sort, page}); each value is its JSON text.",
+        VariableSearchQuery,
+        request_required=False,
+        response=VariableSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/variables/{variable_key}"): Operation(
+        "One variable, its full value.", response=VariableResult, errors=(400, 404)
+    ),
+    ("POST", "/v2/jobs/search"): Operation(
+        "Search jobs as Camunda does ({filter, sort, page}); see also /v2/ext/jobs.",
+        JobSearchQuery,
+        request_required=False,
+        response=JobSearchQueryResult,
+        errors=(400, 413),
     ),
     ("GET", "/v2/authentication/me"): Operation(
         "Whom the request's credentials authenticate as (anonymous on an open broker).",

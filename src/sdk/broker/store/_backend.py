@@ -23,7 +23,9 @@ from ...models import (
     JobState,
     JobTypeLimits,
 )
+from ..engine import Command, CreateInstance, Engine, InstanceState
 from ._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
+from ._instances import Engines, NewInstance, Persisted, Rows
 from ._notifier import Notifier
 
 
@@ -211,4 +213,41 @@ class Backend(Protocol):
 
     async def resource_content(self, key: int) -> bytes | None:
         """The bytes of the resource the definition ``key`` was deployed from."""
+        ...
+
+    # -- process instances (``_instances.py``) ---------------------------------------------------
+
+    @property
+    def engines(self) -> Engines:
+        """The engines of the definitions this broker has read, by definition key."""
+        ...
+
+    async def create_instance(
+        self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        """Create an instance in one transaction: its state, projections and jobs."""
+        ...
+
+    async def advance_instance(
+        self, key: int, command: Command, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        """Apply ``command`` to the instance ``key`` in one transaction (its row locked where
+        replicas share the store). Raises ``engine.Rejected`` or ``NeedDefinition``."""
+        ...
+
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        """Timers due at ``now``, soonest first, as ``(timer key, instance key)``, and when
+        the next one is due (``None``: no timer)."""
+        ...
+
+    async def drop_timer(self, key: int) -> None:
+        """Forget a timer its instance no longer has."""
+        ...
+
+    async def instance_definition(self, key: int) -> int | None:
+        """The definition key of the instance ``key`` (``None``: no such instance)."""
+        ...
+
+    async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
+        """Rows of ``kind`` (``_instances.TABLE_OF``): one by key, one instance's, or all."""
         ...

@@ -44,8 +44,10 @@ from ._deployments import (
     read_resource,
 )
 from ._idempotency import DEFAULT_RETENTION_MS
+from ._instances import NeedDefinition
 from ._notifier import Notifier
 from ._open import open_backend
+from ._processes import Processes
 
 Clock = Callable[[], int]
 """Returns the current time in epoch milliseconds; tests inject a controllable one."""
@@ -98,6 +100,8 @@ class JobStore:
         their long polls (other types' polls have no reason to look again)."""
         self.notifier = Notifier()
         self._closing = False
+        self.processes = Processes(self)
+        """Process instances, their elements, variables and incidents."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""
 
@@ -116,7 +120,14 @@ class JobStore:
 
     async def write_group(self, reports: Sequence[JobOutcome]) -> list[tuple[bool, Any]]:
         """Apply one request's reports as one transaction; ``(ok, job type or error)`` each."""
-        results = await self._backend.write_group(reports, self.now())
+        results = await self._reporting(lambda: self._backend.write_group(reports, self.now()))
+        needs = [i for i, (ok, v) in enumerate(results) if not ok and isinstance(v, NeedDefinition)]
+        if needs:  # a process job of a definition not read yet: read it, report those again
+            for i in needs:
+                await self.processes.engine(results[i][1].definition_key)
+            again = await self.write_group([reports[i] for i in needs])
+            for i, result in zip(needs, again, strict=True):
+                results[i] = result
         if results and all(not ok and isinstance(v, StoreUnavailable) for ok, v in results):
             raise results[0][1]  # the database was away: the whole request is retried (503)
         return results
@@ -124,6 +135,10 @@ class JobStore:
     def _signal_change(self) -> None:
         self._changed.set()
         self._changed = anyio.Event()
+
+    def changed_event(self) -> anyio.Event:
+        """Set at the next write (taken before looking, so no write in between is missed)."""
+        return self._changed
 
     async def wait_for_change(self, timeout_s: float) -> None:
         """Return after the next write (or after ``timeout_s``, or at shutdown)."""
@@ -227,11 +242,24 @@ class JobStore:
             with anyio.move_on_after((wake_at - now) / 1000):
                 await woken.wait()
 
+    async def _reporting(self, call: Callable[[], Awaitable[T]]) -> T:
+        """A job report or update: a process job's definition is read first if needed, and
+        the polls of the jobs its instance step created are woken."""
+        try:
+            result: T = await self.processes.loading(call)
+        finally:
+            self.processes.woke()
+        return result
+
     async def complete(self, key: int, variables: dict[str, Any] | None, lease: str | None) -> None:
-        self.slot_freed(await self._backend.complete(key, variables, lease, self.now()))
+        self.slot_freed(
+            await self._reporting(lambda: self._backend.complete(key, variables, lease, self.now()))
+        )
 
     async def fail(self, key: int, failure: Failure, lease: str | None) -> None:
-        job_type = await self._backend.fail(key, failure, lease, self.now())
+        job_type = await self._reporting(
+            lambda: self._backend.fail(key, failure, lease, self.now())
+        )
         if failure.retries > 0:
             self.notifier.notify(job_type)  # waiters recompute when the job comes back
         else:
@@ -246,13 +274,17 @@ class JobStore:
         lease: str | None,
     ) -> None:
         self.slot_freed(
-            await self._backend.throw_error(key, code, message, variables, lease, self.now())
+            await self._reporting(
+                lambda: self._backend.throw_error(key, code, message, variables, lease, self.now())
+            )
         )
 
     async def update(
         self, key: int, retries: int | None, timeout_ms: int | None, lease: str | None = None
     ) -> None:
-        job_type = await self._backend.update(key, retries, timeout_ms, self.now(), lease)
+        job_type = await self._reporting(
+            lambda: self._backend.update(key, retries, timeout_ms, self.now(), lease)
+        )
         self.notifier.notify(job_type)
 
     async def cancel(self, key: int) -> None:

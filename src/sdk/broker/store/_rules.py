@@ -146,7 +146,7 @@ def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, A
     if query.fetch_variables:  # absent or empty: every variable, as on Camunda
         wanted = set(query.fetch_variables)
         variables = {k: v for k, v in variables.items() if k in wanted}
-    return dict(
+    fields: dict[str, Any] = dict(
         job_key=JobKey(str(row["key"])),
         type=row["type"],
         retries=row["retries"],
@@ -158,6 +158,16 @@ def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, A
         element_id=row["element_id"],
         tenant_id=TenantId(row["tenant_id"]),
     )
+    instance = row["process_instance_key"]
+    if instance is not None:  # a process job: where it runs
+        fields.update(
+            process_instance_key=str(instance),
+            root_process_instance_key=str(instance),
+            process_definition_key=str(row["process_definition_key"]),
+            process_definition_version=row["process_definition_version"],
+            element_instance_key=str(row["element_instance_key"]),
+        )
+    return fields
 
 
 def _json_object(text: str) -> dict[str, Any]:

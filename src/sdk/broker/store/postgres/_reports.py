@@ -15,9 +15,12 @@ from typing import Any
 import anyio
 from psycopg.rows import DictRow
 
-from ..._problems import BrokerError, JobNotFound
+from ..._problems import BrokerError, JobInWrongState, JobNotFound
+from ...engine import Command, InstanceState, Rejected
 from .._backend import JobOutcome
+from .._instances import KeyBlock, NeedDefinition, Persisted, job_command
 from .._rules import check_activated, later, merged
+from ._instances import PostgresInstances, locked_instances, run_step
 from ._tx import Database, Tx
 
 LOCKED_JOBS = (
@@ -32,13 +35,25 @@ Outcome = tuple[bool, Any]
 """``(True, the job's type)`` or ``(False, the error the single command raises)``."""
 
 
-async def apply_reports(tx: Tx, reports: Sequence[tuple[JobOutcome, int]]) -> list[Outcome]:
-    """Apply ``(report, now)`` pairs in order on their locked jobs; an outcome each."""
+async def apply_reports(
+    tx: Tx, reports: Sequence[tuple[JobOutcome, int]], instances: PostgresInstances
+) -> list[Outcome]:
+    """Apply ``(report, now)`` pairs in order on their locked jobs; an outcome each.
+
+    A process job's report also advances its instance (``_instances.py``), in this
+    transaction: the instances are locked after the jobs, in key order, and each report's
+    step starts from the state the batch's earlier reports left."""
     keys = sorted({report.key for report, _ in reports})
     locked = await tx.all(
         f"{LOCKED_JOBS} WHERE key = ANY(%s) ORDER BY key FOR UPDATE OF jobs", (keys,)
     )
     rows = {int(row["key"]): row for row in locked}
+    process_rows = await locked_instances(
+        tx, [int(r["process_instance_key"]) for r in locked if r["process_instance_key"]]
+    )
+    states: dict[int, InstanceState] = {}
+    steps: list[tuple[Persisted, int]] = []
+    block: KeyBlock | None = None
     changed: dict[int, DictRow] = {}
     outcomes: list[Outcome] = []
     for report, now in reports:
@@ -46,14 +61,48 @@ async def apply_reports(tx: Tx, reports: Sequence[tuple[JobOutcome, int]]) -> li
         try:
             if row is None:
                 raise JobNotFound(f"job {report.key} does not exist")
-            outcomes.append((True, _apply(tx, row, report, now)))
+            was, marks = dict(row), (len(tx.events), set(tx.woken))
+            job_type = _apply(tx, row, report, now)
+            instance = row["process_instance_key"]
+            if instance is not None:
+                try:
+                    command = _job_command(report)
+                    compute = instances.stepper(
+                        process_rows[int(instance)], command, now, states.get(int(instance))
+                    )
+                    step, persisted, block = await run_step(tx, compute, block)
+                except Exception:
+                    row.clear()
+                    row.update(was)  # the report did nothing
+                    del tx.events[marks[0] :]
+                    tx.woken = marks[1]
+                    raise
+                states[int(instance)] = step.state
+                steps.append((persisted, now))
+            outcomes.append((True, job_type))
             row["updated_at"] = now
             changed[report.key] = row
-        except BrokerError as exc:
-            outcomes.append((False, exc))
+        except (BrokerError, Rejected, NeedDefinition) as exc:
+            outcomes.append(
+                (False, JobInWrongState(str(exc)) if isinstance(exc, Rejected) else exc)
+            )
     if changed:
         await _write_back(tx, list(changed.values()))
+    for persisted, at in steps:
+        await instances.write(tx, persisted, at)
     return outcomes
+
+
+def _job_command(report: JobOutcome) -> Command:
+    failure = report.failure
+    return job_command(
+        report.key,
+        failure_retries=None if failure is None else failure.retries,
+        failure_message=None if failure is None else failure.message,
+        error_code=report.error_code,
+        message=report.message,
+        variables=report.variables,
+    )
 
 
 def slot_freed(tx: Tx, row: DictRow) -> str:
@@ -148,8 +197,9 @@ class ReportQueue:
     """Runs single reports on ``db``; those that arrive while a transaction for one waits for
     a connection join it, so the busier the broker, the more each commit serves."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, instances: PostgresInstances) -> None:
         self._db = db
+        self._instances = instances
         self._slots = anyio.Semaphore(REPORT_TRANSACTIONS)
         self._open: _Batch | None = None
         """The batch still taking reports: its transaction has no connection yet."""
@@ -174,7 +224,7 @@ class ReportQueue:
         async def body(tx: Tx) -> list[Outcome]:
             if self._open is batch:
                 self._open = None  # it has a connection now: later reports start another
-            return await apply_reports(tx, batch.items)
+            return await apply_reports(tx, batch.items, self._instances)
 
         try:
             async with self._slots:

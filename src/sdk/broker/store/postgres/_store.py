@@ -38,15 +38,18 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ..._redact import redact
+from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, UpdateJobRetries
 from .. import _search
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
+from .._instances import Engines, NewInstance, Persisted, Rows
 from .._notifier import Notifier
 from .._rules import ENDED, activated_job, check_update, job_view, later
 from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
 from ._follow import follow
+from ._instances import PostgresInstances, locked_instances, run_step
 from ._reports import LOCKED_JOBS, ReportQueue, apply_reports, slot_freed
 from ._schema import ensure_schema
 from ._tx import CONNECT_TIMEOUT_S, Database, Tx
@@ -69,7 +72,8 @@ class PostgresStore:
         """Tells this broker's own notifications from other replicas'."""
         self._on_change = on_change
         self._db = Database(url, pool_size=pool_size, origin=self.origin, on_commit=on_change)
-        self._reports = ReportQueue(self._db)
+        self.instances = PostgresInstances(self._db)
+        self._reports = ReportQueue(self._db, self.instances)
         self._slot_limited = self._open_schema()
 
     def _open_schema(self) -> set[str]:
@@ -214,7 +218,8 @@ class PostgresStore:
 
     async def write_group(self, reports: Sequence[JobOutcome], now: int) -> list[tuple[bool, Any]]:
         """Apply a batch of outcomes in one transaction (``_reports.py``)."""
-        return await self._db.write(lambda tx: apply_reports(tx, [(r, now) for r in reports]))
+        items = [(r, now) for r in reports]
+        return await self._db.write(lambda tx: apply_reports(tx, items, self.instances))
 
     async def complete(
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
@@ -256,10 +261,11 @@ class PostgresStore:
         async def run(tx: Tx) -> str:
             row = await _locked(tx, key)
             check_update(row, key, timeout_ms, lease, now)
+            instance = row["process_instance_key"]
             if retries is not None:
                 state = row["state"]
                 available_at = row["available_at"]
-                if state == "INCIDENT" and retries > 0:
+                if state == "INCIDENT" and retries > 0 and instance is None:
                     state, available_at = "ACTIVATABLE", now  # the incident is resolved
                 await tx.execute(
                     "UPDATE jobs SET retries = %s, state = %s, available_at = %s,"
@@ -267,6 +273,10 @@ class PostgresStore:
                     (retries, state, available_at, now, key),
                 )
                 tx.event(key, row["type"], now, "RETRIES_UPDATED", retries=retries)
+                if instance is not None:  # its incident, if any, is resolved on its own
+                    await self._advance_locked(
+                        tx, int(instance), UpdateJobRetries(key, retries), now
+                    )
             if timeout_ms is not None:
                 until = later(now, timeout_ms)
                 await tx.execute(
@@ -296,6 +306,45 @@ class PostgresStore:
             return slot_freed(tx, row)
 
         return await self._db.write(run)
+
+    async def _advance_locked(self, tx: Tx, key: int, command: Command, now: int) -> None:
+        """Apply ``command`` to the instance ``key`` inside ``tx`` (its row locked)."""
+        row = (await locked_instances(tx, [key])).get(key)
+        try:
+            if row is None:
+                raise Rejected(f"no process instance with key {key}")
+            _, persisted, _ = await run_step(tx, self.instances.stepper(row, command, now))
+        except Rejected as exc:
+            raise JobInWrongState(f"cannot update the job: {exc}") from None
+        await self.instances.write(tx, persisted, now)
+
+    # -- process instances (``_instances.py``) ------------------------------------------------
+
+    @property
+    def engines(self) -> Engines:
+        return self.instances.engines
+
+    async def create_instance(
+        self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        return await self.instances.create(engine, command, new, now)
+
+    async def advance_instance(
+        self, key: int, command: Command, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        return await self.instances.advance(key, command, now)
+
+    async def instance_definition(self, key: int) -> int | None:
+        return await self.instances.definition_of(key)
+
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        return await self.instances.due_timers(now, limit)
+
+    async def drop_timer(self, key: int) -> None:
+        await self.instances.drop_timer(key)
+
+    async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
+        return await self.instances.rows(kind, key, instance_key)
 
     # -- job-type limits (``_limits.py``) ----------------------------------------------------
 

@@ -28,7 +28,8 @@ from ....models import (
     JobTypeLimits,
 )
 from ..._problems import JobInWrongState, JobNotFound
-from .. import _search
+from ...engine import Command, Rejected, UpdateJobRetries
+from .. import _instances, _search
 from .._backend import Activation, Failure
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -47,13 +48,18 @@ from .._rules import (
 )
 from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
+from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
+TABLES_OF_4 = _instances.sqlite_tables()
+JOB_COLUMNS_OF_4 = "{job_columns}"
+"""Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
 MIGRATIONS = {
     1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;",
     2: f"BEGIN IMMEDIATE; {TABLES_OF_3} PRAGMA user_version = 3; COMMIT;",
+    3: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_4} {TABLES_OF_4} PRAGMA user_version = 4; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -96,7 +102,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     process_definition_id TEXT NOT NULL,
     element_id TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    process_instance_key INTEGER,
+    process_definition_key INTEGER,
+    process_definition_version INTEGER,
+    element_instance_key INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_live ON jobs (type, available_at)
     WHERE state IN ('ACTIVATABLE', 'ACTIVATED');
@@ -113,7 +123,7 @@ CREATE TABLE IF NOT EXISTS job_events (
 );
 CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
-_SCHEMA += TABLES_OF_2 + TABLES_OF_3
+_SCHEMA += TABLES_OF_2 + TABLES_OF_3 + TABLES_OF_4
 
 
 class SqliteJobs:
@@ -133,11 +143,16 @@ class SqliteJobs:
         self._migrate()
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        (max_key,) = self._db.execute("SELECT MAX(key) FROM jobs").fetchone()
+        tables = ("jobs", "process_instances", "element_instances", "variables", "incidents")
+        max_key = max(
+            self._db.execute(f"SELECT MAX(key) FROM {table}").fetchone()[0] or 0 for table in tables
+        )
         others = _deployments.max_key(self._db)  # one key space, as Zeebe's
-        if others is not None and (max_key is None or others > max_key):
+        if others is not None and others > max_key:
             max_key = others
-        self._next_key = FIRST_KEY if max_key is None else max_key + 1
+        self._next_key = FIRST_KEY if not max_key else max_key + 1
+        self.instances = SqliteInstances(self._db, self._new_key, self._tx, self._event)
+        self.engines = self.instances.engines
         self._history: list[HistoryRow] = []
         """History rows of the open transaction, in order: one ``executemany`` at commit."""
 
@@ -152,7 +167,7 @@ class SqliteJobs:
             return
         while version in MIGRATIONS:
             try:
-                self._db.executescript(MIGRATIONS[version])
+                self._db.executescript(self._migration(version))
             except sqlite3.Error:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")  # the file stays as it was
@@ -165,6 +180,18 @@ class SqliteJobs:
                 f"{self.path} holds store schema version {version}, this broker needs"
                 f" {SCHEMA_VERSION}; move the file aside (or point --db elsewhere) to start afresh"
             )
+
+    def _migration(self, version: int) -> str:
+        script = MIGRATIONS[version]
+        if JOB_COLUMNS_OF_4 in script:
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            adds = "".join(
+                f"ALTER TABLE jobs ADD COLUMN {name} INTEGER;"
+                for name in _instances.JOB_COLUMNS
+                if name not in have
+            )
+            script = script.replace(JOB_COLUMNS_OF_4, adds)
+        return script
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -327,7 +354,10 @@ class SqliteJobs:
         self, key: int, variables: dict[str, Any] | None, lease: str | None, now: int
     ) -> str:
         """Complete an activated job; return its type (a freed slot may wake pollers)."""
-        return self._settle(key, lease, now, "complete", _COMPLETE, (), variables, "COMPLETED")
+        command = _instances.job_command(key, variables=variables)
+        return self._settle(
+            key, lease, now, "complete", _COMPLETE, (), variables, "COMPLETED", command
+        )
 
     def fail(self, key: int, failure: Failure, lease: str | None, now: int) -> str:
         """Fail an activated job; return its type when it is activatable again at once."""
@@ -346,6 +376,9 @@ class SqliteJobs:
             ),
             failure.variables,
             "FAILED" if again else "INCIDENT",
+            _instances.job_command(
+                key, failure_retries=failure.retries, failure_message=failure.message
+            ),
             retries=failure.retries,
             message=failure.message,
         )
@@ -368,6 +401,7 @@ class SqliteJobs:
             (code, message),
             variables,
             "ERROR_THROWN",
+            _instances.job_command(key, error_code=code, message=message, variables=variables),
             message=message,
         )
 
@@ -381,10 +415,12 @@ class SqliteJobs:
         values: tuple[Any, ...],
         variables: dict[str, Any] | None,
         event: str,
+        command: Command,
         **fields: Any,
     ) -> str:
         """End the caller's activation of ``key`` with one of the conditional UPDATEs above and
-        record ``event``; return the job's type.
+        record ``event``; return the job's type. A process job's instance takes ``command`` in
+        the same transaction (a savepoint holds the two together inside ``run_group``).
 
         The only write is that one statement, so inside ``run_group`` it needs no savepoint:
         a statement that fails undoes itself, and the history row is added only after it. The
@@ -394,8 +430,35 @@ class SqliteJobs:
         if not self._db.in_transaction:  # called on its own: a transaction of its own
             with self._tx():
                 return self._settle(
+                    key, lease, now, verb, statement, values, variables, event, command, **fields
+                )
+        instance = self.instances.process_of_job(key)
+        if instance is not None:
+            with self._tx():
+                job_type = self._settle_row(
                     key, lease, now, verb, statement, values, variables, event, **fields
                 )
+                try:
+                    self.instances.advance(instance, command, now)
+                except Rejected as exc:
+                    raise JobInWrongState(f"cannot {verb} job {key}: {exc}") from None
+            return job_type
+        return self._settle_row(
+            key, lease, now, verb, statement, values, variables, event, **fields
+        )
+
+    def _settle_row(
+        self,
+        key: int,
+        lease: str | None,
+        now: int,
+        verb: str,
+        statement: str,
+        values: tuple[Any, ...],
+        variables: dict[str, Any] | None,
+        event: str,
+        **fields: Any,
+    ) -> str:
         stored = merged(self._row(key), variables) if variables else None
         row = self._db.execute(statement, (*values, stored, now, key, now, lease)).fetchone()
         if row is None:
@@ -421,9 +484,10 @@ class SqliteJobs:
         with self._tx() as db:
             row = self._row(key)
             check_update(row, key, timeout_ms, lease, now)
+            instance = row["process_instance_key"]
             if retries is not None:
                 state = row["state"]
-                if state == "INCIDENT" and retries > 0:
+                if state == "INCIDENT" and retries > 0 and instance is None:
                     state = "ACTIVATABLE"  # resolving the incident: run it again now
                     db.execute("UPDATE jobs SET available_at = ? WHERE key = ?", (now, key))
                 db.execute(
@@ -431,6 +495,11 @@ class SqliteJobs:
                     (retries, state, now, key),
                 )
                 self._event(key, row["type"], now, "RETRIES_UPDATED", retries=retries)
+                if instance is not None:  # its incident, if any, is resolved on its own
+                    try:
+                        self.instances.advance(instance, UpdateJobRetries(key, retries), now)
+                    except Rejected as exc:
+                        raise JobInWrongState(f"cannot update job {key}: {exc}") from None
             if timeout_ms is not None:
                 db.execute(
                     "UPDATE jobs SET deadline = ?, available_at = ?, updated_at = ? WHERE key = ?",

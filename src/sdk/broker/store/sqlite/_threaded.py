@@ -26,8 +26,10 @@ from ....models import (
     JobState,
     JobTypeLimits,
 )
+from ...engine import Command, CreateInstance, Engine, InstanceState
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
+from .._instances import Engines, NewInstance, Persisted, Rows
 from .._notifier import Notifier
 from ._jobs import SqliteJobs
 
@@ -211,6 +213,35 @@ class ThreadedStore:
 
     async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
         return await self._write(self._jobs.delete_process_definition, key, now)
+
+    # -- process instances (``_instances.py``) -------------------------------------------------
+
+    @property
+    def engines(self) -> Engines:
+        return self._jobs.engines
+
+    async def create_instance(
+        self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        return await self._write(self._jobs.instances.create, engine, command, new, now)
+
+    async def advance_instance(
+        self, key: int, command: Command, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        return await self._write(self._jobs.instances.advance, key, command, now)
+
+    async def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        return await self._run(self._jobs.instances.due_timers, now, limit)
+
+    async def drop_timer(self, key: int) -> None:
+        await self._write(self._jobs.instances.drop_timer, key)
+
+    async def instance_definition(self, key: int) -> int | None:
+        return await self._run(self._jobs.instances.definition_of, key)
+
+    async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
+        rows = partial(self._jobs.instances.rows, kind, key=key, instance_key=instance_key)
+        return await self._run(rows)
 
     # -- reads -------------------------------------------------------------------------------
 

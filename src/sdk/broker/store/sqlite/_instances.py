@@ -1,0 +1,164 @@
+"""Process instances in SQLite (the rules: ``store/_instances.py``).
+
+Synchronous, in the store's owner thread, inside the transaction (or group commit savepoint)
+of the caller: ``SqliteJobs`` runs a job report's instance step here in the same transaction
+as the job's change. Keys come from the jobs' counter, one at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from loguru import logger
+
+from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected
+from .. import _instance_json, _instances
+from .._instances import Engines, FollowUp, NewInstance, Persisted
+
+
+class SqliteInstances:
+    """Commands on instances and the reads of their projections."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        new_key: Callable[[], int],
+        tx: Callable[[], AbstractContextManager[sqlite3.Connection]],
+        event: Callable[..., None],
+    ) -> None:
+        self._db = db
+        self._new_key = new_key
+        self._tx = tx
+        self._event = event
+        self.engines = Engines()
+
+    def process_of_job(self, job_key: int) -> int | None:
+        """The instance of a process job (``None``: a plain job, or none with that key);
+        raises ``NeedDefinition`` when its definition is not loaded, before anything is
+        written."""
+        row = self._db.execute(
+            "SELECT process_instance_key, process_definition_key FROM jobs WHERE key = ?",
+            (job_key,),
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        self.engines.get(int(row[1]))
+        return int(row[0])
+
+    def _write(self, persisted: Persisted, now: int) -> None:
+        for sql, args in persisted.statements:
+            self._db.execute(sql, args)
+        for key, job_type, event, fields in persisted.events:
+            self._event(key, job_type, now, event, **fields)
+        self.engines.woken.extend(persisted.woken)
+        if persisted.timers:
+            self.engines.timers_scheduled = True
+        for follow_up in persisted.follow_ups:
+            self._follow(follow_up, now)
+
+    def _follow(self, follow_up: FollowUp, now: int) -> None:
+        """Another instance's step this one asked for, in the same transaction."""
+        if follow_up.process_id is not None:
+            found = self._db.execute(
+                _instances.LATEST_DEFINITION, (follow_up.process_id, follow_up.tenant_id)
+            ).fetchone()
+            if found is None:
+                logger.warning(
+                    "broker: a call activity waits for process {!r}, which is not deployed",
+                    follow_up.process_id,
+                )
+                return
+            command = CreateInstance(
+                follow_up.variables,
+                (),
+                follow_up.parent_instance,
+                follow_up.parent_element,
+            )
+            engine = self.engines.get(int(found[0]))
+            self.create(engine, command, NewInstance(follow_up.tenant_id), now)
+            return
+        target, command2 = follow_up.instance, follow_up.command
+        if follow_up.child_of is not None:
+            child = self._db.execute(_instances.CHILD_OF, (follow_up.child_of,)).fetchone()
+            if child is None:
+                return
+            target, command2 = int(child[0]), _instances.cancel_child()
+        assert target is not None and command2 is not None
+        try:
+            self.advance(target, command2, now)
+        except Rejected:
+            pass  # the other instance has moved on (e.g. its call activity was left)
+
+    def create(
+        self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
+    ) -> tuple[InstanceState, Persisted]:
+        with self._tx():
+            step = engine.apply(None, command, now=now, keys=self._new_key)
+            persisted = _instances.persist(
+                None,
+                step,
+                command,
+                now=now,
+                keys=self._new_key,
+                tenant_id=new.tenant_id,
+                new=new,
+            )
+            self._write(persisted, now)
+        return step.state, persisted
+
+    def advance(self, key: int, command: Command, now: int) -> tuple[InstanceState, Persisted]:
+        """Apply ``command`` to the instance ``key`` in the caller's transaction (or one of
+        its own). Raises ``Rejected`` (nothing written) or ``NeedDefinition``."""
+        with self._tx():
+            row = self._db.execute(_instances.INSTANCE, (key,)).fetchone()
+            if row is None:
+                raise Rejected(f"no process instance with key {key}")
+            before = _instance_json.loads(row["engine_state"])
+            engine = self.engines.get(int(row["process_definition_key"]))
+            step = engine.apply(before, command, now=now, keys=self._new_key)
+            persisted = _instances.persist(
+                before, step, command, now=now, keys=self._new_key, tenant_id=row["tenant_id"]
+            )
+            self._write(persisted, now)
+        return step.state, persisted
+
+    def definition_of(self, key: int) -> int | None:
+        row = self._db.execute(
+            "SELECT process_definition_key FROM process_instances WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def rows(
+        self, kind: str, *, key: int | None = None, instance_key: int | None = None
+    ) -> _instances.Rows:
+        """Rows of ``kind`` with their instances' rows (``_instances.TABLE_OF``)."""
+        rows = self._db.execute(*_instances.select_rows(kind, key=key, instance_key=instance_key))
+        found = [dict(r) for r in rows]
+        if kind == "instance":
+            return _instances.Rows(found, {int(r["key"]): r for r in found})
+        return _instances.Rows(found, dict(self._instance_rows(_instances.instance_keys(found))))
+
+    def _instance_rows(self, keys: list[int]) -> Iterator[tuple[int, Any]]:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT * FROM process_instances WHERE key IN ({marks})", chunk
+            ):
+                yield int(row["key"]), dict(row)
+
+    def due_timers(self, now: int, limit: int) -> tuple[list[tuple[int, int]], int | None]:
+        """Timers due at ``now`` (``(timer key, instance key)``, soonest first), and when the
+        next one is due."""
+        due = [
+            (int(r[0]), int(r[1])) for r in self._db.execute(_instances.DUE_TIMERS, (now, limit))
+        ]
+        (next_due,) = self._db.execute(_instances.NEXT_TIMER).fetchone()
+        return due, None if next_due is None else int(next_due)
+
+    def drop_timer(self, key: int) -> None:
+        with self._tx():
+            self._db.execute(_instances.DROP_TIMER, (key,))
