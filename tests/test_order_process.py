@@ -4,6 +4,7 @@ handlers of ``workers/orders.py``: every way an order can go, and its diagram.""
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from engine._driver import Driver
-from sdk.bpmn import parse
+from sdk.bpmn import Bounds, ElementType, Point, parse
 from sdk.broker.ui._diagram import render_process
 from sdk.models import JobKey
 from sdk.worker import JobContext, JobError
@@ -20,6 +21,13 @@ from workers import orders
 MODEL = (Path(__file__).resolve().parent.parent / "processes" / "order.bpmn").read_text("utf-8")
 HANDLERS = {spec.job_type: spec for spec in orders.worker.tasks.values()}
 HOUR_MS = 3_600_000
+EVENTS = {
+    ElementType.START_EVENT,
+    ElementType.END_EVENT,
+    ElementType.BOUNDARY_EVENT,
+    ElementType.INTERMEDIATE_CATCH_EVENT,
+}
+GATEWAYS = {ElementType.EXCLUSIVE_GATEWAY, ElementType.EVENT_BASED_GATEWAY}
 
 
 def work(driver: Driver, job_type: str) -> None:
@@ -164,3 +172,62 @@ def test_the_diagram_draws_every_element_and_flow() -> None:
     (process,) = definitions.executable_processes
     drawn = set(re.findall(r'data-element-id="([^"]+)"', str(svg)))
     assert drawn == set(process.elements) | set(process.flows)
+
+
+def _overlap(a: Bounds, b: Bounds) -> bool:
+    return (
+        a.x < b.x + b.width
+        and b.x < a.x + a.width
+        and a.y < b.y + b.height
+        and b.y < a.y + a.height
+    )
+
+
+def _crosses(box: Bounds, a: Point, b: Point) -> bool:
+    """Whether the (horizontal or vertical) segment a-b passes through ``box``."""
+    x, y = min(a.x, b.x) - 0.5, min(a.y, b.y) - 0.5
+    return _overlap(box, Bounds(x, y, abs(a.x - b.x) + 1, abs(a.y - b.y) + 1))
+
+
+def _on_border(box: Bounds, point: Point, round_shape: bool) -> bool:
+    """On the rectangle's outline; on an event or a gateway, at one of the four points where
+    the circle or diamond meets its bounds."""
+    right, bottom = box.x + box.width, box.y + box.height
+    if round_shape:
+        mid_x, mid_y = box.x + box.width / 2, box.y + box.height / 2
+        sides = {(box.x, mid_y), (right, mid_y), (mid_x, box.y), (mid_x, bottom)}
+        return (point.x, point.y) in sides
+    return (point.x in (box.x, right) and box.y <= point.y <= bottom) or (
+        point.y in (box.y, bottom) and box.x <= point.x <= right
+    )
+
+
+def test_the_diagram_is_laid_out_cleanly() -> None:
+    """What Camunda Modeler would draw: standard sizes, nothing overlapping, labels clear of
+    the flows, flows orthogonal and attached to their shapes' borders."""
+    definitions = parse(MODEL)
+    (process,) = definitions.executable_processes
+    shapes, edges = definitions.diagram.shapes, definitions.diagram.edges
+    for node in process.elements.values():
+        size = (36, 36) if node.type in EVENTS else (50, 50) if node.type in GATEWAYS else (100, 80)
+        bounds = shapes[node.id].bounds
+        assert (bounds.width, bounds.height) == size, node.id
+        assert (shapes[node.id].label is not None) == bool(
+            node.name and node.type is not ElementType.SERVICE_TASK
+        ), node.id
+    boxes = {i: s.bounds for i, s in shapes.items()}
+    boxes |= {f"{i} label": s.label for i, s in shapes.items() if s.label is not None}
+    boxes |= {f"{i} label": e.label for i, e in edges.items() if e.label is not None}
+    labels = [box for name, box in boxes.items() if name.endswith(" label")]
+    attached = {(n.id, n.attached_to) for n in process.elements.values() if n.attached_to}
+    for a, b in itertools.combinations(sorted(boxes), 2):
+        if (a, b) not in attached and (b, a) not in attached:
+            assert not _overlap(boxes[a], boxes[b]), (a, b)
+    for flow in process.flows.values():
+        points = edges[flow.id].waypoints
+        assert all(p.x == q.x or p.y == q.y for p, q in itertools.pairwise(points)), flow.id
+        for end, node_id in ((points[0], flow.source), (points[-1], flow.target)):
+            round_shape = process.elements[node_id].type in EVENTS | GATEWAYS
+            assert _on_border(boxes[node_id], end, round_shape), (flow.id, node_id)
+        segments = list(itertools.pairwise(points))
+        assert not any(_crosses(box, p, q) for box in labels for p, q in segments), flow.id
