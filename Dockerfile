@@ -1,7 +1,7 @@
 # A worker image: `python -m sdk.worker` loading the handler modules in /app/workers.
 # Build: docker build -t sdk-worker .   Run: docker run -e CAMUNDA_REST_ADDRESS=... sdk-worker
-# No container engine runs in this repository's CI: this file is checked by reading, and its
-# HEALTHCHECK command is run against a real worker by tests/worker/test_deployment.py.
+# (RUN --mount below needs BuildKit, Docker's default builder since 23.0, or podman/buildah.)
+# tests/container/ builds and runs it with podman (docs/deployment.md says how).
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -9,15 +9,17 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN useradd --create-home --uid 10001 --user-group app
+# The data folder exists, owned by app: Docker gives a new volume mounted on it that owner.
+RUN useradd --create-home --uid 10001 --user-group app \
+    && install -d -o app -g app /home/app/data
 WORKDIR /app
 
-# The package first, so editing handlers does not reinstall it.
-COPY pyproject.toml README.md ./
-COPY src ./src
-# EXTRAS (build arg), e.g. "postgres": optional extras to install with it.
+# The package first, so editing handlers does not reinstall it. The build context is mounted
+# for this one step (writes to it are thrown away): the image gets the installed package,
+# not its sources. EXTRAS (build arg), e.g. "postgres": optional extras to install with it.
 ARG EXTRAS=""
-RUN pip install ".${EXTRAS:+[$EXTRAS]}" && rm -rf src
+RUN --mount=type=bind,target=/mnt,rw \
+    pip install --no-cache-dir "/mnt${EXTRAS:+[$EXTRAS]}"
 
 COPY workers ./workers
 
