@@ -1,7 +1,18 @@
 # A worker image: `python -m sdk.worker` loading the handler modules in /app/workers.
 # Build: docker build -t sdk-worker .   Run: docker run -e CAMUNDA_REST_ADDRESS=... sdk-worker
-# (RUN --mount below needs BuildKit, Docker's default builder since 23.0, or podman/buildah.)
 # tests/container/ builds and runs it with podman (docs/deployment.md says how).
+
+# The package is installed in a build stage under a staging root, which the image then takes
+# in one layer (COPY): no sources, build files or caches in the image, and the layer's cache
+# follows the sources' content on every builder. EXTRAS (build arg), e.g. "postgres":
+# optional extras to install with it.
+FROM python:3.11-slim AS install
+COPY pyproject.toml README.md /src/
+COPY src /src/src
+ARG EXTRAS=""
+RUN pip install --no-cache-dir --disable-pip-version-check --no-warn-script-location \
+    --root /staging "/src${EXTRAS:+[$EXTRAS]}"
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -14,13 +25,8 @@ RUN useradd --create-home --uid 10001 --user-group app \
     && install -d -o app -g app /home/app/data
 WORKDIR /app
 
-# The package first, so editing handlers does not reinstall it. The build context is mounted
-# for this one step (writes to it are thrown away): the image gets the installed package,
-# not its sources. EXTRAS (build arg), e.g. "postgres": optional extras to install with it.
-ARG EXTRAS=""
-RUN --mount=type=bind,target=/mnt,rw \
-    pip install --no-cache-dir "/mnt${EXTRAS:+[$EXTRAS]}"
-
+# The package first, so editing handlers does not reinstall it.
+COPY --from=install /staging /
 COPY workers ./workers
 
 USER app

@@ -10,6 +10,7 @@ image, every test here skips, saying which is missing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -282,7 +283,9 @@ class TestImage:
         health = podman("container", "inspect", "--format", "{{.State.Health.Status}}", worker.name)
         assert health.strip() == "healthy"
 
-    def test_the_image_holds_no_sources_tests_or_caches(self, image: str) -> None:
+    def test_the_image_holds_the_checkouts_package_and_no_sources_or_caches(
+        self, image: str
+    ) -> None:
         listing = podman(
             *RUNTIME,
             "run",
@@ -293,11 +296,41 @@ class TestImage:
             "sh",
             image,
             "-c",
-            # /mnt: where the build context was mounted for the install (buildah may leave
-            # the empty mount point behind)
-            "ls -A /app; find /mnt /tmp /root/.cache -mindepth 1 -not -type d 2>/dev/null; true",
+            "ls -A /app; ls -d /src /staging 2>/dev/null;"
+            " find /tmp /root/.cache -mindepth 1 2>/dev/null; true",
         )
         assert listing.split() == ["workers"]
+        # the installed modules are the checkout's (a stale build cache would show here)
+        installed = podman(
+            *RUNTIME,
+            "run",
+            "--rm",
+            *RUN_FLAGS,
+            "--entrypoint",
+            "python",
+            image,
+            "-c",
+            MODULES_DIGEST,
+        )
+        assert installed.strip() == modules_digest(ROOT / "src" / "sdk")
+
+
+MODULES_DIGEST = """
+import hashlib, pathlib, sdk
+root = pathlib.Path(sdk.__file__).parent
+digest = hashlib.sha256()
+for path in sorted(root.rglob("*.py")):
+    digest.update(str(path.relative_to(root)).encode() + b"\\0" + path.read_bytes())
+print(digest.hexdigest())
+"""
+
+
+def modules_digest(root: Path) -> str:
+    """The digest ``MODULES_DIGEST`` prints for the package at ``root``."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 SLOW = textwrap.dedent(
@@ -452,7 +485,9 @@ async def job_completes_on(url: str) -> tuple[str | None, Any]:
 
 def stops_cleanly(stack: Stack, *profile: str) -> None:
     """``stop`` (SIGTERM, then the stop_grace_period): every container exits 0; then
-    ``down`` leaves nothing behind."""
+    ``down`` leaves nothing behind. Every container still runs before."""
+    states = {name: c["State"] for name, c in stack.containers().items()}
+    assert set(states.values()) == {"running"}, states
     stack.compose(*profile, "stop")
     states = {name: (c["State"], c["ExitCode"]) for name, c in stack.containers().items()}
     assert set(states.values()) == {("exited", 0)}, states
