@@ -50,6 +50,7 @@ from ._instances import NeedDefinition
 from ._notifier import Notifier
 from ._open import open_backend
 from ._processes import Processes
+from ._tasks import UserTasks
 
 Clock = Callable[[], int]
 """Returns the current time in epoch milliseconds; tests inject a controllable one."""
@@ -105,6 +106,8 @@ class JobStore:
         self._closing = False
         self.processes = Processes(self)
         """Process instances, their elements, variables and incidents."""
+        self.user_tasks = UserTasks(self)
+        """Camunda user tasks, and variables set on element instances."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""
 
