@@ -57,6 +57,9 @@ class BrokerClock:
         self.base = base
         self.controllable = controllable
         self.pinned: int | None = None
+        self.pins = 0
+        """How often this broker pinned (or reset) the clock: a read of the database begun
+        before a pin is stale."""
 
     def now(self) -> int:
         pinned = self.pinned

@@ -50,6 +50,7 @@ from ._instances import NeedDefinition
 from ._notifier import Notifier
 from ._open import open_backend
 from ._processes import Processes
+from ._start_timers import StartTimers
 from ._tasks import UserTasks
 
 Clock = Callable[[], int]
@@ -107,6 +108,8 @@ class JobStore:
         self.processes = Processes(self)
         """Process instances, their elements, variables and incidents."""
         self.user_tasks = UserTasks(self)
+        self.start_timers = StartTimers(self)
+        """The timer start events of the processes' latest versions."""
         """Camunda user tasks, and variables set on element instances."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""
@@ -128,8 +131,10 @@ class JobStore:
 
     async def load_clock(self) -> None:
         """Read the pinned time from the database (at start; replicas before each timer look)."""
+        pins = self.clock.pins
         rows = await self._backend.query(_clock.READ)
-        self.clock.loaded(rows[0]["pinned"] if rows else None)
+        if pins == self.clock.pins:  # else this broker pinned it meanwhile: the read is stale
+            self.clock.loaded(rows[0]["pinned"] if rows else None)
 
     async def pin_clock(self, at: int | None) -> None:
         """Pin the engine's time at ``at`` (epoch ms; ``None``: back to the wall clock), then
@@ -138,6 +143,7 @@ class JobStore:
             raise ClockDisabled()
         await self._backend.execute([(_clock.WRITE, (at,))])
         self.clock.pinned = at
+        self.clock.pins += 1
         self.processes.wake_timers()
         self.notifier.notify_all()
 
@@ -407,6 +413,9 @@ class JobStore:
                 self._models[definition.key] = model_of(
                     definition, by_id[definition.bpmn_process_id]
                 )
+        for definition in record.processes:
+            if definition.deployment_key == record.key:  # a new version, not the same again
+                await self.start_timers.deployed(definition.key)
         return record
 
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
@@ -434,6 +443,7 @@ class JobStore:
         if record is None:
             raise NotFound(f"Expected to delete resource but no resource found with key '{key}'")
         self._models.pop(key, None)
+        await self.start_timers.deleted(key)
         return record
 
     async def definition_model(self, key: int) -> DeployedModel:

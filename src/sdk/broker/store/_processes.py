@@ -117,6 +117,9 @@ class Processes:
                 if self._backend.shared:  # another replica may have pinned the clock
                     await self._store.load_clock()
                 next_due = await self._fire_due()
+                next_start = await self._store.start_timers.fire_due()
+                if next_start is not None and (next_due is None or next_start < next_due):
+                    next_due = next_start
             except BrokerError as exc:  # the database is away: look again soon
                 logger.warning("broker: timers not fired ({}); trying again", exc.detail)
                 next_due = self._store.now() + TIMER_RETRY_MS

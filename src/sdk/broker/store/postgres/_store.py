@@ -47,6 +47,7 @@ from .._instances import Engines, NewInstance, Persisted, Rows
 from .._notifier import Notifier
 from .._rules import ENDED, activated_job, check_update, job_view, later
 from .._search import STATE_COUNTS, Dialect
+from .._start_timers import DueStart
 from . import _deployments, _idempotency, _limits
 from ._follow import follow
 from ._instances import PostgresInstances, locked_instances, run_step
@@ -355,6 +356,9 @@ class PostgresStore:
                 await tx.execute(_instances.postgres(sql), args)
 
         await self._db.write(body)
+
+    async def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        return await self.instances.fire_start(engine, due, now)
 
     async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
         return await self.instances.rows(kind, key, instance_key)

@@ -17,6 +17,7 @@ from loguru import logger
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected
 from .. import _instance_json, _instances
 from .._instances import Engines, FollowUp, NewInstance, Persisted
+from .._start_timers import DueStart
 
 
 class SqliteInstances:
@@ -170,3 +171,16 @@ class SqliteInstances:
         with self._tx():
             for sql, args in statements:
                 self._db.execute(sql, args)
+
+    def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        """Claim a due timer start event, create its instance and write its next firing, in
+        one transaction; ``False``: claimed already (nothing written)."""
+        with self._tx():
+            if not self._db.execute(*due.claim()).rowcount:
+                return False
+            following = due.following()
+            if following is not None:
+                self._db.execute(*following)
+            command = CreateInstance({}, (due.element_id,))
+            self.create(engine, command, NewInstance(due.tenant_id), now)
+        return True

@@ -31,6 +31,7 @@ from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._instances import Engines, NewInstance, Persisted, Rows
 from .._notifier import Notifier
+from .._start_timers import DueStart
 from ._jobs import SqliteJobs
 
 T = TypeVar("T")
@@ -252,6 +253,9 @@ class ThreadedStore:
 
     async def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
         await self._write(self._jobs.instances.execute, statements)
+
+    async def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        return await self._write(self._jobs.instances.fire_start, engine, due, now)
 
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
         return await self._run(self._jobs.process_definitions)
