@@ -1,6 +1,6 @@
 """Timer start events on the broker, end to end: a deployed cycle creates exactly one instance
 per tick (moved by pinning the clock), across a restart and across two PostgreSQL replicas; a
-new version replaces the old version's timer start; deleting the definition removes it."""
+new version replaces the old version's timer start; deleting it schedules the old one again."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ async def test_two_replicas_create_one_instance_per_tick(postgres_url: str) -> N
         assert len(await instances(b)) == 5
 
 
-async def test_a_new_version_replaces_the_timer_start_and_deletion_removes_it(
+async def test_a_new_version_replaces_the_timer_start_and_deleting_it_restores_the_old_one(
     store_path: str,
 ) -> None:
     async with clocked(store_path) as broker, client_for(broker) as api:
@@ -120,8 +120,13 @@ async def test_a_new_version_replaces_the_timer_start_and_deletion_removes_it(
         found = await api.search_process_instances(process_definition_id="tick")
         assert found.items[0].process_definition_version == 2
         definitions = await api.search_process_definitions()
-        latest = max(definitions.items, key=lambda d: d.version)
-        await api.delete_resource(latest.process_definition_key)
+        first, second = sorted(definitions.items, key=lambda d: d.version)
+        await api.delete_resource(second.process_definition_key)  # the first is latest again
+        await api.pin_clock(T0 + timedelta(hours=3))
+        assert await count_reaches(api, 2) == 2
+        found = await api.search_process_instances(process_definition_id="tick")
+        assert sorted(i.process_definition_version for i in found.items) == [1, 2]
+        await api.delete_resource(first.process_definition_key)  # none left: no schedule
         await api.pin_clock(T0 + timedelta(hours=10))
         await anyio.sleep(0.5)
-        assert len(await instances(api)) == 1
+        assert len(await instances(api)) == 2

@@ -443,7 +443,7 @@ class JobStore:
         if record is None:
             raise NotFound(f"Expected to delete resource but no resource found with key '{key}'")
         self._models.pop(key, None)
-        await self.start_timers.deleted(key)
+        await self.start_timers.deleted(record)
         return record
 
     async def definition_model(self, key: int) -> DeployedModel:

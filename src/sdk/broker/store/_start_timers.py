@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...bpmn import EventKind, Process, Timer
 from ..engine import start_event_due
+from ._deployments import ProcessDefinitionRecord
 
 if TYPE_CHECKING:
     from ._face import JobStore
@@ -149,8 +150,20 @@ class StartTimers:
         if len(statements) > 1:
             self._store.processes.wake_timers()
 
-    async def deleted(self, definition_key: int) -> None:
-        await self._store._backend.execute([(OF_DEFINITION, (definition_key,))])
+    async def deleted(self, record: ProcessDefinitionRecord) -> None:
+        """``record`` was deleted: its timer start events go; when it was the latest version,
+        the version now latest is scheduled again (as Zeebe re-subscribes it)."""
+        await self._store._backend.execute([(OF_DEFINITION, (record.key,))])
+        live = [
+            d
+            for d in await self._store.process_definitions()
+            if d.bpmn_process_id == record.bpmn_process_id
+            and d.tenant_id == record.tenant_id
+            and not d.deleted
+        ]
+        latest = max(live, key=lambda d: d.version, default=None)
+        if latest is not None and latest.version < record.version:
+            await self.deployed(latest.key)
 
     async def fire_due(self) -> int | None:
         """Fire every due timer start event (each: one instance, exactly once); when the next
