@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -49,11 +50,16 @@ from ..models import (
     ResourceResult,
     SearchQueryPageRequest,
     TopologyResponse,
+    UserTaskResult,
+    UserTaskSearchQuery,
+    UserTaskSearchQueryResult,
     VariableResult,
     VariableSearchQuery,
     VariableSearchQueryResult,
 )
 from . import _calls, _cluster, _event_stream, _identity, _instances
+from . import _clock as _clock_calls
+from . import _user_tasks as _user_task_calls
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
 from ._lane import Lane
@@ -538,6 +544,51 @@ class Client:
     def search_camunda_jobs(self, query: JobSearchQuery | None = None) -> JobSearchQueryResult:
         """Camunda's own job search (``POST /v2/jobs/search``), beside ``search_jobs``."""
         return self._send(_instances.search_camunda_jobs(query or JobSearchQuery()))
+
+    # -- user tasks (``zeebe:userTask``) and element-instance variables -------------------------
+
+    def search_user_tasks(
+        self, query: UserTaskSearchQuery | None = None
+    ) -> UserTaskSearchQueryResult:
+        """Search Camunda user tasks ({filter, sort, page})."""
+        query = query or UserTaskSearchQuery()
+        return self._send(_user_task_calls.search_user_tasks(query))
+
+    def get_user_task(self, key: str | int) -> UserTaskResult:
+        return self._send(_user_task_calls.get_user_task(key))
+
+    def assign_user_task(
+        self, key: str | int, assignee: str, *, allow_override: bool | None = None
+    ) -> None:
+        """Assign a user task; ``allow_override=False`` refuses a task assigned already
+        (409) instead of reassigning it."""
+        self._send(_user_task_calls.assign_user_task(key, assignee, allow_override))
+
+    def complete_user_task(
+        self, key: str | int, variables: Mapping[str, Any] | None = None
+    ) -> None:
+        """Complete a user task with ``variables``: its instance moves on (409 when the task
+        is not waiting any more, e.g. completed already)."""
+        self._send(_user_task_calls.complete_user_task(key, variables))
+
+    def set_element_instance_variables(
+        self, key: str | int, variables: Mapping[str, Any], *, local: bool = False
+    ) -> None:
+        """Set variables on an element instance (or a process instance, by its key): with
+        ``local`` on its own scope, else each where it exists already (else the root)."""
+        self._send(_user_task_calls.set_element_variables(key, variables, local))
+
+    # -- the clock (a cluster started with its clock controllable) -----------------------------
+
+    def pin_clock(self, at: datetime) -> None:
+        """Pin the engine's clock at ``at`` (naive: UTC): it stands still there, and every timer
+        due by then fires. Answered only by a cluster started with its clock controllable
+        (``zeebe.clock.controlled``; the embedded broker: ``--clock-control``)."""
+        self._send(_clock_calls.pin_clock(at))
+
+    def reset_clock(self) -> None:
+        """Give the engine back the wall clock (after ``pin_clock``)."""
+        self._send(_clock_calls.reset_clock())
 
     # -- extensions of the embedded broker (a real Camunda answers 404) -----------------------
 

@@ -27,6 +27,7 @@ from ...models import (
     CamundaUserResult,
     CancelProcessInstanceRequest,
     Capabilities,
+    ClockPinRequest,
     CreateProcessInstanceResult,
     DeleteResourceRequest,
     DeleteResourceResponse,
@@ -68,7 +69,13 @@ from ...models import (
     ProcessInstanceSearchQueryResult,
     ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
+    SetVariableRequest,
     TopologyResponse,
+    UserTaskAssignmentRequest,
+    UserTaskCompletionRequest,
+    UserTaskResult,
+    UserTaskSearchQuery,
+    UserTaskSearchQueryResult,
     VariableResult,
     VariableSearchQuery,
     VariableSearchQueryResult,
@@ -294,6 +301,49 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         request_required=False,
         response=JobSearchQueryResult,
         errors=(400, 413),
+    ),
+    ("PUT", "/v2/element-instances/{element_instance_key}/variables"): Operation(
+        "Set variables on an element instance: with local on its own scope, else each where"
+        " it exists (else the root); one transaction with the instance's step.",
+        SetVariableRequest,
+        status=204,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/user-tasks/search"): Operation(
+        "Search Camunda user tasks ({filter, sort, page}).",
+        UserTaskSearchQuery,
+        request_required=False,
+        response=UserTaskSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("GET", "/v2/user-tasks/{user_task_key}"): Operation(
+        "One user task.", response=UserTaskResult, errors=(400, 404)
+    ),
+    ("POST", "/v2/user-tasks/{user_task_key}/assignment"): Operation(
+        "Assign a user task; allowOverride false refuses one assigned already (409).",
+        UserTaskAssignmentRequest,
+        status=204,
+        errors=(400, 404, 409, 413),
+    ),
+    ("POST", "/v2/user-tasks/{user_task_key}/completion"): Operation(
+        "Complete a user task with variables: its instance moves on in the same transaction"
+        " (409 when the task is not waiting).",
+        UserTaskCompletionRequest,
+        request_required=False,
+        status=204,
+        errors=(400, 404, 409, 413),
+    ),
+    ("PUT", "/v2/clock"): Operation(
+        "Pin the engine's clock at a timestamp (epoch ms): it stands still there, and every"
+        " timer due by then fires. Only on a broker started with clock control (else 404).",
+        ClockPinRequest,
+        status=204,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/clock/reset"): Operation(
+        "Give the engine back the wall clock. Only on a broker started with clock control.",
+        status=204,
+        errors=(404,),
     ),
     ("GET", "/v2/authentication/me"): Operation(
         "Whom the request's credentials authenticate as (anonymous on an open broker).",

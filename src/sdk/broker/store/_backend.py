@@ -27,6 +27,7 @@ from ..engine import Command, CreateInstance, Engine, InstanceState
 from ._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from ._instances import Engines, NewInstance, Persisted, Rows
 from ._notifier import Notifier
+from ._start_timers import DueStart
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,19 @@ class Backend(Protocol):
 
     async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
         """Mark a live definition deleted; ``None``: no live definition has that key."""
+        ...
+
+    async def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        """Claim a due timer start event, create its instance, write its next firing: one
+        transaction; ``False`` when claimed already (by another replica)."""
+        ...
+
+    async def query(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of one plain read (``?`` marks), e.g. the pinned clock or user tasks."""
+        ...
+
+    async def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        """Plain writes (``?`` marks) in one transaction."""
         ...
 
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:

@@ -36,6 +36,7 @@ from ..engine import (
     Command,
     CompleteChild,
     CompleteJob,
+    CompleteUserTask,
     Definition,
     ElementChanged,
     Engine,
@@ -57,7 +58,7 @@ from ..engine import (
     TriggerTimer,
     VariableSet,
 )
-from . import _instance_json
+from . import _instance_json, _user_tasks
 
 Statement = tuple[str, tuple[Any, ...]]
 """SQL with ``?`` placeholders and its values."""
@@ -323,7 +324,11 @@ def persist(  # noqa: C901 (one branch per effect)
     flows = len(before.taken_flows) if before else 0
     if isinstance(command, TriggerTimer):
         add(("DELETE FROM timers WHERE key = ?", (command.timer_key,)))
+    if isinstance(command, CompleteUserTask):  # the user task API's completion
+        add(_user_tasks.completed(command, now))
     for effect in step.effects:
+        for statement in _user_tasks.statements(effect, state, keys, now, tenant_id):
+            add(statement)
         if isinstance(effect, ElementChanged):
             _element(add, state.key, effect, now)
         elif isinstance(effect, VariableSet):

@@ -26,6 +26,7 @@ from .._instances import (
     Persisted,
     Rows,
 )
+from .._start_timers import DueStart
 from ._tx import Database, Tx
 
 FIRST_BLOCK = 32
@@ -223,3 +224,31 @@ class PostgresInstances:
             return Rows(found, {int(r["key"]): r for r in instances})
 
         return await self._db.read(body)
+
+    async def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        """Claim a due timer start event (its row: a second replica's claim waits for this
+        commit, then finds nothing), create its instance and write its next firing, in one
+        transaction; ``False``: claimed already."""
+        command = CreateInstance({}, (due.element_id,))
+        new = NewInstance(due.tenant_id)
+
+        def compute(keys: Callable[[], int]) -> tuple[Step, Persisted]:
+            step = engine.apply(None, command, now=now, keys=keys)
+            persisted = _instances.persist(
+                None, step, command, now=now, keys=keys, tenant_id=new.tenant_id, new=new
+            )
+            return step, persisted
+
+        async def body(tx: Tx) -> bool:
+            sql, args = due.claim()
+            claimed = await tx.one(_instances.postgres(sql + " RETURNING due"), args)
+            if claimed is None:
+                return False
+            following = due.following()
+            if following is not None:
+                await tx.execute(_instances.postgres(following[0]), following[1])
+            _, persisted, _ = await run_step(tx, compute)
+            await self.write(tx, persisted, now)
+            return True
+
+        return await self._db.write(body)

@@ -8,7 +8,7 @@ as the job's change. Keys come from the jobs' counter, one at a time.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -17,6 +17,7 @@ from loguru import logger
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected
 from .. import _instance_json, _instances
 from .._instances import Engines, FollowUp, NewInstance, Persisted
+from .._start_timers import DueStart
 
 
 class SqliteInstances:
@@ -162,3 +163,24 @@ class SqliteInstances:
     def drop_timer(self, key: int) -> None:
         with self._tx():
             self._db.execute(_instances.DROP_TIMER, (key,))
+
+    def query(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._db.execute(sql, tuple(args))]
+
+    def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        with self._tx():
+            for sql, args in statements:
+                self._db.execute(sql, args)
+
+    def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        """Claim a due timer start event, create its instance and write its next firing, in
+        one transaction; ``False``: claimed already (nothing written)."""
+        with self._tx():
+            if not self._db.execute(*due.claim()).rowcount:
+                return False
+            following = due.following()
+            if following is not None:
+                self._db.execute(*following)
+            command = CreateInstance({}, (due.element_id,))
+            self.create(engine, command, NewInstance(due.tenant_id), now)
+        return True

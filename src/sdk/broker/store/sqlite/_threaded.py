@@ -31,6 +31,7 @@ from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._instances import Engines, NewInstance, Persisted, Rows
 from .._notifier import Notifier
+from .._start_timers import DueStart
 from ._jobs import SqliteJobs
 
 T = TypeVar("T")
@@ -244,6 +245,17 @@ class ThreadedStore:
         return await self._run(rows)
 
     # -- reads -------------------------------------------------------------------------------
+
+    # -- plain statements of the clock and user tasks (``_clock.py``, ``_user_tasks.py``) -----
+
+    async def query(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return await self._run(self._jobs.instances.query, sql, args)
+
+    async def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        await self._write(self._jobs.instances.execute, statements)
+
+    async def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
+        return await self._write(self._jobs.instances.fire_start, engine, due, now)
 
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
         return await self._run(self._jobs.process_definitions)
