@@ -86,6 +86,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long an Idempotency-Key of job creation is remembered (default: 86400, a day)",
     )
+    p.add_argument(
+        "--clock-control",
+        action="store_true",
+        default=os.environ.get("SDK_BROKER_CLOCK_CONTROL", "").lower() in ("1", "true", "yes"),
+        help="let clients pin the broker's clock (PUT /v2/clock, POST /v2/clock/reset), as"
+        " Camunda's zeebe.clock.controlled; for tests (default: $SDK_BROKER_CLOCK_CONTROL)",
+    )
     auth = p.add_argument_group(
         "authentication",
         "Without any of these the broker is open (fine on 127.0.0.1). Flags add to the"
@@ -132,6 +139,7 @@ async def _run(args: argparse.Namespace) -> None:
                 synchronous=args.synchronous,
                 auth=args.auth,
                 store=store,
+                clock_control=args.clock_control,
             )
         )
         logger.info("broker: dashboard at {}/ui", rest_url(args.sock).removesuffix("/v2"))

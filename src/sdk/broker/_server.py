@@ -122,6 +122,7 @@ async def serve(
     sock: socket.socket | None = None,
     auth: BrokerAuth | None = None,
     store: JobStore | None = None,
+    clock_control: bool = False,
     task_status: TaskStatus[RunningBroker] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve a broker on ``db`` until cancelled; ``task_status`` receives the running broker.
@@ -134,6 +135,8 @@ async def serve(
     credentials; without it the broker is open (a loud warning when not on loopback).
     ``idempotency_retention_s``: how long job creation's ``Idempotency-Key`` s are remembered;
     ``pool_size``: connections to PostgreSQL (its concurrent transactions).
+    ``clock_control``: answer ``PUT /v2/clock`` and ``POST /v2/clock/reset`` (Camunda's
+    ``zeebe.clock.controlled``; for tests: pinning the clock fires the timers due by then).
     """
     if sock is None:
         sock = bind(host, port)
@@ -144,7 +147,9 @@ async def serve(
             idempotency_retention_ms=int(idempotency_retention_s * 1000),
             pool_size=pool_size,
         )
+    store.clock.controllable = clock_control
     try:
+        await store.load_clock()
         async with (
             serving(
                 create_app(store, auth=auth),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,6 +55,7 @@ from ..models import (
     VariableSearchQueryResult,
 )
 from . import _calls, _cluster, _event_stream, _identity, _instances
+from . import _clock as _clock_calls
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
 from ._lane import Lane
@@ -538,6 +540,18 @@ class Client:
     def search_camunda_jobs(self, query: JobSearchQuery | None = None) -> JobSearchQueryResult:
         """Camunda's own job search (``POST /v2/jobs/search``), beside ``search_jobs``."""
         return self._send(_instances.search_camunda_jobs(query or JobSearchQuery()))
+
+    # -- the clock (a cluster started with its clock controllable) -----------------------------
+
+    def pin_clock(self, at: datetime) -> None:
+        """Pin the engine's clock at ``at`` (naive: UTC): it stands still there, and every timer
+        due by then fires. Answered only by a cluster started with its clock controllable
+        (``zeebe.clock.controlled``; the embedded broker: ``--clock-control``)."""
+        self._send(_clock_calls.pin_clock(at))
+
+    def reset_clock(self) -> None:
+        """Give the engine back the wall clock (after ``pin_clock``)."""
+        self._send(_clock_calls.reset_clock())
 
     # -- extensions of the embedded broker (a real Camunda answers 404) -----------------------
 

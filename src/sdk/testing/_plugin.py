@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Generator
+from functools import partial
 from typing import Any
 
 import anyio
@@ -28,7 +29,9 @@ def client_for(broker: RunningBroker) -> AsyncClient:
 
 async def _serve_broker() -> AsyncIterator[RunningBroker]:
     async with anyio.create_task_group() as tg:
-        broker: RunningBroker = await tg.start(serve, ":memory:", "127.0.0.1", 0)
+        broker: RunningBroker = await tg.start(
+            partial(serve, clock_control=True), ":memory:", "127.0.0.1", 0
+        )
         yield broker
         tg.cancel_scope.cancel()
 
@@ -41,7 +44,9 @@ async def _serve_broker_in_own_task() -> AsyncIterator[RunningBroker]:
 
     async def host() -> None:
         async with anyio.create_task_group() as tg:
-            ready.set_result(await tg.start(serve, ":memory:", "127.0.0.1", 0))
+            ready.set_result(
+                await tg.start(partial(serve, clock_control=True), ":memory:", "127.0.0.1", 0)
+            )
             await stop.wait()
             tg.cancel_scope.cancel()
 
@@ -63,7 +68,10 @@ async def _open_client(sdk_broker: RunningBroker) -> AsyncIterator[AsyncClient]:
 
 
 sdk_broker = pytest.fixture(_serve_broker, name="sdk_broker")
-sdk_broker.__doc__ = "An embedded broker with an in-memory store, served on a free loopback port."
+sdk_broker.__doc__ = (
+    "An embedded broker with an in-memory store, served on a free loopback port; its clock"
+    " may be pinned (``increase_time``)."
+)
 sdk_client = pytest.fixture(_open_client, name="sdk_client")
 sdk_client.__doc__ = "An ``AsyncClient`` of ``sdk_broker``."
 

@@ -27,6 +27,7 @@ from ...models import (
     CamundaUserResult,
     CancelProcessInstanceRequest,
     Capabilities,
+    ClockPinRequest,
     CreateProcessInstanceResult,
     DeleteResourceRequest,
     DeleteResourceResponse,
@@ -294,6 +295,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         request_required=False,
         response=JobSearchQueryResult,
         errors=(400, 413),
+    ),
+    ("PUT", "/v2/clock"): Operation(
+        "Pin the engine's clock at a timestamp (epoch ms): it stands still there, and every"
+        " timer due by then fires. Only on a broker started with clock control (else 404).",
+        ClockPinRequest,
+        status=204,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/clock/reset"): Operation(
+        "Give the engine back the wall clock. Only on a broker started with clock control.",
+        status=204,
+        errors=(404,),
     ),
     ("GET", "/v2/authentication/me"): Operation(
         "Whom the request's credentials authenticate as (anonymous on an open broker).",

@@ -205,6 +205,14 @@ class Backend(Protocol):
         """Mark a live definition deleted; ``None``: no live definition has that key."""
         ...
 
+    async def query(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of one plain read (``?`` marks), e.g. the pinned clock or user tasks."""
+        ...
+
+    async def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        """Plain writes (``?`` marks) in one transaction."""
+        ...
+
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
         """Every definition ever deployed, deleted ones too, by key."""
         ...

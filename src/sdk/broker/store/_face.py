@@ -31,7 +31,9 @@ from ...models import (
 )
 from .._defaults import DEFAULT_POOL_SIZE
 from .._problems import InvalidRequest, NotFound, StoreUnavailable
+from . import _clock
 from ._backend import Activation, Failure, JobOutcome
+from ._clock import BrokerClock, ClockDisabled
 from ._deployments import (
     DeployedModel,
     DeploymentRecord,
@@ -93,7 +95,8 @@ class JobStore:
         self._backend = open_backend(
             path, synchronous=synchronous, pool_size=pool_size, on_change=self._signal_change
         )
-        self._clock = clock
+        self.clock = BrokerClock(clock)
+        """The engine's time: ``clock``, or the time pinned through ``pin_clock``."""
         self.idempotency_retention_ms = idempotency_retention_ms
         self._slot_limited = self._backend.slot_limited_types()
         """Types with a ``max_active`` limit: an activation ending frees a slot, so it wakes
@@ -116,7 +119,24 @@ class JobStore:
         await self._backend.follow(self.notifier)
 
     def now(self) -> int:
-        return self._clock()
+        return self.clock.now()
+
+    # -- the broker's clock (``_clock.py``) -------------------------------------------------------
+
+    async def load_clock(self) -> None:
+        """Read the pinned time from the database (at start; replicas before each timer look)."""
+        rows = await self._backend.query(_clock.READ)
+        self.clock.loaded(rows[0]["pinned"] if rows else None)
+
+    async def pin_clock(self, at: int | None) -> None:
+        """Pin the engine's time at ``at`` (epoch ms; ``None``: back to the wall clock), then
+        fire every timer due by then and let long polls look again (deadlines moved)."""
+        if not self.clock.controllable:
+            raise ClockDisabled()
+        await self._backend.execute([(_clock.WRITE, (at,))])
+        self.clock.pinned = at
+        self.processes.wake_timers()
+        self.notifier.notify_all()
 
     async def write_group(self, reports: Sequence[JobOutcome]) -> list[tuple[bool, Any]]:
         """Apply one request's reports as one transaction; ``(ok, job type or error)`` each."""
@@ -225,21 +245,24 @@ class JobStore:
         Once ``client_gone`` is set (its setter also notifies the job type), the wait ends
         and nothing more is activated.
         """
-        give_up_at = self.now() + request_timeout_ms
+        real = self.clock.base  # the request's wait runs on, even when the clock is pinned
+        give_up_at = real() + request_timeout_ms
         while True:
             if client_gone is not None and client_gone.is_set():
                 return []
             woken = self.notifier.event_for(query.job_type)
             jobs, next_at = await self._backend.activate(query, self.now())
-            now = self.now()
+            now = real()
             if jobs or now >= give_up_at or self._closing:
                 return jobs
             if woken.is_set():  # told of a job while looking: look again before yielding,
                 continue  # so this activation joins the commit that creates it
-            wake_at = give_up_at if next_at is None else min(give_up_at, max(next_at, now + 1))
+            wait_ms = give_up_at - now
+            if next_at is not None:  # the broker's time to the next job (a pin wakes us)
+                wait_ms = min(wait_ms, max(next_at - self.now(), 1))
             if self._backend.shared:
-                wake_at = min(wake_at, now + SHARED_POLL_MS)
-            with anyio.move_on_after((wake_at - now) / 1000):
+                wait_ms = min(wait_ms, SHARED_POLL_MS)
+            with anyio.move_on_after(wait_ms / 1000):
                 await woken.wait()
 
     async def _reporting(self, call: Callable[[], Awaitable[T]]) -> T:

@@ -100,6 +100,10 @@ class Processes:
 
     # -- timers ---------------------------------------------------------------------------------
 
+    def wake_timers(self) -> None:
+        """Look at the timers now (the clock was pinned: some may be due)."""
+        self._timers_wake.set()
+
     async def run_timers(self) -> None:
         """Until cancelled: fire each due timer in one transaction with its instance's step.
 
@@ -110,6 +114,8 @@ class Processes:
         """
         while not self._store.closing:
             try:
+                if self._backend.shared:  # another replica may have pinned the clock
+                    await self._store.load_clock()
                 next_due = await self._fire_due()
             except BrokerError as exc:  # the database is away: look again soon
                 logger.warning("broker: timers not fired ({}); trying again", exc.detail)
@@ -208,13 +214,14 @@ class Processes:
     async def _completion(self, key: int, changed: anyio.Event, timeout_ms: int) -> dict[str, Any]:
         """The variables of the instance once it has completed; woken by each commit (the
         store's change signal, other replicas' included), never by a polling loop."""
-        give_up_at = self._store.now() + timeout_ms
+        real = self._store.clock.base  # the request's wait, even when the clock is pinned
+        give_up_at = real() + timeout_ms
         while True:
             rows = await self._backend.instance_rows("instance", key, None)
             row = rows.rows[0]
             if row["state"] != "ACTIVE":
                 return await self._root_variables(key)
-            left = give_up_at - self._store.now()
+            left = give_up_at - real()
             if left <= 0 or self._store.closing:
                 raise DeadlineExceeded(
                     f"Expected to complete process instance '{key}' within {timeout_ms} ms,"

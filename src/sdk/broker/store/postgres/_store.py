@@ -39,7 +39,7 @@ from ....models import (
 from ..._problems import JobInWrongState, JobNotFound
 from ..._redact import redact
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, UpdateJobRetries
-from .. import _search
+from .. import _instances, _search
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -342,6 +342,19 @@ class PostgresStore:
 
     async def drop_timer(self, key: int) -> None:
         await self.instances.drop_timer(key)
+
+    # -- plain statements of the clock and user tasks (``_clock.py``, ``_user_tasks.py``) -----
+
+    async def query(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        rows = await self._db.read(lambda tx: tx.all(_instances.postgres(sql), args))
+        return [dict(r) for r in rows]
+
+    async def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        async def body(tx: Tx) -> None:
+            for sql, args in statements:
+                await tx.execute(_instances.postgres(sql), args)
+
+        await self._db.write(body)
 
     async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
         return await self.instances.rows(kind, key, instance_key)

@@ -8,7 +8,7 @@ as the job's change. Keys come from the jobs' counter, one at a time.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -162,3 +162,11 @@ class SqliteInstances:
     def drop_timer(self, key: int) -> None:
         with self._tx():
             self._db.execute(_instances.DROP_TIMER, (key,))
+
+    def query(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._db.execute(sql, tuple(args))]
+
+    def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        with self._tx():
+            for sql, args in statements:
+                self._db.execute(sql, args)

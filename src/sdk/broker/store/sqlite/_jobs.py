@@ -29,7 +29,7 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
-from .. import _instances, _search
+from .. import _clock, _instances, _search
 from .._backend import Activation, Failure
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -124,6 +124,7 @@ CREATE TABLE IF NOT EXISTS job_events (
 CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
 _SCHEMA += TABLES_OF_2 + TABLES_OF_3 + TABLES_OF_4
+_SCHEMA += _clock.sqlite_tables()  # added to version 4 files in place (IF NOT EXISTS)
 
 
 class SqliteJobs:

@@ -245,6 +245,14 @@ class ThreadedStore:
 
     # -- reads -------------------------------------------------------------------------------
 
+    # -- plain statements of the clock and user tasks (``_clock.py``, ``_user_tasks.py``) -----
+
+    async def query(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return await self._run(self._jobs.instances.query, sql, args)
+
+    async def execute(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        await self._write(self._jobs.instances.execute, statements)
+
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
         return await self._run(self._jobs.process_definitions)
 
