@@ -111,10 +111,6 @@ PAYMENT = bpmn(
     '<zeebe:subscription correlationKey="=order_id"/></bpmn:extensionElements></bpmn:message>',
 )
 
-needs_clock = pytest.mark.skipif(
-    not hasattr(AsyncClient, "pin_clock"),
-    reason="the broker's clock routes (PUT /v2/clock) are not on this branch yet",
-)
 needs_messages = pytest.mark.skipif(
     not hasattr(AsyncClient, "search_message_subscriptions"),
     reason="message subscription search and publication are not on this branch yet",
@@ -291,7 +287,6 @@ class TestJobMocks:
             await throw_error(sdk_client, "ghost", "X", timeout_s=0.2)
 
 
-@needs_clock
 class TestTime:
     async def test_an_intermediate_timer_fires(self, sdk_client: AsyncClient) -> None:
         key = await start(sdk_client, DELAY, "delay")

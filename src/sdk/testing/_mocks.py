@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio
-import httpx
 
 from ..client import AsyncClient
 from ..models import ActivatedJob
@@ -86,33 +85,22 @@ async def throw_error(
     return job
 
 
-_pinned: weakref.WeakKeyDictionary[AsyncClient, int] = weakref.WeakKeyDictionary()
-"""The time each client last pinned the broker's clock to (epoch ms)."""
+_pinned: weakref.WeakKeyDictionary[AsyncClient, datetime] = weakref.WeakKeyDictionary()
+"""The time each client last pinned the broker's clock to through ``increase_time``."""
 
 
 async def increase_time(client: AsyncClient, delta: timedelta) -> None:
     """Move the broker's clock forward by ``delta``: timers that fall due fire.
 
-    The clock is pinned (``PUT /v2/clock``) at the broker's time plus ``delta`` and stands
-    still there; the broker must run with its clock enabled (``sdk_broker`` does). The
-    broker's time is the last pin made through this helper, else the wall clock.
+    The clock is pinned (``client.pin_clock``) at the broker's time plus ``delta`` and stands
+    still there until pinned again or ``client.reset_clock()``; the broker must run with its
+    clock controllable (``sdk_broker`` does). The broker's time is taken as the later of the
+    wall clock and the last pin made through this helper with the same client: Camunda's API
+    has no route that reads it.
     """
     if delta < timedelta(0):
         raise ValueError(f"time only moves forward (delta {delta})")
-    now_ms = _pinned.get(client) or time.time_ns() // 1_000_000
-    at_ms = now_ms + delta // timedelta(milliseconds=1)
-    await _pin_clock(client, at_ms)
-    _pinned[client] = at_ms
-
-
-async def _pin_clock(client: AsyncClient, at_ms: int) -> None:
-    pin = getattr(client, "pin_clock", None)
-    if pin is not None:
-        await pin(at_ms)
-        return
-    async with httpx.AsyncClient(base_url=client.base_url) as http:
-        answer = await http.put("/clock", json={"timestamp": at_ms})
-    if answer.status_code >= 400:
-        raise AssertionError(
-            f"pinning the broker's clock failed: {answer.status_code} {answer.text}"
-        )
+    now = datetime.now(timezone.utc)
+    at = max(_pinned.get(client, now), now) + delta
+    await client.pin_clock(at)
+    _pinned[client] = at
