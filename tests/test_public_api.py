@@ -116,7 +116,18 @@ PUBLIC = {
         "read",
     ],
     "sdk.feel": ["Expression", "FeelSyntaxError", "Result", "parse", "to_feel", "to_json"],
-    "sdk.testing": ["client_for", "run_job", "run_worker_until", "running", "wait_until"],
+    "sdk.testing": [
+        "ProcessInstanceAssert",
+        "assert_that",
+        "client_for",
+        "complete_jobs",
+        "increase_time",
+        "run_job",
+        "run_worker_until",
+        "running",
+        "throw_error",
+        "wait_until",
+    ],
 }
 
 
