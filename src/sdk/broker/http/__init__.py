@@ -3,7 +3,7 @@ parsing of requests they share."""
 
 from starlette.routing import BaseRoute
 
-from . import _batch, _camunda, _deployments, _ext, _identity, _processes, _stats
+from . import _batch, _camunda, _deployments, _ext, _identity, _messages, _processes, _stats
 from ._hot import HotRoutes as HotRoutes
 from ._limits import MAX_TYPE_LENGTH as MAX_TYPE_LENGTH
 from ._request import describe as describe
@@ -16,6 +16,7 @@ ROUTES: list[BaseRoute] = [
     *_camunda.ROUTES,
     *_deployments.ROUTES,
     *_processes.ROUTES,
+    *_messages.ROUTES,
     *_identity.ROUTES,
     *_ext.ROUTES,
     *_batch.ROUTES,

@@ -57,6 +57,12 @@ from ...models import (
     JobTypeLimitsList,
     JobTypeLimitsRequest,
     JobUpdateRequest,
+    MessageCorrelationRequest,
+    MessageCorrelationResult,
+    MessagePublicationRequest,
+    MessagePublicationResult,
+    MessageSubscriptionSearchQuery,
+    MessageSubscriptionSearchQueryResult,
     ProblemDetail,
     ProcessDefinitionResult,
     ProcessDefinitionSearchQuery,
@@ -68,6 +74,8 @@ from ...models import (
     ProcessInstanceSearchQueryResult,
     ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
+    SignalBroadcastRequest,
+    SignalBroadcastResult,
     TopologyResponse,
     VariableResult,
     VariableSearchQuery,
@@ -293,6 +301,34 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         JobSearchQuery,
         request_required=False,
         response=JobSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("POST", "/v2/messages/publication"): Operation(
+        "Publish a message: correlated to every waiting subscription with its name and"
+        " correlation key (once per instance) and to message start events, then buffered for"
+        " timeToLive ms (409 ALREADY_EXISTS: its messageId is buffered already).",
+        MessagePublicationRequest,
+        response=MessagePublicationResult,
+        errors=(400, 409, 413),
+    ),
+    ("POST", "/v2/messages/correlation"): Operation(
+        "Correlate a message now (not buffered): the first instance it reached or started"
+        " (404 when nothing waits for it).",
+        MessageCorrelationRequest,
+        response=MessageCorrelationResult,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/message-subscriptions/search"): Operation(
+        "Search message subscriptions ({filter, sort, page}).",
+        MessageSubscriptionSearchQuery,
+        request_required=False,
+        response=MessageSubscriptionSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("POST", "/v2/signals/broadcast"): Operation(
+        "Broadcast a signal to every waiting signal catch event and signal start event.",
+        SignalBroadcastRequest,
+        response=SignalBroadcastResult,
         errors=(400, 413),
     ),
     ("GET", "/v2/authentication/me"): Operation(

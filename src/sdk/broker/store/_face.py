@@ -45,6 +45,7 @@ from ._deployments import (
 )
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._instances import NeedDefinition
+from ._message_face import Messages
 from ._notifier import Notifier
 from ._open import open_backend
 from ._processes import Processes
@@ -101,6 +102,7 @@ class JobStore:
         self.notifier = Notifier()
         self._closing = False
         self.processes = Processes(self)
+        self.messages = Messages(self)
         """Process instances, their elements, variables and incidents."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""

@@ -12,11 +12,11 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
-from .. import _instances
+from .. import _instances, _messages
 from .._rules import FIRST_KEY, StoreVersionError
 from . import _deployments, _idempotency, _limits
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA_LOCK = 0x5D6B_0001
 """Advisory lock key held while the schema is checked or changed."""
 
@@ -61,6 +61,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: _idempotency.TABLES + _limits.TABLES,
     4: _deployments.TABLES,
     5: _instances.postgres_tables(),
+    6: _messages.postgres_tables(),
 }
 """Version → the statements that lead to it from the one before."""
 
