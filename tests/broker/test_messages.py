@@ -317,6 +317,47 @@ class TestSignals:
         assert (await wait_until(lambda: ended(http, waiting)))["state"] == "COMPLETED"
 
 
+class TestSignalLoops:
+    async def test_a_signal_thrown_by_an_instance_it_started_is_handled_once(
+        self, api: AsyncClient, http: httpx.AsyncClient
+    ) -> None:
+        echo = definitions(
+            "echo",
+            '<bpmn:startEvent id="start"><bpmn:signalEventDefinition signalRef="ping"/>'
+            '</bpmn:startEvent><bpmn:endEvent id="end"><bpmn:signalEventDefinition'
+            ' signalRef="ping"/></bpmn:endEvent>' + flow("f1", "start", "end"),
+            '<bpmn:signal id="ping" name="ping"/>',
+        )
+        await deploy(api, echo)
+        response = await http.post("/signals/broadcast", json={"signalName": "ping"})
+        assert response.status_code == 200, response.text
+        started = await search(
+            http, "/process-instances/search", {"filter": {"processDefinitionId": "echo"}}
+        )
+        assert [i["state"] for i in started] == ["COMPLETED"]
+
+    async def test_a_signal_a_jobs_step_throws_starts_a_signal_start_process(
+        self, api: AsyncClient, http: httpx.AsyncClient
+    ) -> None:
+        thrower = definitions(
+            "job_then_throw",
+            '<bpmn:startEvent id="start"/>'
+            + task("before", "before-throw")
+            + '<bpmn:endEvent id="end"><bpmn:signalEventDefinition signalRef="stop"/>'
+            "</bpmn:endEvent>" + flow("f1", "start", "before") + flow("f2", "before", "end"),
+            SIGNAL,
+        )
+        await deploy(api, thrower, SIGNAL_START)
+        key = await start(api, "job_then_throw")
+        (job,) = await api.activate_jobs("before-throw", max_jobs=1, timeout_ms=60_000)
+        await api.complete_job(job.job_key)
+        assert (await wait_until(lambda: ended(http, key)))["state"] == "COMPLETED"
+        started = await search(
+            http, "/process-instances/search", {"filter": {"processDefinitionId": "by_signal"}}
+        )
+        assert len(started) == 1
+
+
 @pytest.fixture
 async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
     async with anyio.create_task_group() as tg:

@@ -383,6 +383,7 @@ class JobStore:
                 self._models[definition.key] = model_of(
                     definition, by_id[definition.bpmn_process_id]
                 )
+        await self.messages.refresh_quietly()
         return record
 
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
@@ -410,6 +411,7 @@ class JobStore:
         if record is None:
             raise NotFound(f"Expected to delete resource but no resource found with key '{key}'")
         self._models.pop(key, None)
+        await self.messages.refresh_quietly()
         return record
 
     async def definition_model(self, key: int) -> DeployedModel:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
+
 from ...bpmn import EventKind
 from ...models import (
     DEFAULT_TENANT,
@@ -75,6 +77,14 @@ class Messages:
         index = StartIndex(events)
         self._backend.engines.starts = index
         return index
+
+    async def refresh_quietly(self) -> None:
+        """``refresh`` when definitions changed or the broker starts (so a signal a job's step
+        throws finds the signal start events); a failure waits for the next command."""
+        try:
+            await self.refresh()
+        except Exception as exc:  # a model or the store away: tried again at the next command
+            logger.warning("broker: message and signal start events not read ({})", exc)
 
     async def _run(self, call: Any) -> Any:
         await self.refresh()
