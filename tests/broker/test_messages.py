@@ -202,20 +202,27 @@ class TestPublication:
         other_key = await publish(http, **{**body, "correlationKey": "other"})
         assert other_key.status_code == 200
 
-    async def test_one_message_reaches_two_waiting_instances_once_each(
+    async def test_one_message_reaches_each_waiting_process_once(
         self, api: AsyncClient, http: httpx.AsyncClient
     ) -> None:
-        await deploy(api, CATCH)
-        keys = [await start(api, "wait_pay", orderId="shared") for _ in range(2)]
+        other = CATCH.replace(b'"wait_pay"', b'"also_pay"')
+        await deploy(api, CATCH, other)
+        same = [await start(api, "wait_pay", orderId="shared") for _ in range(2)]
+        also = await start(api, "also_pay", orderId="shared")
         response = await publish(
             http, name="payment-received", correlationKey="shared", timeToLive=60_000
         )
         assert response.status_code == 200
-        for key in keys:
-            done = await wait_until(lambda key=key: ended(http, key))  # type: ignore[misc]
-            assert done["state"] == "COMPLETED"
-        third = await start(api, "wait_pay", orderId="shared")  # the buffered one reaches it
-        assert (await wait_until(lambda: ended(http, third)))["state"] == "COMPLETED"
+        assert (await wait_until(lambda: ended(http, also)))["state"] == "COMPLETED"
+        # once per process (BPMN process id): one of the two instances of wait_pay
+        assert (await wait_until(lambda: ended(http, same[0])))["state"] == "COMPLETED"
+        assert not await ended(http, same[1])
+        third = await start(api, "wait_pay", orderId="shared")  # the buffered one: wait_pay had it
+        assert await open_subscriptions(http, third)
+        assert not await ended(http, third)
+        again = await publish(http, name="payment-received", correlationKey="shared")
+        assert again.status_code == 200  # a new message: the oldest waiting instance gets it
+        assert (await wait_until(lambda: ended(http, same[1])))["state"] == "COMPLETED"
 
 
 class TestBoundaryAndStart:

@@ -560,10 +560,11 @@ class Client:
         message_id: str | None = None,
         tenant_id: str | None = None,
     ) -> MessagePublicationResult:
-        """Publish a message: it is correlated to every subscription waiting for its name and
-        correlation key (once per instance) and starts processes with such a message start
-        event, then waits ``time_to_live_ms`` for subscriptions opened later (0 or ``None``:
-        not buffered). A ``message_id`` still buffered answers ``ConflictError`` (409)."""
+        """Publish a message: it is correlated once per process waiting for its name and
+        correlation key (a message start event starts an instance, else one waiting
+        subscription catches it), then waits ``time_to_live_ms`` for subscriptions opened
+        later (0 or ``None``: not buffered). A ``message_id`` still buffered answers
+        ``ConflictError`` (409)."""
         body = MessagePublicationRequest(
             name=name,
             correlation_key=correlation_key,

@@ -304,8 +304,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         errors=(400, 413),
     ),
     ("POST", "/v2/messages/publication"): Operation(
-        "Publish a message: correlated to every waiting subscription with its name and"
-        " correlation key (once per instance) and to message start events, then buffered for"
+        "Publish a message: correlated once per process (a message start event, else one"
+        " waiting subscription with its name and correlation key), then buffered for"
         " timeToLive ms (409 ALREADY_EXISTS: its messageId is buffered already).",
         MessagePublicationRequest,
         response=MessagePublicationResult,

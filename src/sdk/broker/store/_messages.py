@@ -13,11 +13,12 @@ so the rules are written once and every step of a message commits together.
 
 Zeebe's rules, as followed here:
 
-- a message correlates to every open subscription with its name and correlation key, at most
-  one per process instance, and never twice to one instance (buffered or not);
+- a message is correlated at most once per process (BPMN process id, across its versions):
+  to a message start event, else to one open subscription with its name and correlation key
+  of an instance of that process; to every process that waits for it (buffered or not);
 - a message with a time to live above 0 is buffered until then (the broker's clock at use: an
   expired one is never correlated; expired rows are deleted lazily); a subscription opening
-  later correlates the oldest live buffered message it has not met;
+  later correlates the oldest live buffered message its process has not met;
 - a message id is unique per name and correlation key while its message is buffered
   (``ALREADY_EXISTS``, 409);
 - a message start event of the latest version starts an instance, unless an instance it
@@ -232,13 +233,14 @@ class Publication:
 
 
 _OPEN_SUBSCRIPTIONS = (
-    "SELECT s.key AS key, s.process_instance_key AS process_instance_key"
-    " FROM message_subscriptions s WHERE s.kind = 'MESSAGE' AND s.state = 'CREATED'"
+    "SELECT s.key AS key, s.process_instance_key AS process_instance_key,"
+    " i.bpmn_process_id AS bpmn_process_id FROM message_subscriptions s"
+    " JOIN process_instances i ON i.key = s.process_instance_key"
+    " WHERE s.kind = 'MESSAGE' AND s.state = 'CREATED'"
     " AND s.message_name = ? AND s.correlation_key = ? AND s.tenant_id = ?"
     " AND NOT EXISTS (SELECT 1 FROM message_correlations c WHERE c.message_key = ?"
-    " AND c.process_instance_key = s.process_instance_key) ORDER BY s.key"
+    " AND c.bpmn_process_id = i.bpmn_process_id) ORDER BY s.key"
 )
-_BPMN_PROCESS_ID = "SELECT bpmn_process_id FROM process_instances WHERE key = ?"
 _CORRELATED = (
     "INSERT INTO message_correlations (message_key, process_instance_key, bpmn_process_id,"
     " correlation_key, started) VALUES (?, ?, ?, ?, ?)"
@@ -273,6 +275,8 @@ def publish(message: Publication, starts: StartIndex, now: int, *, buffer: bool 
         yield from _unique_id(message, now)
     key = yield NewKey()
     reached: list[int] = []
+    processes: set[str] = set()
+    """The processes the message reached: a process it started gets no subscription's."""
     for event in starts.of("MESSAGE", message.name, message.tenant_id):
         if message.correlation_key:
             busy = yield Query(_ACTIVE_STARTED, (event.bpmn_process_id, message.correlation_key))
@@ -283,6 +287,7 @@ def publish(message: Publication, starts: StartIndex, now: int, *, buffer: bool 
         )
         if instance is not None:
             reached.append(instance)
+            processes.add(event.bpmn_process_id)
             yield Execute(
                 _CORRELATED,
                 (key, instance, event.bpmn_process_id, message.correlation_key, 1),
@@ -292,17 +297,14 @@ def publish(message: Publication, starts: StartIndex, now: int, *, buffer: bool 
         (message.name, message.correlation_key, message.tenant_id, key),
     )
     for row in waiting:
-        instance = int(row["process_instance_key"])
-        if instance in reached:
-            continue  # at most one subscription per instance
+        instance, process_id = int(row["process_instance_key"]), row["bpmn_process_id"]
+        if process_id in processes:
+            continue  # once per process (BPMN process id), as Zeebe's
         taken = yield Advance(instance, CorrelateMessage(int(row["key"]), message.variables))
         if taken:
+            processes.add(process_id)
             reached.append(instance)
-            process = yield Query(_BPMN_PROCESS_ID, (instance,))
-            yield Execute(
-                _CORRELATED,
-                (key, instance, process[0]["bpmn_process_id"], message.correlation_key, 0),
-            )
+            yield Execute(_CORRELATED, (key, instance, process_id, message.correlation_key, 0))
     if buffer and message.time_to_live > 0:
         yield Execute(
             "INSERT INTO messages (key, name, correlation_key, variables, message_id,"
@@ -328,12 +330,14 @@ def subscription_opened(opened: SubscriptionOpened, instance_key: int, now: int)
         return None
     yield Lock(opened.name, opened.correlation_key)
     rows = yield Query(
-        "SELECT m.key AS key, m.variables AS variables, s.tenant_id AS tenant_id"
+        "SELECT m.key AS key, m.variables AS variables, i.bpmn_process_id AS bpmn_process_id"
         " FROM messages m JOIN message_subscriptions s ON s.key = ?"
+        " JOIN process_instances i ON i.key = s.process_instance_key"
         " WHERE m.name = ? AND m.correlation_key = ? AND m.tenant_id = s.tenant_id"
         " AND m.expires_at > ? AND NOT EXISTS (SELECT 1 FROM message_correlations c"
-        " WHERE c.message_key = m.key AND c.process_instance_key = ?) ORDER BY m.key LIMIT 1",
-        (opened.key, opened.name, opened.correlation_key, now, instance_key),
+        " WHERE c.message_key = m.key AND c.bpmn_process_id = i.bpmn_process_id)"
+        " ORDER BY m.key LIMIT 1",
+        (opened.key, opened.name, opened.correlation_key, now),
     )
     if not rows:
         return None
@@ -341,16 +345,10 @@ def subscription_opened(opened: SubscriptionOpened, instance_key: int, now: int)
     variables = json.loads(message["variables"])
     taken = yield Advance(instance_key, CorrelateMessage(opened.key, variables))
     if taken:
-        process = yield Query(_BPMN_PROCESS_ID, (instance_key,))
+        process_id = message["bpmn_process_id"]
         yield Execute(
             _CORRELATED,
-            (
-                int(message["key"]),
-                instance_key,
-                process[0]["bpmn_process_id"],
-                opened.correlation_key,
-                0,
-            ),
+            (int(message["key"]), instance_key, process_id, opened.correlation_key, 0),
         )
     return None
 
