@@ -1,7 +1,18 @@
 # A worker image: `python -m sdk.worker` loading the handler modules in /app/workers.
 # Build: docker build -t sdk-worker .   Run: docker run -e CAMUNDA_REST_ADDRESS=... sdk-worker
-# No container engine runs in this repository's CI: this file is checked by reading, and its
-# HEALTHCHECK command is run against a real worker by tests/worker/test_deployment.py.
+# tests/container/ builds and runs it with podman (docs/deployment.md says how).
+
+# The package is installed in a build stage under a staging root, which the image then takes
+# in one layer (COPY): no sources, build files or caches in the image, and the layer's cache
+# follows the sources' content on every builder. EXTRAS (build arg), e.g. "postgres":
+# optional extras to install with it.
+FROM python:3.11-slim AS install
+COPY pyproject.toml README.md /src/
+COPY src /src/src
+ARG EXTRAS=""
+RUN pip install --no-cache-dir --disable-pip-version-check --no-warn-script-location \
+    --root /staging "/src${EXTRAS:+[$EXTRAS]}"
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -9,16 +20,13 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN useradd --create-home --uid 10001 --user-group app
+# The data folder exists, owned by app: Docker gives a new volume mounted on it that owner.
+RUN useradd --create-home --uid 10001 --user-group app \
+    && install -d -o app -g app /home/app/data
 WORKDIR /app
 
 # The package first, so editing handlers does not reinstall it.
-COPY pyproject.toml README.md ./
-COPY src ./src
-# EXTRAS (build arg), e.g. "postgres": optional extras to install with it.
-ARG EXTRAS=""
-RUN pip install ".${EXTRAS:+[$EXTRAS]}" && rm -rf src
-
+COPY --from=install /staging /
 COPY workers ./workers
 
 USER app

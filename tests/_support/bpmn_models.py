@@ -1,6 +1,9 @@
-"""Small inline BPMN models for deployment tests: one that deploys, and refused ones."""
+"""Small inline BPMN models for deployment tests: one that deploys, refused ones, and one
+with its diagram for the dashboard."""
 
 from __future__ import annotations
+
+from html import escape
 
 
 def model(process_id: str = "order", body: str = "", *, name: str = "Order") -> bytes:
@@ -37,3 +40,86 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol2;</bpmn:definitions>
 """
 """Refused: entity expansion (hostile XML)."""
+
+
+def drawn_model(
+    process_id: str = "order", *, name: str = "Order", task_name: str = "Charge"
+) -> bytes:
+    """A model with its diagram (``bpmndi``): start → ``charge`` (job type ``charge``, one
+    retry) → gateway → ``ship`` (job type ``ship``) → end, laid out as Camunda Modeler
+    would. ``name`` and ``task_name`` are XML-escaped here, so they may hold markup."""
+    process_name, charge_name = escape(name, quote=True), escape(task_name, quote=True)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+    xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+    xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{process_id}" name="{process_name}" isExecutable="true">
+    <bpmn:startEvent id="start" name="Order placed" />
+    <bpmn:serviceTask id="charge" name="{charge_name}">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="charge" retries="1" />
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:exclusiveGateway id="paid" name="Paid?" default="to_ship" />
+    <bpmn:serviceTask id="ship" name="Ship the parcel">
+      <bpmn:extensionElements><zeebe:taskDefinition type="ship" /></bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="done" name="Shipped" />
+    <bpmn:endEvent id="refused" name="Refused" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="charge" />
+    <bpmn:sequenceFlow id="f2" sourceRef="charge" targetRef="paid" />
+    <bpmn:sequenceFlow id="to_ship" name="yes" sourceRef="paid" targetRef="ship" />
+    <bpmn:sequenceFlow id="to_refused" name="no" sourceRef="paid" targetRef="refused">
+      <bpmn:conditionExpression>=refused = true</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f3" sourceRef="ship" targetRef="done" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram">
+    <bpmndi:BPMNPlane id="plane" bpmnElement="{process_id}">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="152" y="102" width="36" height="36" />
+        <bpmndi:BPMNLabel><dc:Bounds x="137" y="145" width="66" height="14" /></bpmndi:BPMNLabel>
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="charge_di" bpmnElement="charge">
+        <dc:Bounds x="240" y="80" width="100" height="80" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="paid_di" bpmnElement="paid" isMarkerVisible="true">
+        <dc:Bounds x="395" y="95" width="50" height="50" />
+        <bpmndi:BPMNLabel><dc:Bounds x="405" y="71" width="30" height="14" /></bpmndi:BPMNLabel>
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="ship_di" bpmnElement="ship">
+        <dc:Bounds x="500" y="80" width="100" height="80" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="done_di" bpmnElement="done">
+        <dc:Bounds x="652" y="102" width="36" height="36" />
+        <bpmndi:BPMNLabel><dc:Bounds x="648" y="145" width="44" height="14" /></bpmndi:BPMNLabel>
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="refused_di" bpmnElement="refused">
+        <dc:Bounds x="502" y="212" width="36" height="36" />
+        <bpmndi:BPMNLabel><dc:Bounds x="498" y="255" width="44" height="14" /></bpmndi:BPMNLabel>
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1">
+        <di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" />
+      </bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2">
+        <di:waypoint x="340" y="120" /><di:waypoint x="395" y="120" />
+      </bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="to_ship_di" bpmnElement="to_ship">
+        <di:waypoint x="445" y="120" /><di:waypoint x="500" y="120" />
+        <bpmndi:BPMNLabel><dc:Bounds x="464" y="102" width="18" height="14" /></bpmndi:BPMNLabel>
+      </bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="to_refused_di" bpmnElement="to_refused">
+        <di:waypoint x="420" y="145" /><di:waypoint x="420" y="230" />
+        <di:waypoint x="502" y="230" />
+        <bpmndi:BPMNLabel><dc:Bounds x="428" y="185" width="13" height="14" /></bpmndi:BPMNLabel>
+      </bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3">
+        <di:waypoint x="600" y="120" /><di:waypoint x="652" y="120" />
+      </bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+""".encode()

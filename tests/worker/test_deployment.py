@@ -133,7 +133,7 @@ class TestEnvExample:
 class TestComposePostgresProfile:
     def test_runs_two_broker_replicas_on_postgres_and_workers_on_them(self) -> None:
         services: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())["services"]
-        assert services["postgres"]["image"].startswith("postgres:")
+        assert services["postgres"]["image"].endswith(":-postgres:16}")  # SDK_POSTGRES_IMAGE
         replicas = services["broker-pg"]
         assert replicas["deploy"]["replicas"] == 2
         assert replicas["build"]["args"]["EXTRAS"] == "postgres"

@@ -551,6 +551,13 @@ _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+def _path_schema(name: str) -> dict[str, Any]:
+    """Every ``..._key`` path parameter is a key (so fuzzing can also send what is not one)."""
+    if name in _PATH_SCHEMAS:
+        return _PATH_SCHEMAS[name]
+    return _KEY_SCHEMA if name.endswith("_key") else {"type": "string"}
+
+
 def _add_parameters(
     operation: dict[str, Any], path: str, extra: tuple[Parameter, ...] = ()
 ) -> None:
@@ -564,7 +571,7 @@ def _add_parameters(
             "name": to_camel(name),
             "in": "path",
             "required": True,
-            "schema": _PATH_SCHEMAS.get(name, {"type": "string"}),
+            "schema": _path_schema(name),
         }
         for name in names
     ]

@@ -1,4 +1,5 @@
-"""The broker's web dashboard at ``/ui``: overview, jobs list, job page with operator actions.
+"""The broker's web dashboard at ``/ui``: overview, jobs list, job page with operator actions,
+process definitions, process instances, and an instance page that draws its process.
 
 Server-rendered Jinja2 templates and one small script (``static/ui.js``), all shipped in the
 package: no build step, nothing fetched from the internet. Actions call the documented API
@@ -8,7 +9,8 @@ routes; ``CrossSiteGuard`` refuses state-changing requests that browsers mark as
 from ._guard import CrossSiteGuard as CrossSiteGuard
 from ._limits_form import ROUTES as LIMITS_ROUTES
 from ._pages import ROUTES as PAGE_ROUTES
+from ._process_pages import ROUTES as PROCESS_ROUTES
 
-ROUTES = [*LIMITS_ROUTES, *PAGE_ROUTES]
+ROUTES = [*LIMITS_ROUTES, *PROCESS_ROUTES, *PAGE_ROUTES]
 
 __all__ = ["ROUTES", "CrossSiteGuard"]

@@ -48,6 +48,9 @@ _env.filters.update(
     utc_text=_views.utc_text,
     state_label=lambda state: _views.STATE_LABELS.get(str(state), str(state)),
     first_line=_views.first_line,
+    iso_text=_views.iso_text,
+    words=_views.words,
+    value=_views.enum_value,
 )
 _env.globals.update(version=__version__, describe=_views.describe)
 TEMPLATES = Jinja2Templates(env=_env)

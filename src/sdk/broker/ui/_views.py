@@ -18,8 +18,14 @@ STATE_LABELS = {
     "INCIDENT": "Incident",
     "ERROR_THROWN": "Error thrown",
     "CANCELED": "Canceled",
+    "ACTIVE": "Active",
+    "TERMINATED": "Terminated",
+    "RESOLVED": "Resolved",
+    "CREATED": "Created",
+    "TIMED_OUT": "Timed out",
 }
-"""Display names of the job states and of the overview's extra ``FAILED`` category."""
+"""Display names of the job states and of the overview's extra ``FAILED`` category, and of
+the states of process instances, their elements, incidents and (Camunda's) job states."""
 
 ENDED_STATES = frozenset({"COMPLETED", "ERROR_THROWN", "CANCELED"})
 TAIL_LINES = 30
@@ -38,6 +44,28 @@ def iso_time(ms: int) -> str:
 def utc_text(ms: int) -> str:
     """Epoch milliseconds as readable UTC; the page's script shows it in local time."""
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso_text(iso: str | None) -> str:
+    """An ISO 8601 UTC timestamp as the API writes it, as readable UTC (the page's script shows
+    it in local time); ``""`` for none."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def enum_value(value: Any) -> str:
+    """An open enum's value: an ``Enum`` member's, or the plain string the API sent."""
+    return str(getattr(value, "value", value))
+
+
+def words(constant: str) -> str:
+    """An API constant in words: ``SERVICE_TASK`` → ``Service task``."""
+    return constant.replace("_", " ").capitalize()
 
 
 def pretty_json(value: Any) -> str:

@@ -10,9 +10,12 @@ the minimum over the live ones. The supervisor adds ``sdk_worker_processes`` and
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Iterable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from ..observe import MULTIPROC_ENV as MULTIPROC_ENV
@@ -38,6 +41,17 @@ class GroupHealth:
             registry=self._own,
         )
         self._restarts_seen = 0
+        self._last: list[Metric] = []
+
+    def collect(self) -> Iterable[Metric]:
+        """The children's summed metrics. A child that is just starting has created its file
+        but not yet written it, which prometheus_client cannot read: the last good reading
+        stands in for that moment instead of failing the probe or the scrape."""
+        try:
+            self._last = list(self._children.collect())
+        except (struct.error, ValueError):
+            pass
+        return self._last
 
     def child_died(self, pid: int) -> None:
         """Drop a dead child's live gauges (its counters stay in the sums)."""
@@ -64,12 +78,12 @@ class GroupHealth:
         self._processes.set(len(self._group.pids))
         self._restarts.inc(self._group.restarts - self._restarts_seen)
         self._restarts_seen = self._group.restarts
-        return generate_latest(self._children) + generate_latest(self._own)
+        return generate_latest(self) + generate_latest(self._own)
 
     def _values(self, name: str) -> list[float]:
         return [
             sample.value
-            for family in self._children.collect()
+            for family in self.collect()
             if family.name == name
             for sample in family.samples
             if sample.name == name

@@ -129,6 +129,16 @@ _SCHEMA += TABLES_OF_2 + TABLES_OF_3 + TABLES_OF_4
 _SCHEMA += TABLES_OF_5
 
 
+_MAX_KEYS = (
+    "SELECT MAX(key) FROM jobs",
+    "SELECT MAX(key) FROM process_instances",
+    "SELECT MAX(key) FROM element_instances",
+    "SELECT MAX(key) FROM variables",
+    "SELECT MAX(key) FROM incidents",
+)
+"""Every table whose rows take keys from the one counter (as Zeebe has one key space)."""
+
+
 class SqliteJobs:
     """The job store proper. ``path`` ``":memory:"`` gives a throwaway store for tests."""
 
@@ -146,10 +156,7 @@ class SqliteJobs:
         self._migrate()
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        tables = ("jobs", "process_instances", "element_instances", "variables", "incidents")
-        max_key = max(
-            self._db.execute(f"SELECT MAX(key) FROM {table}").fetchone()[0] or 0 for table in tables
-        )
+        max_key = max(self._db.execute(query).fetchone()[0] or 0 for query in _MAX_KEYS)
         others = _deployments.max_key(self._db)  # one key space, as Zeebe's
         if others is not None and others > max_key:
             max_key = others

@@ -1,4 +1,4 @@
-/* The dashboard's behaviour: live updates and the job page's actions.
+/* The dashboard's behaviour: live updates, and the actions of the job and instance pages.
  *
  * Live: the overview and the job page follow the broker's job event stream (Server-Sent
  * Events); while the stream is absent or down they poll the JSON summary instead. Either way
@@ -18,6 +18,7 @@
 
   var body = document.body;
   var jobKey = body.dataset.jobKey || "";
+  var instanceKey = body.dataset.instanceKey || "";
 
   // -- times in the reader's time zone ------------------------------------------------------
 
@@ -202,7 +203,7 @@
     };
   }
 
-  // -- the job page's actions: calls to the documented API routes ---------------------------
+  // -- the actions: calls to the documented API routes, one or several in a row -------------
 
   function wholeNumber(form, name) {
     return parseInt(form.elements[name].value, 10);
@@ -237,6 +238,33 @@
         done: "Job canceled.",
       };
     },
+    // An incident: a job out of retries gets retries first, then the incident is resolved.
+    resolve: function (form) {
+      var incident = form.dataset.incidentKey;
+      var resolution = { method: "POST", path: "/incidents/" + incident + "/resolution", body: {} };
+      if (!form.dataset.jobKey) {
+        return { steps: [resolution], done: "Incident " + incident + " resolved." };
+      }
+      var retries = wholeNumber(form, "retries");
+      return {
+        steps: [
+          {
+            method: "PATCH", path: "/jobs/" + form.dataset.jobKey,
+            body: { changeset: { retries: retries } },
+          },
+          resolution,
+        ],
+        done: "Incident " + incident + " resolved: the job has " + retries + " retries again.",
+      };
+    },
+    "cancel-instance": function () {
+      return {
+        method: "POST", path: "/process-instances/" + instanceKey + "/cancellation", body: {},
+        confirm: "Cancel process instance " + instanceKey + "? Its active elements are"
+          + " terminated; this cannot be undone.",
+        done: "Process instance canceled.",
+      };
+    },
   };
 
   function showResult(text, ok) {
@@ -259,24 +287,37 @@
     event.preventDefault();
     var call = ACTIONS[form.dataset.action](form);
     if (call.confirm && !window.confirm(call.confirm)) return;
+    var steps = call.steps || [call];
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    fetch(body.dataset.api + call.path, {
-      method: call.method,
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(call.body),
-      credentials: "same-origin",
-    }).then(function (response) {
-      if (response.ok) return showResult(call.done, true);
-      return problemText(response).then(function (text) { showResult("Refused. " + text, false); });
+    runSteps(steps).then(function (refused) {
+      if (refused === null) showResult(call.done, true);
+      else showResult("Refused. " + refused, false);
     }, function (error) {
       showResult("The broker did not answer (" + error.message + ").", false);
     }).then(function () {
       return refresh().catch(function () {});
     }).then(function () {
       buttons.forEach(function (b) { b.disabled = false; });
-      if (form.hidden) document.getElementById("action-result").focus();
+      if (form.hidden || !document.contains(form)) document.getElementById("action-result").focus();
     });
+  }
+
+  // Each step in turn, stopping at the first refusal: null when all passed, else its text.
+  function runSteps(steps) {
+    return steps.reduce(function (previous, step) {
+      return previous.then(function (refused) {
+        if (refused !== null) return refused;
+        return fetch(body.dataset.api + step.path, {
+          method: step.method,
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(step.body),
+          credentials: "same-origin",
+        }).then(function (response) {
+          return response.ok ? null : problemText(response);
+        });
+      });
+    }, Promise.resolve(null));
   }
 
   // -- start ----------------------------------------------------------------------------------
