@@ -45,7 +45,10 @@ def test_python_m_sdk_lists_every_command() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    commands = "jobs,login,profiles,whoami,logout,job-types,processes,incidents,worker,broker,bench"
+    commands = (
+        "jobs,login,profiles,whoami,logout,job-types,processes,incidents,messages,signals,"
+        "worker,broker,bench"
+    )
     assert "{" + commands + "}" in done.stdout
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from sdk.broker import RunningBroker
+from sdk.broker.http._messages import ROUTES as MESSAGE_ROUTES
 from sdk.broker.http._processes import ROUTES
 from sdk.testing import client_for
 
@@ -56,7 +57,7 @@ def _camel(name: str) -> str:
 def test_every_route_is_a_spec_operation(spec: Spec) -> None:
     served = {
         (method, _template(route.path))
-        for route in ROUTES
+        for route in [*ROUTES, *MESSAGE_ROUTES]
         for method in (route.methods or set()) - {"HEAD"}
     }
     missing = {
@@ -145,3 +146,38 @@ async def test_answers_carry_every_required_field(spec: Spec, sdk_broker: Runnin
             "/process-instances/{processInstanceKey}/statistics/element-instances",
             stats,
         )
+
+
+MESSAGE_MODEL = (
+    f'<?xml version="1.0"?><bpmn:definitions {NS} id="d"><bpmn:process id="m" isExecutable="true">'
+    '<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="c">'
+    '<bpmn:messageEventDefinition messageRef="msg"/></bpmn:intermediateCatchEvent>'
+    '<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="e"/></bpmn:process>'
+    '<bpmn:message id="msg" name="ping"><bpmn:extensionElements>'
+    '<zeebe:subscription correlationKey="= k"/></bpmn:extensionElements></bpmn:message>'
+    "</bpmn:definitions>"
+).encode()
+
+
+async def test_message_answers_carry_every_required_field(
+    spec: Spec, sdk_broker: RunningBroker
+) -> None:
+    async with client_for(sdk_broker) as client:
+        await client.deploy_resources({"m.bpmn": MESSAGE_MODEL})
+        for k in ("a", "b"):
+            await client.create_process_instance(process_definition_id="m", variables={"k": k})
+    async with httpx.AsyncClient(base_url=sdk_broker.url) as http:
+        subscriptions = (await http.post("/message-subscriptions/search", json={})).json()
+        assert len(subscriptions["items"]) == 2
+        _check(spec, "POST", "/message-subscriptions/search", subscriptions)
+        published = await http.post(
+            "/messages/publication", json={"name": "ping", "correlationKey": "a"}
+        )
+        _check(spec, "POST", "/messages/publication", published.json())
+        correlated = await http.post(
+            "/messages/correlation", json={"name": "ping", "correlationKey": "b"}
+        )
+        _check(spec, "POST", "/messages/correlation", correlated.json())
+        signal = await http.post("/signals/broadcast", json={"signalName": "s"})
+        _check(spec, "POST", "/signals/broadcast", signal.json())

@@ -111,11 +111,6 @@ PAYMENT = bpmn(
     '<zeebe:subscription correlationKey="=order_id"/></bpmn:extensionElements></bpmn:message>',
 )
 
-needs_messages = pytest.mark.skipif(
-    not hasattr(AsyncClient, "search_message_subscriptions"),
-    reason="message subscription search and publication are not on this branch yet",
-)
-
 
 async def start(client: AsyncClient, model: bytes, process_id: str, **variables: object) -> int:
     await client.deploy_resources({f"{process_id}.bpmn": model})
@@ -309,7 +304,6 @@ class TestTime:
         await check.has_not_activated_elements("done")
 
 
-@needs_messages
 class TestMessages:
     async def test_waiting_for_and_correlating_a_message(self, sdk_client: AsyncClient) -> None:
         key = await start(sdk_client, PAYMENT, "payment", order_id="o-1")
@@ -321,7 +315,7 @@ class TestMessages:
         assert "message subscriptions: 'payment' (key 'o-1'): CREATED" in message
         message = await failure(check.has_correlated_message("payment"))
         assert "should have correlated message 'payment' within 0.3s" in message
-        await sdk_client.publish_message(name="payment", correlation_key="o-1")  # type: ignore[attr-defined]
+        await sdk_client.publish_message(name="payment", correlation_key="o-1")
         await assert_that(sdk_client, key).is_completed()
         await check.has_correlated_message("payment")
 

@@ -15,6 +15,9 @@ sdk processes definitions [--id ID] [--latest] [--limit N]
 sdk processes start ID [--version N] [--variables JSON] [--await [--timeout MS]]
 sdk processes list [--id ID] [--state STATE] [--limit N] | get KEY | cancel KEY
 sdk incidents list [--all] [--limit N] | resolve KEY
+sdk messages publish NAME --correlation-key K [--variables JSON] [--ttl DURATION]
+                     [--message-id ID]
+sdk signals broadcast NAME [--variables JSON]
 sdk worker ... | sdk broker ... | sdk bench ...   the same as python -m sdk.worker ... (etc.)
 """
 
@@ -24,7 +27,7 @@ import argparse
 import sys
 
 from ..errors import ProfileError, SdkError
-from . import _delegate, _job_types, _jobs, _processes, _profiles
+from . import _delegate, _job_types, _jobs, _messages, _processes, _profiles
 from ._table import DELEGATE, HANDLER, Command, Delegate, Entry, Group, add_entries
 
 _PROFILE = (_profiles.profile_option(),)
@@ -148,6 +151,30 @@ COMMANDS: tuple[Entry, ...] = (
                 "resolve an incident (raise a job's retries first)",
                 _profiles.with_client(_processes.resolve),
                 _processes.key_arguments,
+            ),
+        ),
+    ),
+    Group(
+        "messages",
+        "messages for process instances waiting on them",
+        (
+            Command(
+                "publish",
+                "publish a message (correlated now, or buffered for --ttl)",
+                _profiles.with_client(_messages.publish),
+                _messages.publish_arguments,
+            ),
+        ),
+    ),
+    Group(
+        "signals",
+        "signals to every waiting signal event",
+        (
+            Command(
+                "broadcast",
+                "broadcast a signal",
+                _profiles.with_client(_messages.broadcast),
+                _messages.broadcast_arguments,
             ),
         ),
     ),

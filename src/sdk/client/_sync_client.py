@@ -38,6 +38,12 @@ from ..models import (
     JobSpec,
     JobState,
     JobTypeLimits,
+    MessageCorrelationRequest,
+    MessageCorrelationResult,
+    MessagePublicationRequest,
+    MessagePublicationResult,
+    MessageSubscriptionSearchQuery,
+    MessageSubscriptionSearchQueryResult,
     ProcessDefinitionFilter,
     ProcessDefinitionResult,
     ProcessDefinitionSearchQuery,
@@ -49,6 +55,8 @@ from ..models import (
     ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
     SearchQueryPageRequest,
+    SignalBroadcastRequest,
+    SignalBroadcastResult,
     TopologyResponse,
     UserTaskResult,
     UserTaskSearchQuery,
@@ -59,6 +67,7 @@ from ..models import (
 )
 from . import _calls, _cluster, _event_stream, _identity, _instances
 from . import _clock as _clock_calls
+from . import _messages as _message_calls
 from . import _user_tasks as _user_task_calls
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
@@ -589,6 +598,83 @@ class Client:
     def reset_clock(self) -> None:
         """Give the engine back the wall clock (after ``pin_clock``)."""
         self._send(_clock_calls.reset_clock())
+
+    # -- messages and signals (Camunda's API) ---------------------------------------------------
+
+    def publish_message(
+        self,
+        name: str,
+        *,
+        correlation_key: str = "",
+        variables: Mapping[str, Any] | None = None,
+        time_to_live_ms: int | None = None,
+        message_id: str | None = None,
+        tenant_id: str | None = None,
+    ) -> MessagePublicationResult:
+        """Publish a message: it is correlated once per process waiting for its name and
+        correlation key (a message start event starts an instance, else one waiting
+        subscription catches it), then waits ``time_to_live_ms`` for subscriptions opened
+        later (0 or ``None``: not buffered). A ``message_id`` still buffered answers
+        ``ConflictError`` (409)."""
+        body = MessagePublicationRequest(
+            name=name,
+            correlation_key=correlation_key,
+            variables=dict(variables) if variables is not None else None,
+            time_to_live=time_to_live_ms,
+            message_id=message_id,
+            tenant_id=tenant_id,
+        )
+        return self._send(_message_calls.publish_message(body))
+
+    def correlate_message(
+        self,
+        name: str,
+        *,
+        correlation_key: str = "",
+        variables: Mapping[str, Any] | None = None,
+        tenant_id: str | None = None,
+    ) -> MessageCorrelationResult:
+        """Correlate a message now, without buffering it: the answer names the first instance
+        it reached or started (``NotFoundError`` when nothing waits for it)."""
+        body = MessageCorrelationRequest(
+            name=name,
+            correlation_key=correlation_key,
+            variables=dict(variables) if variables is not None else None,
+            tenant_id=tenant_id,
+        )
+        return self._send(_message_calls.correlate_message(body))
+
+    def search_message_subscriptions(
+        self,
+        query: MessageSubscriptionSearchQuery | None = None,
+        *,
+        process_instance_key: str | int | None = None,
+        message_name: str | None = None,
+        limit: int | None = None,
+    ) -> MessageSubscriptionSearchQueryResult:
+        """Search message subscriptions (e.g. what one instance waits for)."""
+        if query is None:
+            key = None if process_instance_key is None else str(process_instance_key)
+            query = MessageSubscriptionSearchQuery.model_validate_json(
+                _search_body({"processInstanceKey": key, "messageName": message_name}, limit)
+            )
+        return self._send(_message_calls.search_message_subscriptions(query))
+
+    def broadcast_signal(
+        self,
+        name: str,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        tenant_id: str | None = None,
+    ) -> SignalBroadcastResult:
+        """Broadcast a signal: every waiting signal catch event catches it, and processes with
+        a signal start event of that name start."""
+        body = SignalBroadcastRequest(
+            signal_name=name,
+            variables=dict(variables) if variables is not None else None,
+            tenant_id=tenant_id,
+        )
+        return self._send(_message_calls.broadcast_signal(body))
 
     # -- extensions of the embedded broker (a real Camunda answers 404) -----------------------
 

@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from ..bpmn import BpmnError
 from ..bpmn import parse as parse_bpmn
 from ..client import AsyncClient
@@ -23,7 +21,6 @@ from ..models import (
     IncidentResult,
     MessageSubscriptionResult,
     MessageSubscriptionSearchQuery,
-    MessageSubscriptionSearchQueryResult,
 )
 from ._helpers import wait_until
 
@@ -297,18 +294,8 @@ class ProcessInstanceAssert:
         query = MessageSubscriptionSearchQuery.model_validate(
             {"filter": {"processInstanceKey": self._key}, "page": {"limit": _PAGE}}
         )
-        search = getattr(self._client, "search_message_subscriptions", None)
-        if search is not None:
-            found: MessageSubscriptionSearchQueryResult = await search(query)
-            return list(found.items)
-        body = query.model_dump(mode="json", by_alias=True, exclude_none=True)
-        async with httpx.AsyncClient(base_url=self._client.base_url) as http:
-            answer = await http.post("/message-subscriptions/search", json=body)
-        if answer.status_code >= 400:
-            raise AssertionError(
-                f"searching message subscriptions failed: {answer.status_code} {answer.text}"
-            )
-        return list(MessageSubscriptionSearchQueryResult.model_validate_json(answer.content).items)
+        found = await self._client.search_message_subscriptions(query)
+        return list(found.items)
 
     async def _read_names(self, definition_key: str) -> dict[str, str]:
         """Element id → name from the deployed XML (``{}`` when it cannot be read)."""

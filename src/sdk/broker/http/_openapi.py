@@ -58,6 +58,12 @@ from ...models import (
     JobTypeLimitsList,
     JobTypeLimitsRequest,
     JobUpdateRequest,
+    MessageCorrelationRequest,
+    MessageCorrelationResult,
+    MessagePublicationRequest,
+    MessagePublicationResult,
+    MessageSubscriptionSearchQuery,
+    MessageSubscriptionSearchQueryResult,
     ProblemDetail,
     ProcessDefinitionResult,
     ProcessDefinitionSearchQuery,
@@ -70,6 +76,8 @@ from ...models import (
     ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
     SetVariableRequest,
+    SignalBroadcastRequest,
+    SignalBroadcastResult,
     TopologyResponse,
     UserTaskAssignmentRequest,
     UserTaskCompletionRequest,
@@ -344,6 +352,34 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Give the engine back the wall clock. Only on a broker started with clock control.",
         status=204,
         errors=(404,),
+    ),
+    ("POST", "/v2/messages/publication"): Operation(
+        "Publish a message: correlated once per process (a message start event, else one"
+        " waiting subscription with its name and correlation key), then buffered for"
+        " timeToLive ms (409 ALREADY_EXISTS: its messageId is buffered already).",
+        MessagePublicationRequest,
+        response=MessagePublicationResult,
+        errors=(400, 409, 413),
+    ),
+    ("POST", "/v2/messages/correlation"): Operation(
+        "Correlate a message now (not buffered): the first instance it reached or started"
+        " (404 when nothing waits for it).",
+        MessageCorrelationRequest,
+        response=MessageCorrelationResult,
+        errors=(400, 404, 413),
+    ),
+    ("POST", "/v2/message-subscriptions/search"): Operation(
+        "Search message subscriptions ({filter, sort, page}).",
+        MessageSubscriptionSearchQuery,
+        request_required=False,
+        response=MessageSubscriptionSearchQueryResult,
+        errors=(400, 413),
+    ),
+    ("POST", "/v2/signals/broadcast"): Operation(
+        "Broadcast a signal to every waiting signal catch event and signal start event.",
+        SignalBroadcastRequest,
+        response=SignalBroadcastResult,
+        errors=(400, 413),
     ),
     ("GET", "/v2/authentication/me"): Operation(
         "Whom the request's credentials authenticate as (anonymous on an open broker).",

@@ -23,9 +23,10 @@ from ...models import (
     JobState,
     JobTypeLimits,
 )
-from ..engine import Command, CreateInstance, Engine, InstanceState
+from ..engine import Command, CreateInstance, Engine, InstanceState, SignalThrown
 from ._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from ._instances import Engines, NewInstance, Persisted, Rows
+from ._messages import Publication
 from ._notifier import Notifier
 from ._start_timers import DueStart
 
@@ -264,4 +265,17 @@ class Backend(Protocol):
 
     async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
         """Rows of ``kind`` (``_instances.TABLE_OF``): one by key, one instance's, or all."""
+        ...
+
+    # -- messages and signals (``_messages.py``) --------------------------------------------------
+
+    async def publish_message(
+        self, message: Publication, now: int, *, buffer: bool
+    ) -> tuple[int, list[int]]:
+        """Correlate a message to what waits for it and buffer it (``buffer``), in one
+        transaction: ``(message key, instances reached)``."""
+        ...
+
+    async def broadcast_signal(self, signal: SignalThrown, tenant_id: str, now: int) -> int:
+        """Broadcast a signal in one transaction; answers its key."""
         ...

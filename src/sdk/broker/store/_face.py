@@ -47,6 +47,7 @@ from ._deployments import (
 )
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._instances import NeedDefinition
+from ._message_face import Messages
 from ._notifier import Notifier
 from ._open import open_backend
 from ._processes import Processes
@@ -107,10 +108,12 @@ class JobStore:
         self._closing = False
         self.processes = Processes(self)
         """Process instances, their elements, variables and incidents."""
+        self.messages = Messages(self)
+        """Messages and signals: publication, correlation, buffering, start events."""
         self.user_tasks = UserTasks(self)
+        """Camunda user tasks, and variables set on element instances."""
         self.start_timers = StartTimers(self)
         """The timer start events of the processes' latest versions."""
-        """Camunda user tasks, and variables set on element instances."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""
 
@@ -416,6 +419,7 @@ class JobStore:
         for definition in record.processes:
             if definition.deployment_key == record.key:  # a new version, not the same again
                 await self.start_timers.deployed(definition.key)
+        await self.messages.refresh_quietly()
         return record
 
     async def process_definitions(self) -> list[ProcessDefinitionRecord]:
@@ -444,6 +448,7 @@ class JobStore:
             raise NotFound(f"Expected to delete resource but no resource found with key '{key}'")
         self._models.pop(key, None)
         await self.start_timers.deleted(record)
+        await self.messages.refresh_quietly()
         return record
 
     async def definition_model(self, key: int) -> DeployedModel:

@@ -51,14 +51,17 @@ from ..engine import (
     JobCreated,
     JobRetriesChanged,
     ResolveIncident,
+    SignalThrown,
     Step,
+    SubscriptionClosed,
+    SubscriptionOpened,
     ThrowError,
     TimerCanceled,
     TimerScheduled,
     TriggerTimer,
     VariableSet,
 )
-from . import _instance_json, _user_tasks
+from . import _instance_json, _messages, _user_tasks
 
 Statement = tuple[str, tuple[Any, ...]]
 """SQL with ``?`` placeholders and its values."""
@@ -202,6 +205,8 @@ class Engines:
         (``drain_woken``, on the event loop, after the write returned)."""
         self.timers_scheduled = False
         """An instance step scheduled a timer: the timer loop looks again."""
+        self.starts = _messages.StartIndex()
+        """The message and signal start events of the latest versions (``_messages``)."""
 
     def drain_woken(self) -> set[str]:
         woken, self.woken = self.woken, []
@@ -249,6 +254,9 @@ class FollowUp:
     instance: int | None = None
     command: Command | None = None
     child_of: int | None = None
+    message: SubscriptionOpened | SignalThrown | None = None
+    """A message subscription opened (buffered messages may correlate) or a signal thrown
+    (``_messages``), of the instance ``instance``."""
 
 
 @dataclass
@@ -434,6 +442,12 @@ def persist(  # noqa: C901 (one branch per effect)
             )
         elif isinstance(effect, ChildCanceled):
             out.follow_ups.append(FollowUp(child_of=effect.element_instance_key))
+        elif isinstance(effect, SubscriptionOpened | SubscriptionClosed):
+            add(_messages.subscription_statement(effect, state.key, command, tenant_id, now))
+            if isinstance(effect, SubscriptionOpened) and effect.kind == "MESSAGE":
+                out.follow_ups.append(FollowUp(instance=state.key, message=effect))
+        elif isinstance(effect, SignalThrown):
+            out.follow_ups.append(FollowUp(instance=state.key, message=effect, tenant_id=tenant_id))
         elif isinstance(effect, InstanceCompleted | InstanceTerminated):
             out.ended = True
             parent = state.parent_process_instance_key
@@ -658,6 +672,7 @@ TABLE_OF = {
     "variable": "variables",
     "flow": "sequence_flows",
     "job": "jobs",
+    "subscription": "message_subscriptions",
 }
 
 

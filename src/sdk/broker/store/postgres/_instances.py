@@ -10,13 +10,22 @@ that needs more keys than its block is computed again with a bigger one (the eng
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from loguru import logger
 from psycopg.rows import DictRow
 
-from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, Step
-from .. import _instance_json, _instances
+from ...engine import (
+    Command,
+    CreateInstance,
+    Engine,
+    InstanceState,
+    Rejected,
+    SignalThrown,
+    Step,
+)
+from .. import _instance_json, _instances, _messages
 from .._instances import (
     Engines,
     FollowUp,
@@ -30,6 +39,8 @@ from .._start_timers import DueStart
 from ._tx import Database, Tx
 
 FIRST_BLOCK = 32
+_BROADCASTS: ContextVar[_messages.Broadcasts | None] = ContextVar("broadcasts", default=None)
+"""What the signals of the running transaction reached (each pair once)."""
 """Keys allocated for one command before it runs (an instance step rarely needs more)."""
 
 
@@ -129,6 +140,14 @@ class PostgresInstances:
             await self._follow(tx, follow_up, now)
 
     async def _follow(self, tx: Tx, follow_up: FollowUp, now: int) -> None:
+        if follow_up.message is not None:
+            message, instance = follow_up.message, follow_up.instance
+            assert instance is not None
+            if isinstance(message, SignalThrown):
+                await self.broadcast(tx, message, follow_up.tenant_id, now)
+            else:
+                await self.run_plan(tx, _messages.subscription_opened(message, instance, now), now)
+            return
         if follow_up.process_id is not None:
             found = await tx.one(
                 _instances.postgres(_instances.LATEST_DEFINITION),
@@ -171,6 +190,70 @@ class PostgresInstances:
         except Rejected:
             return  # the other instance has moved on (e.g. its call activity was left)
         await self.write(tx, persisted, now)
+
+    async def broadcast(self, tx: Tx, signal: SignalThrown, tenant_id: str, now: int) -> int:
+        """A signal to every waiting instance and signal start event, in ``tx``; the signals
+        its steps throw in turn share what this one reached (each pair once)."""
+        outer = _BROADCASTS.get()
+        seen = outer or _messages.Broadcasts()
+        token = _BROADCASTS.set(seen)
+        try:
+            plan = _messages.broadcast(signal, tenant_id, self.engines.starts, seen)
+            return int(await self.run_plan(tx, plan, now))
+        finally:
+            _BROADCASTS.reset(token)
+
+    async def run_plan(self, tx: Tx, plan: _messages.Plan, now: int) -> Any:
+        """Drive a message or signal plan (``_messages``) in ``tx``."""
+        answer: Any = None
+        try:
+            while True:
+                op = plan.send(answer)
+                answer = await self._op(tx, op, now)
+        except StopIteration as stop:
+            return stop.value
+
+    async def _op(self, tx: Tx, op: _messages.Op, now: int) -> Any:
+        if isinstance(op, _messages.Query):
+            return await tx.all(_instances.postgres(op.sql), op.args)
+        if isinstance(op, _messages.Execute):
+            await tx.execute(_instances.postgres(op.sql), op.args)
+            return None
+        if isinstance(op, _messages.NewKey):
+            row = await tx.one("SELECT nextval('job_keys') AS key")
+            assert row is not None
+            return int(row["key"])
+        if isinstance(op, _messages.Lock):
+            # publications and openings of one name and correlation key, one at a time
+            await tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))",
+                (op.name, op.correlation_key),
+            )
+            return None
+        if isinstance(op, _messages.Advance):
+            row = (await locked_instances(tx, [op.instance_key])).get(op.instance_key)
+            if row is None:
+                return False
+            try:
+                _, persisted, _ = await run_step(tx, self.stepper(row, op.command, now))
+            except Rejected:
+                return False
+            await self.write(tx, persisted, now)
+            return True
+        engine = self.engines.get(op.definition_key)
+        command = CreateInstance(op.variables, (op.element_id,))
+        new = NewInstance(op.tenant_id)
+
+        def compute(keys: Callable[[], int]) -> tuple[Step, Persisted]:
+            step = engine.apply(None, command, now=now, keys=keys)
+            persisted = _instances.persist(
+                None, step, command, now=now, keys=keys, tenant_id=new.tenant_id, new=new
+            )
+            return step, persisted
+
+        step, persisted, _ = await run_step(tx, compute)
+        await self.write(tx, persisted, now)
+        return step.state.key
 
     def stepper(
         self, row: Any, command: Command, now: int, before: InstanceState | None = None

@@ -38,12 +38,21 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ..._redact import redact
-from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, UpdateJobRetries
-from .. import _instances, _search
+from ...engine import (
+    Command,
+    CreateInstance,
+    Engine,
+    InstanceState,
+    Rejected,
+    SignalThrown,
+    UpdateJobRetries,
+)
+from .. import _instances, _messages, _search
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
 from .._instances import Engines, NewInstance, Persisted, Rows
+from .._messages import Publication
 from .._notifier import Notifier
 from .._rules import ENDED, activated_job, check_update, job_view, later
 from .._search import STATE_COUNTS, Dialect
@@ -324,6 +333,20 @@ class PostgresStore:
     @property
     def engines(self) -> Engines:
         return self.instances.engines
+
+    async def publish_message(
+        self, message: Publication, now: int, *, buffer: bool
+    ) -> tuple[int, list[int]]:
+        instances = self.instances
+
+        async def body(tx: Tx) -> tuple[int, list[int]]:
+            plan = _messages.publish(message, instances.engines.starts, now, buffer=buffer)
+            return await instances.run_plan(tx, plan, now)  # type: ignore[no-any-return]
+
+        return await self._db.write(body)
+
+    async def broadcast_signal(self, signal: SignalThrown, tenant_id: str, now: int) -> int:
+        return await self._db.write(lambda tx: self.instances.broadcast(tx, signal, tenant_id, now))
 
     async def create_instance(
         self, engine: Engine, command: CreateInstance, new: NewInstance, now: int

@@ -14,8 +14,8 @@ from typing import Any
 
 from loguru import logger
 
-from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected
-from .. import _instance_json, _instances
+from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, SignalThrown
+from .. import _instance_json, _instances, _messages
 from .._instances import Engines, FollowUp, NewInstance, Persisted
 from .._start_timers import DueStart
 
@@ -35,6 +35,7 @@ class SqliteInstances:
         self._tx = tx
         self._event = event
         self.engines = Engines()
+        self._broadcasts: _messages.Broadcasts | None = None
 
     def process_of_job(self, job_key: int) -> int | None:
         """The instance of a process job (``None``: a plain job, or none with that key);
@@ -62,6 +63,9 @@ class SqliteInstances:
 
     def _follow(self, follow_up: FollowUp, now: int) -> None:
         """Another instance's step this one asked for, in the same transaction."""
+        if follow_up.message is not None:
+            self._message_follow(follow_up, now)
+            return
         if follow_up.process_id is not None:
             found = self._db.execute(
                 _instances.LATEST_DEFINITION, (follow_up.process_id, follow_up.tenant_id)
@@ -92,6 +96,58 @@ class SqliteInstances:
             self.advance(target, command2, now)
         except Rejected:
             pass  # the other instance has moved on (e.g. its call activity was left)
+
+    def _message_follow(self, follow_up: FollowUp, now: int) -> None:
+        message, instance = follow_up.message, follow_up.instance
+        assert instance is not None
+        if isinstance(message, SignalThrown):
+            self.broadcast(message, follow_up.tenant_id, now)
+        elif message is not None:
+            self.run_plan(_messages.subscription_opened(message, instance, now), now)
+
+    def broadcast(self, signal: SignalThrown, tenant_id: str, now: int) -> int:
+        """A signal to every waiting instance and signal start event; the signals its steps
+        throw in turn share what this one reached (each pair once)."""
+        outer = self._broadcasts
+        seen = self._broadcasts = outer or _messages.Broadcasts()
+        try:
+            plan = _messages.broadcast(signal, tenant_id, self.engines.starts, seen)
+            return int(self.run_plan(plan, now))
+        finally:
+            self._broadcasts = outer
+
+    def run_plan(self, plan: _messages.Plan, now: int) -> Any:
+        """Drive a message or signal plan (``_messages``) in the caller's transaction (or
+        one of its own)."""
+        with self._tx():
+            answer: Any = None
+            try:
+                while True:
+                    op = plan.send(answer)
+                    answer = self._op(op, now)
+            except StopIteration as stop:
+                return stop.value
+
+    def _op(self, op: _messages.Op, now: int) -> Any:
+        if isinstance(op, _messages.Query):
+            return [dict(r) for r in self._db.execute(op.sql, op.args)]
+        if isinstance(op, _messages.Execute):
+            self._db.execute(op.sql, op.args)
+            return None
+        if isinstance(op, _messages.NewKey):
+            return self._new_key()
+        if isinstance(op, _messages.Lock):
+            return None  # one writer at a time already
+        if isinstance(op, _messages.Advance):
+            try:
+                self.advance(op.instance_key, op.command, now)
+            except Rejected:
+                return False
+            return True
+        engine = self.engines.get(op.definition_key)
+        command = CreateInstance(op.variables, (op.element_id,))
+        state, _ = self.create(engine, command, NewInstance(op.tenant_id), now)
+        return state.key
 
     def create(
         self, engine: Engine, command: CreateInstance, new: NewInstance, now: int

@@ -29,7 +29,7 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
-from .. import _clock, _instances, _search, _start_timers, _user_tasks
+from .. import _clock, _instances, _messages, _search, _start_timers, _user_tasks
 from .._backend import Activation, Failure
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -50,16 +50,18 @@ from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
 from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
 TABLES_OF_4 = _instances.sqlite_tables()
+TABLES_OF_5 = _messages.sqlite_tables()
 JOB_COLUMNS_OF_4 = "{job_columns}"
 """Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
 MIGRATIONS = {
     1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;",
     2: f"BEGIN IMMEDIATE; {TABLES_OF_3} PRAGMA user_version = 3; COMMIT;",
     3: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_4} {TABLES_OF_4} PRAGMA user_version = 4; COMMIT;",
+    4: f"BEGIN IMMEDIATE; {TABLES_OF_5} PRAGMA user_version = 5; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -124,7 +126,8 @@ CREATE TABLE IF NOT EXISTS job_events (
 CREATE INDEX IF NOT EXISTS job_events_key ON job_events (job_key);
 """
 _SCHEMA += TABLES_OF_2 + TABLES_OF_3 + TABLES_OF_4
-_SCHEMA += _clock.sqlite_tables()  # added to version 4 files in place (IF NOT EXISTS)
+_SCHEMA += TABLES_OF_5
+_SCHEMA += _clock.sqlite_tables()  # added to older files in place (IF NOT EXISTS)
 _SCHEMA += _user_tasks.sqlite_tables()
 _SCHEMA += _start_timers.sqlite_tables()
 

@@ -26,10 +26,12 @@ from ....models import (
     JobState,
     JobTypeLimits,
 )
-from ...engine import Command, CreateInstance, Engine, InstanceState
+from ...engine import Command, CreateInstance, Engine, InstanceState, SignalThrown
+from .. import _messages
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._instances import Engines, NewInstance, Persisted, Rows
+from .._messages import Publication
 from .._notifier import Notifier
 from .._start_timers import DueStart
 from ._jobs import SqliteJobs
@@ -243,6 +245,18 @@ class ThreadedStore:
     async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
         rows = partial(self._jobs.instances.rows, kind, key=key, instance_key=instance_key)
         return await self._run(rows)
+
+    # -- messages and signals (``_messages.py``) -----------------------------------------------
+
+    async def publish_message(
+        self, message: Publication, now: int, *, buffer: bool
+    ) -> tuple[int, list[int]]:
+        instances = self._jobs.instances
+        plan = partial(_messages.publish, message, instances.engines.starts, now, buffer=buffer)
+        return await self._write(lambda: instances.run_plan(plan(), now))
+
+    async def broadcast_signal(self, signal: SignalThrown, tenant_id: str, now: int) -> int:
+        return await self._write(self._jobs.instances.broadcast, signal, tenant_id, now)
 
     # -- reads -------------------------------------------------------------------------------
 
