@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 
+from ._flows import TASKS
 from ._run import BenchConfig, run
 from ._scenarios import SCENARIOS
 
@@ -44,13 +45,22 @@ def parser() -> argparse.ArgumentParser:
         + "; hold's jobs all run at once)",
     )
     p.add_argument(
+        "--instances",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--scenario process: instances of each model (default: --jobs spread over"
+        " their three tasks)",
+    )
+    p.add_argument(
         "--scenario",
         choices=sorted(SCENARIOS),
         default=defaults.scenario,
         help="noop, sleep (10 ms), cpu (5 ms): pre-created jobs; latency: jobs created at"
         " --rate by another process, timed from each creation's commit to its handler's"
         " start; idle, hold: memory of a `python -m sdk.worker` process, idle or holding"
-        " --jobs sleeping jobs (default: %(default)s)",
+        " --jobs sleeping jobs; process: instances of two BPMN models (three tasks in"
+        " sequence, three in parallel), beside noop with as many jobs (default: %(default)s)",
     )
     p.add_argument(
         "--strategy",
@@ -97,19 +107,29 @@ def parser() -> argparse.ArgumentParser:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    cells = [[str(row.get(k, "")) for k in SHOWN] for row in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(SHOWN)]
+    shown = list(SHOWN)
+    if any("instances" in row for row in rows):
+        at = shown.index("jobs")
+        shown[at:at] = ["instances", "instances_per_s"]
+    cells = [[str(row.get(k, "")) for k in shown] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(shown)]
 
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) for v, w in zip(values, widths, strict=True))
 
-    return "\n".join([line(SHOWN), line(["-" * w for w in widths]), *map(line, cells)])
+    return "\n".join([line(shown), line(["-" * w for w in widths]), *map(line, cells)])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    jobs = args.jobs
+    if args.instances is not None:
+        if args.scenario != "process":
+            print("error: --instances is for --scenario process", file=sys.stderr)
+            return 2
+        jobs = args.instances * TASKS
     config = BenchConfig(
-        jobs=args.jobs,
+        jobs=jobs,
         scenario=args.scenario,
         strategy=args.strategy,
         concurrency=args.concurrency,
@@ -125,7 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(table([result]))
+    print(table(result.get("rows", [result])))
+    ratios = {k.removeprefix("ratio_"): v for k, v in result.items() if k.startswith("ratio_")}
+    if ratios:
+        print(
+            "process jobs/s ÷ plain jobs/s: "
+            + ", ".join(f"{name} {ratio:.2f}" for name, ratio in ratios.items())
+            + f" (target ≥ {result['target_ratio']})"
+        )
     print(f"python {result['python']}, {result['cpus']} cpus, {result['machine']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -51,7 +51,7 @@ def check(config: BenchConfig) -> None:
     if config.address is not None:
         raise ValueError("--processes measures against the embedded broker: leave out --address")
     scenario = SCENARIOS[config.scenario]
-    if scenario.live or scenario.handler is None:
+    if scenario.live or scenario.handler is None or config.scenario == "process":
         raise ValueError(f"--processes measures pre-created jobs, not --scenario {config.scenario}")
     if config.mode != "batch":
         raise ValueError(

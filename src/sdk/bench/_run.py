@@ -183,6 +183,10 @@ async def run(config: BenchConfig) -> dict[str, Any]:
         from ._processes import run_processes
 
         return await run_processes(config)
+    if config.scenario == "process":
+        from ._flows import run_flows
+
+        return await run_flows(config)
     scenario: Scenario = SCENARIOS[config.scenario]
     strategy = config.strategy or scenario.strategy
     jobs = scenario.jobs if config.jobs is None else config.jobs

@@ -55,4 +55,7 @@ SCENARIOS = {
     "latency": Scenario(noop, "async", 64, jobs=2_000, live=True),
     "idle": Scenario(None, "async", 32, jobs=0),
     "hold": Scenario(None, "async", None, jobs=10_000),
+    "process": Scenario(noop, "async", 64, jobs=900),
 }
+"""``process``: its jobs are per model, created by instances of BPMN processes (see
+``_flows``)."""
