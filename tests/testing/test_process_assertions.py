@@ -8,10 +8,11 @@ import re
 import textwrap
 from datetime import timedelta
 
+import anyio
 import pytest
 
 from sdk.client import AsyncClient
-from sdk.testing import assert_that, complete_jobs, increase_time, throw_error
+from sdk.testing import assert_that, complete_jobs, increase_time, throw_error, wait_until
 
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["pytester"]
@@ -98,6 +99,12 @@ DEADLINE = bpmn(
     + flow("f1", "start", "slow")
     + flow("f2", "slow", "done")
     + flow("f3", "too_late", "escalated"),
+)
+HOURLY = bpmn(
+    "hourly",
+    '<bpmn:startEvent id="every_hour" name="Every hour"><bpmn:timerEventDefinition>'
+    "<bpmn:timeCycle>R/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>"
+    '<bpmn:endEvent id="end"/>' + flow("f1", "every_hour", "end"),
 )
 PAYMENT = bpmn(
     "payment",
@@ -302,6 +309,39 @@ class TestTime:
         await check.has_terminated_elements("Slow work")
         await check.has_completed_elements("too_late", "escalated")
         await check.has_not_activated_elements("done")
+
+    async def test_a_timer_start_event_starts_an_instance_each_cycle(
+        self, sdk_client: AsyncClient
+    ) -> None:
+        await sdk_client.deploy_resources({"hourly.bpmn": HOURLY})
+
+        async def instances() -> list[int]:
+            found = await sdk_client.search_process_instances(process_definition_id="hourly")
+            return sorted(int(instance.process_instance_key) for instance in found.items)
+
+        async def settled(count: int) -> list[int]:
+            """The instances once there are ``count``; never more, not even a moment later."""
+
+            async def reached() -> list[int] | None:
+                keys = await instances()
+                assert len(keys) <= count, f"expected {count} instance(s), found {keys}"
+                return keys if len(keys) == count else None
+
+            keys: list[int] = await wait_until(reached, message=f"{count} instance(s)")
+            await anyio.sleep(FAIL_FAST_S)
+            assert await instances() == keys
+            return keys
+
+        assert await instances() == []
+        await increase_time(sdk_client, timedelta(hours=1))
+        (first,) = await settled(1)
+        await assert_that(sdk_client, first).is_completed()
+        await assert_that(sdk_client, first).has_completed_elements("Every hour", "end")
+        await increase_time(sdk_client, timedelta(hours=1))
+        keys = await settled(2)
+        assert first in keys
+        for key in keys:
+            await assert_that(sdk_client, key).is_completed()
 
 
 class TestMessages:
