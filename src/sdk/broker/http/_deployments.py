@@ -8,8 +8,6 @@ is wrong). Definitions are searched in memory: a broker holds a few versions per
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email.parser
 import email.policy
 import re
@@ -37,17 +35,16 @@ from ...models import (
     ProcessDefinitionState,
     ResourceKey,
     ResourceResult,
-    SearchQueryPageResponse,
     SortOrder,
 )
 from .._problems import InvalidRequest, NotFound, PayloadTooLarge
 from ..store import ProcessDefinitionRecord, latest_versions
+from ._query import matches, paginate
 from ._request import INT64_MAX, read_model, store_of
 
 MAX_DEPLOYMENT_BYTES = 16 * 1024 * 1024
 """Largest upload (all parts together); each BPMN resource is bounded at 4 MiB by the parser."""
 MAX_RESOURCES = 100
-DEFAULT_PAGE_LIMIT = 100
 _TENANT = re.compile(r"^(<default>|[\w.\-]{1,31})$")
 _KEY = re.compile(r"[0-9]{1,19}")
 
@@ -156,45 +153,13 @@ def definition_result(record: ProcessDefinitionRecord) -> ProcessDefinitionResul
     )
 
 
-def _like(pattern: str) -> re.Pattern[str]:
-    """Camunda's ``$like``: ``*`` any run, ``?`` one character, ``\\`` escapes."""
-    out, escaped = [], False
-    for char in pattern:
-        if escaped:
-            out.append(re.escape(char))
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.DOTALL)
-
-
-def _matches(condition: Any, value: Any) -> bool:
-    """A filter property: a plain value (equal) or an operator object."""
+def _matches(condition: EqualityFilter[Any] | str | None, value: Any) -> bool:
+    """A filter property of the definitions search: a plain value or an operator object."""
     if condition is None:
         return True
-    if not isinstance(condition, EqualityFilter):
-        return bool(value == condition)
-    checks: list[Callable[[], bool]] = []
-    if condition.eq is not None:
-        checks.append(lambda: value == condition.eq)
-    if condition.neq is not None:
-        checks.append(lambda: value != condition.neq)
-    if condition.exists is not None:
-        checks.append(lambda: (value is not None) == condition.exists)
-    if (members := condition.in_) is not None:
-        checks.append(lambda: value in members)
-    if (excluded := condition.not_in) is not None:
-        checks.append(lambda: value not in excluded)
-    like = getattr(condition, "like", None)
-    if like is not None:
-        checks.append(lambda: value is not None and _like(like).fullmatch(str(value)) is not None)
-    return all(check() for check in checks)
+    if isinstance(condition, EqualityFilter):
+        return matches(value, condition.model_dump(by_alias=True, exclude_none=True, mode="json"))
+    return bool(value == condition)
 
 
 def _selected(
@@ -237,44 +202,15 @@ _SORT_KEYS: dict[str, Callable[[ProcessDefinitionRecord], Any]] = {
 }
 
 
-def _cursor(offset: int) -> str:
-    return base64.b64encode(str(offset).encode()).decode()
-
-
-def _offset(cursor: str) -> int:
-    try:
-        text = base64.b64decode(cursor, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        text = ""
-    if not text.isascii() or not text.isdigit():
-        raise InvalidRequest(f"page cursor {cursor!r} is not one this broker gave")
-    return int(text)
-
-
 async def search_process_definitions(request: Request) -> Response:
     query = await read_model(request, ProcessDefinitionSearchQuery, required=False)
     records = _selected(await store_of(request).process_definitions(), query.filter)
     records.sort(key=_SORT_KEYS["processDefinitionKey"])
     for sort in reversed(query.sort or []):  # stable sorts: the first criterion wins
         records.sort(key=_SORT_KEYS[sort.field], reverse=sort.order is SortOrder.DESC)
-    page = query.page
-    limit = page.limit if page is not None and page.limit is not None else DEFAULT_PAGE_LIMIT
-    start = 0
-    if page is not None:
-        if page.from_ is not None:
-            start = page.from_
-        elif page.after is not None:
-            start = _offset(page.after) + 1
-        elif page.before is not None:
-            start = max(_offset(page.before) - limit, 0)
-    items = records[start : start + limit]
+    items, page = paginate(records, query.page)
     result = ProcessDefinitionSearchQueryResult(
-        items=[definition_result(r) for r in items],
-        page=SearchQueryPageResponse(
-            total_items=len(records),
-            start_cursor=_cursor(start) if items else None,
-            end_cursor=_cursor(start + len(items) - 1) if items else None,
-        ),
+        items=[definition_result(r) for r in items], page=page
     )
     return _json(result.model_dump_json(by_alias=True).encode())
 

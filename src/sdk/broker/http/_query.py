@@ -13,7 +13,7 @@ import base64
 import binascii
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -21,6 +21,8 @@ from ...models import SearchQueryPageResponse, SortOrder
 from .._problems import InvalidRequest
 
 DEFAULT_LIMIT = 100
+
+T = TypeVar("T")
 
 
 def _like(pattern: str) -> re.Pattern[str]:
@@ -54,7 +56,8 @@ def _ordered(value: Any) -> Any:
     return value
 
 
-def _matches(value: Any, condition: Any) -> bool:  # noqa: C901 (one branch per operator)
+def matches(value: Any, condition: Any) -> bool:  # noqa: C901 (one branch per operator)
+    """A filter property: a plain value (equal), or an operator object as wire JSON."""
     if not isinstance(condition, dict):
         return _same(value, condition)
     for operator, operand in condition.items():
@@ -101,7 +104,7 @@ def _selected(item: dict[str, Any], conditions: dict[str, Any], special: frozens
             if not all(c in (item[name] or []) for c in condition):
                 return False
             continue
-        if not _matches(item[name], condition):
+        if not matches(item[name], condition):
             return False
     return True
 
@@ -137,7 +140,12 @@ def search(
     found.sort(key=lambda w: _sort_key(w.get(default_sort)))
     for sort in reversed(query.sort or []):  # stable sorts: the first criterion wins
         found.sort(key=lambda w: _sort_key(w.get(sort.field)), reverse=sort.order is SortOrder.DESC)
-    page = query.page
+    return paginate(found, query.page)
+
+
+def paginate(found: list[T], page: Any) -> tuple[list[T], SearchQueryPageResponse]:
+    """The part of the sorted ``found`` that ``page`` (a ``SearchQueryPageRequest`` or
+    ``None``) asks for: by offset (``from``) or by the cursors of an earlier answer."""
     limit = page.limit if page is not None and page.limit is not None else DEFAULT_LIMIT
     start = 0
     if page is not None:
