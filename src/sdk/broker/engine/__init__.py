@@ -7,6 +7,7 @@ propagation, incidents and their resolution, error and escalation catching.
 """
 
 from ._commands import BroadcastSignal as BroadcastSignal
+from ._commands import CallFailed as CallFailed
 from ._commands import CancelInstance as CancelInstance
 from ._commands import CatchFromChild as CatchFromChild
 from ._commands import Command as Command
@@ -60,6 +61,7 @@ from ._variables import visible as visible_variables
 
 __all__ = [
     "BroadcastSignal",
+    "CallFailed",
     "CancelInstance",
     "CatchFromChild",
     "ChildCanceled",

@@ -99,6 +99,16 @@ class CompleteChild:
 
 
 @dataclass(frozen=True)
+class CallFailed:
+    """The store could not start the call activity's child (its process is not deployed, or
+    has no none start event): a CALLED_ELEMENT_ERROR incident on the call activity, as in
+    Zeebe; resolving it asks for the child again."""
+
+    element_instance_key: int
+    message: str
+
+
+@dataclass(frozen=True)
 class CancelInstance:
     """Cancel the instance: terminate everything in it."""
 
@@ -158,6 +168,7 @@ Command: TypeAlias = (
     | BroadcastSignal
     | CompleteUserTask
     | CompleteChild
+    | CallFailed
     | CancelInstance
     | ResolveIncident
     | SetVariables

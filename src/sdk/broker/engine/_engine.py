@@ -9,6 +9,7 @@ from collections.abc import Callable
 from . import _events, _multi
 from ._commands import (
     BroadcastSignal,
+    CallFailed,
     CancelInstance,
     CatchFromChild,
     Command,
@@ -26,7 +27,13 @@ from ._commands import (
     UpdateJobRetries,
 )
 from ._effects import IncidentResolved, JobRetriesChanged, Step
-from ._incidents import JOB_NO_RETRIES, UNHANDLED_ERROR_EVENT, Failure, unhandled_error_message
+from ._incidents import (
+    CALLED_ELEMENT_ERROR,
+    JOB_NO_RETRIES,
+    UNHANDLED_ERROR_EVENT,
+    Failure,
+    unhandled_error_message,
+)
 from ._run import Definition, Run
 from ._state import MULTI_INSTANCE_BODY, PROCESS, ElementInstance, ElementState, InstanceState
 from ._variables import propagate, set_local
@@ -168,6 +175,9 @@ def _dispatch(run: Run, command: Command) -> None:  # noqa: C901 (one branch per
                 variables = {}
         element.pending = variables
         run.complete(element)
+    elif isinstance(command, CallFailed):
+        element = _waiting(run, command.element_instance_key)
+        run.incident(element, CALLED_ELEMENT_ERROR, command.message, "call")
     elif isinstance(command, CancelInstance):
         run.cancel()
     elif isinstance(command, ResolveIncident):
@@ -219,6 +229,9 @@ def _resolve(run: Run, incident_key: int) -> None:
             run.guard(element, "activate", lambda: run.activate(element, node))
     elif incident.phase == "complete":
         run.complete(element)
+    elif incident.phase == "call":
+        node = run.node(element)
+        run.guard(element, "call", lambda: run.request_child(element, node))
     elif incident.job_key is not None and incident.job_key in run.state.jobs:
         job = run.state.jobs[incident.job_key]
         run.emit(JobRetriesChanged(job.key, job.retries))

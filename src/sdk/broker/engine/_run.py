@@ -535,6 +535,17 @@ class Run:
         return headers
 
     def call(self, element: ElementInstance, node: FlowNode) -> None:
+        request = self.child_request(element, node)
+        self.move(element, S.ACTIVATED)
+        self.emit(request)
+
+    def request_child(self, element: ElementInstance, node: FlowNode) -> None:
+        """Ask for the child again (a resolved CALLED_ELEMENT_ERROR incident)."""
+        self.emit(self.child_request(element, node))
+
+    def child_request(self, element: ElementInstance, node: FlowNode) -> ChildRequested:
+        """The called process id and the variables handed to the child; the store answers
+        ``CallFailed`` when no such process can be started."""
         called = node.called_element
         assert called is not None
         variables = self.variables(element.key)
@@ -544,8 +555,7 @@ class Run:
             if called.propagate_all_parent_variables
             else dict(self.state.variables.get(element.key, {}))
         )
-        self.move(element, S.ACTIVATED)
-        self.emit(ChildRequested(element.key, process_id, handed))
+        return ChildRequested(element.key, process_id, handed)
 
     # -- catch events -----------------------------------------------------------------------
 

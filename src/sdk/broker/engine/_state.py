@@ -126,8 +126,9 @@ class Incident:
 
     Attributes:
         phase: What resolving retries: ``"activate"``, ``"complete"``, ``"job"`` (the job's
-            retries were used up: resolving makes it workable again) or ``"error"`` (an uncaught
-            error: resolving does nothing but close it, as in Zeebe).
+            retries were used up: resolving makes it workable again), ``"error"`` (an uncaught
+            error: resolving does nothing but close it, as in Zeebe) or ``"call"`` (a call
+            activity's process could not be started: resolving asks for the child again).
     """
 
     key: int

@@ -30,6 +30,7 @@ from ...models import (
     VariableResult,
 )
 from ..engine import (
+    CallFailed,
     CancelInstance,
     ChildCanceled,
     ChildRequested,
@@ -544,6 +545,30 @@ CHILD_OF = (
 
 def cancel_child() -> CancelInstance:
     return CancelInstance()
+
+
+def call_failed(follow_up: FollowUp, engine: Engine | None) -> CallFailed | None:
+    """Why a call activity's child cannot start (Zeebe's CALLED_ELEMENT_ERROR texts), as the
+    command that raises the incident on the call activity; ``None`` when it can start.
+
+    Args:
+        follow_up: The child's request.
+        engine: The latest live version of the called process (``None``: not deployed).
+    """
+    assert follow_up.parent_element is not None
+    process_id = follow_up.process_id
+    if engine is None:
+        text = (
+            f"Expected process with BPMN process id '{process_id}' to be deployed, but not found."
+        )
+    elif engine.definition.process.none_start_event() is None:
+        text = (
+            f"Expected process with BPMN process id '{process_id}' to have a none start event,"
+            " but not found."
+        )
+    else:
+        return None
+    return CallFailed(follow_up.parent_element, text)
 
 
 """An instance's row (the backend appends ``FOR UPDATE`` where it locks)."""

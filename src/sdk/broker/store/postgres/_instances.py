@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from loguru import logger
 from psycopg.rows import DictRow
 
 from ...engine import (
@@ -153,13 +152,12 @@ class PostgresInstances:
                 _instances.postgres(_instances.LATEST_DEFINITION),
                 (follow_up.process_id, follow_up.tenant_id),
             )
-            if found is None:
-                logger.warning(
-                    "broker: a call activity waits for process {!r}, which is not deployed",
-                    follow_up.process_id,
-                )
+            engine = None if found is None else self.engines.get(int(found["key"]))
+            failed = _instances.call_failed(follow_up, engine)
+            if engine is None or failed is not None:  # the call activity's incident
+                assert follow_up.parent_instance is not None
+                await self._step(tx, follow_up.parent_instance, failed, now)
                 return
-            engine = self.engines.get(int(found["key"]))
             command = CreateInstance(
                 follow_up.variables, (), follow_up.parent_instance, follow_up.parent_element
             )
@@ -181,12 +179,17 @@ class PostgresInstances:
             if child is None:
                 return
             target, command2 = int(child["key"]), _instances.cancel_child()
-        assert target is not None and command2 is not None
+        assert target is not None
+        await self._step(tx, target, command2, now)
+
+    async def _step(self, tx: Tx, target: int, command: Command | None, now: int) -> None:
+        """Another instance's step, in ``tx``."""
+        assert command is not None
         row = (await locked_instances(tx, [target])).get(target)
         if row is None:
             return
         try:
-            _, persisted, _ = await run_step(tx, self.stepper(row, command2, now))
+            _, persisted, _ = await run_step(tx, self.stepper(row, command, now))
         except Rejected:
             return  # the other instance has moved on (e.g. its call activity was left)
         await self.write(tx, persisted, now)

@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from loguru import logger
-
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, SignalThrown
 from .. import _instance_json, _instances, _messages
 from .._instances import Engines, FollowUp, NewInstance, Persisted
@@ -66,26 +64,23 @@ class SqliteInstances:
         if follow_up.message is not None:
             self._message_follow(follow_up, now)
             return
+        target, command2 = follow_up.instance, follow_up.command
         if follow_up.process_id is not None:
             found = self._db.execute(
                 _instances.LATEST_DEFINITION, (follow_up.process_id, follow_up.tenant_id)
             ).fetchone()
-            if found is None:
-                logger.warning(
-                    "broker: a call activity waits for process {!r}, which is not deployed",
-                    follow_up.process_id,
+            engine = None if found is None else self.engines.get(int(found[0]))
+            failed = _instances.call_failed(follow_up, engine)
+            if engine is not None and failed is None:
+                command = CreateInstance(
+                    follow_up.variables,
+                    (),
+                    follow_up.parent_instance,
+                    follow_up.parent_element,
                 )
+                self.create(engine, command, NewInstance(follow_up.tenant_id), now)
                 return
-            command = CreateInstance(
-                follow_up.variables,
-                (),
-                follow_up.parent_instance,
-                follow_up.parent_element,
-            )
-            engine = self.engines.get(int(found[0]))
-            self.create(engine, command, NewInstance(follow_up.tenant_id), now)
-            return
-        target, command2 = follow_up.instance, follow_up.command
+            target, command2 = follow_up.parent_instance, failed  # the call activity's incident
         if follow_up.child_of is not None:
             child = self._db.execute(_instances.CHILD_OF, (follow_up.child_of,)).fetchone()
             if child is None:
