@@ -24,7 +24,12 @@ from ...models import (
     JobTypeLimits,
 )
 from ..engine import Command, CreateInstance, Engine, InstanceState, SignalThrown
-from ._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
+from ._deployments import (
+    DeploymentRecord,
+    NewVersionStatements,
+    ProcessDefinitionRecord,
+    ResourceToDeploy,
+)
 from ._instances import Engines, NewInstance, Persisted, Rows
 from ._messages import Publication
 from ._notifier import Notifier
@@ -197,10 +202,15 @@ class Backend(Protocol):
     # -- deployments (``_deployments.py``) -------------------------------------------------------
 
     async def deploy(
-        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+        self,
+        tenant_id: str,
+        resources: Sequence[ResourceToDeploy],
+        now: int,
+        new_version: NewVersionStatements | None = None,
     ) -> DeploymentRecord:
         """Store one deployment in one transaction, versioning each process (see
-        ``_deployments``); keys come from the jobs' key space."""
+        ``_deployments``), with what ``new_version`` writes for each new version; keys come
+        from the jobs' key space."""
         ...
 
     async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:

@@ -11,8 +11,9 @@ A process definition's key is also its resource's key (``/v2/resources/{key}``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ... import bpmn
 from ...bpmn import Definitions, Process
@@ -82,6 +83,11 @@ class Latest:
 
     live: ProcessDefinitionRecord | None
     highest_version: int
+
+
+NewVersionStatements = Callable[[ProcessDefinitionRecord], Sequence[tuple[str, tuple[Any, ...]]]]
+"""What a new version writes beside its definition, in the deployment's own transaction (its
+timer start events: ``_start_timers.for_deployment``); statements with ``?`` marks."""
 
 
 def unchanged(latest: Latest, resource: ResourceToDeploy) -> ProcessDefinitionRecord | None:

@@ -31,7 +31,7 @@ from ...models import (
 )
 from .._defaults import DEFAULT_POOL_SIZE
 from .._problems import InvalidRequest, NotFound, StoreUnavailable
-from . import _clock
+from . import _clock, _start_timers
 from ._backend import Activation, Failure, JobOutcome
 from ._clock import BrokerClock, ClockDisabled
 from ._deployments import (
@@ -409,16 +409,19 @@ class JobStore:
         duplicates = duplicate_process_ids([r for r, _ in checked])
         if duplicates:
             raise InvalidRequest("\n".join(duplicates))
-        record = await self._backend.deploy(tenant_id, [r for r, _ in checked], self.now())
         by_id = {p.bpmn_process_id: d for r, d in checked for p in r.processes}
+        processes = {p.id: p for d in by_id.values() for p in d.processes}
+        now = self.now()
+        timers = _start_timers.for_deployment(processes, now)
+        record = await self._backend.deploy(tenant_id, [r for r, _ in checked], now, timers)
         for definition in record.processes:
             if definition.key not in self._models:
                 self._models[definition.key] = model_of(
                     definition, by_id[definition.bpmn_process_id]
                 )
-        for definition in record.processes:
-            if definition.deployment_key == record.key:  # a new version, not the same again
-                await self.start_timers.deployed(definition.key)
+        new = [d for d in record.processes if d.deployment_key == record.key]
+        if any(_start_timers.timer_starts(processes[d.bpmn_process_id]) for d in new):
+            self.processes.wake_timers()
         await self.messages.refresh_quietly()
         return record
 

@@ -2,7 +2,8 @@
 
 When a deployment gives a process a new version, the timer start subscriptions of its earlier
 versions are replaced by the new version's (as Zeebe does; a new version without timer start
-events just removes them); deleting a definition removes its own. One row per timer start event
+events just removes them), in the deployment's own transaction (``for_deployment``); deleting a
+definition removes its own. One row per timer start event
 holds when it fires next and how many firings are left (``start_event_due``).
 
 A firing is one transaction: the row is claimed (deleted; on PostgreSQL a second replica's claim
@@ -14,6 +15,7 @@ across replicas.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -111,6 +113,20 @@ def schedule(
         statements.append(
             (INSERT, (definition_key, node.id, process_id, tenant_id, due, repetitions))
         )
+    return statements
+
+
+def for_deployment(
+    processes: Mapping[str, Process], now: int
+) -> Callable[[ProcessDefinitionRecord], list[Statement]]:
+    """The timer start statements of each new version a deployment gives (``processes`` by
+    BPMN process id), written in the deployment's own transaction: a crash cannot keep the
+    version and lose its schedule."""
+
+    def statements(record: ProcessDefinitionRecord) -> list[Statement]:
+        process = processes[record.bpmn_process_id]
+        return schedule(process, record.key, record.bpmn_process_id, record.tenant_id, now)
+
     return statements
 
 

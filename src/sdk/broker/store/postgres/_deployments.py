@@ -13,10 +13,12 @@ from psycopg.rows import DictRow
 from .._deployments import (
     DeploymentRecord,
     Latest,
+    NewVersionStatements,
     ProcessDefinitionRecord,
     ResourceToDeploy,
     unchanged,
 )
+from .._instances import postgres
 from ._tx import Tx
 
 DEPLOY_LOCK = 0x5D6B_0002
@@ -93,8 +95,13 @@ async def _latest(tx: Tx, tenant_id: str, process_id: str) -> Latest:
 
 
 async def deploy(
-    tx: Tx, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+    tx: Tx,
+    tenant_id: str,
+    resources: Sequence[ResourceToDeploy],
+    now: int,
+    new_version: NewVersionStatements | None = None,
 ) -> DeploymentRecord:
+    """Store one deployment in ``tx``, with what ``new_version`` writes for each new version."""
     await tx.execute("SELECT pg_advisory_xact_lock(%s)", (DEPLOY_LOCK,))
     deployment_key = await _new_key(tx)
     await tx.execute(
@@ -145,6 +152,8 @@ async def deploy(
                     now,
                 ),
             )
+            for sql, args in new_version(record) if new_version is not None else ():
+                await tx.execute(postgres(sql), args)
             deployed.append(record)
     return DeploymentRecord(deployment_key, tenant_id, tuple(deployed))
 

@@ -49,7 +49,12 @@ from ...engine import (
 )
 from .. import _instances, _messages, _search
 from .._backend import Activation, Failure, JobOutcome
-from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
+from .._deployments import (
+    DeploymentRecord,
+    NewVersionStatements,
+    ProcessDefinitionRecord,
+    ResourceToDeploy,
+)
 from .._idempotency import body_hash
 from .._instances import Engines, NewInstance, Persisted, Rows
 from .._messages import Publication
@@ -413,9 +418,15 @@ class PostgresStore:
     # -- deployments (``_deployments.py``) ---------------------------------------------------
 
     async def deploy(
-        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+        self,
+        tenant_id: str,
+        resources: Sequence[ResourceToDeploy],
+        now: int,
+        new_version: NewVersionStatements | None = None,
     ) -> DeploymentRecord:
-        return await self._db.write(lambda tx: _deployments.deploy(tx, tenant_id, resources, now))
+        return await self._db.write(
+            lambda tx: _deployments.deploy(tx, tenant_id, resources, now, new_version)
+        )
 
     async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
         return await self._db.write(lambda tx: _deployments.delete_process_definition(tx, key, now))

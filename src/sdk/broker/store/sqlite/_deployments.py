@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from .._deployments import (
     DeploymentRecord,
     Latest,
+    NewVersionStatements,
     ProcessDefinitionRecord,
     ResourceToDeploy,
     unchanged,
@@ -95,8 +96,10 @@ def deploy(
     resources: Sequence[ResourceToDeploy],
     now: int,
     new_key: Callable[[], int],
+    new_version: NewVersionStatements | None = None,
 ) -> DeploymentRecord:
-    """Store one deployment (inside the caller's transaction)."""
+    """Store one deployment (inside the caller's transaction), with what ``new_version``
+    writes for each new version."""
     deployment_key = new_key()
     db.execute(
         "INSERT INTO deployments (key, tenant_id, created_at) VALUES (?, ?, ?)",
@@ -144,6 +147,8 @@ def deploy(
                     now,
                 ),
             )
+            for sql, args in new_version(record) if new_version is not None else ():
+                db.execute(sql, args)
             deployed.append(record)
     return DeploymentRecord(deployment_key, tenant_id, tuple(deployed))
 

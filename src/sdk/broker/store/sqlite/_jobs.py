@@ -31,7 +31,12 @@ from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
 from .. import _clock, _instances, _messages, _search, _start_timers, _user_tasks
 from .._backend import Activation, Failure
-from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
+from .._deployments import (
+    DeploymentRecord,
+    NewVersionStatements,
+    ProcessDefinitionRecord,
+    ResourceToDeploy,
+)
 from .._idempotency import body_hash
 from .._rules import (
     ENDED,
@@ -566,10 +571,14 @@ class SqliteJobs:
         return key
 
     def deploy(
-        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+        self,
+        tenant_id: str,
+        resources: Sequence[ResourceToDeploy],
+        now: int,
+        new_version: NewVersionStatements | None = None,
     ) -> DeploymentRecord:
         with self._tx() as db:
-            return _deployments.deploy(db, tenant_id, resources, now, self._new_key)
+            return _deployments.deploy(db, tenant_id, resources, now, self._new_key, new_version)
 
     def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
         with self._tx() as db:

@@ -29,7 +29,12 @@ from ....models import (
 from ...engine import Command, CreateInstance, Engine, InstanceState, SignalThrown
 from .. import _messages
 from .._backend import Activation, Failure, JobOutcome
-from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
+from .._deployments import (
+    DeploymentRecord,
+    NewVersionStatements,
+    ProcessDefinitionRecord,
+    ResourceToDeploy,
+)
 from .._instances import Engines, NewInstance, Persisted, Rows
 from .._messages import Publication
 from .._notifier import Notifier
@@ -210,9 +215,13 @@ class ThreadedStore:
         return await self._write(self._jobs.clear_limits, job_type, now)
 
     async def deploy(
-        self, tenant_id: str, resources: Sequence[ResourceToDeploy], now: int
+        self,
+        tenant_id: str,
+        resources: Sequence[ResourceToDeploy],
+        now: int,
+        new_version: NewVersionStatements | None = None,
     ) -> DeploymentRecord:
-        return await self._write(self._jobs.deploy, tenant_id, resources, now)
+        return await self._write(self._jobs.deploy, tenant_id, resources, now, new_version)
 
     async def delete_process_definition(self, key: int, now: int) -> ProcessDefinitionRecord | None:
         return await self._write(self._jobs.delete_process_definition, key, now)
