@@ -258,6 +258,9 @@ class FollowUp:
     message: SubscriptionOpened | SignalThrown | None = None
     """A message subscription opened (buffered messages may correlate) or a signal thrown
     (``_messages``), of the instance ``instance``."""
+    ended_process: str | None = None
+    """The root instance ``instance`` of this BPMN process id ended: a buffered message may
+    start the next one (``_messages.instance_ended``)."""
 
 
 @dataclass
@@ -457,6 +460,11 @@ def persist(  # noqa: C901 (one branch per effect)
                 assert element is not None
                 complete = CompleteChild(element, dict(effect.variables))
                 out.follow_ups.append(FollowUp(instance=parent, command=complete))
+            if parent is None:
+                ended = FollowUp(
+                    instance=state.key, ended_process=state.bpmn_process_id, tenant_id=tenant_id
+                )
+                out.follow_ups.append(ended)
     out.woken.discard("")
     return out
 

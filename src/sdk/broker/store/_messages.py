@@ -22,7 +22,11 @@ Zeebe's rules, as followed here:
 - a message id is unique per name and correlation key while its message is buffered
   (``ALREADY_EXISTS``, 409);
 - a message start event of the latest version starts an instance, unless an instance it
-  started with the same correlation key is still active;
+  started with the same correlation key is still active; when that instance ends (completed
+  or terminated), the oldest live buffered message with that correlation key and a start
+  event's name starts the next instance of the latest version (``instance_ended``);
+- a message published before its process was deployed starts nothing at deployment (Zeebe
+  documents it so), though it may start one later as the previous rule says;
 - a signal reaches every open signal subscription of every instance and starts an instance
   of each process whose latest version has a signal start event with its name.
 """
@@ -351,6 +355,58 @@ def subscription_opened(opened: SubscriptionOpened, instance_key: int, now: int)
             (int(message["key"]), instance_key, process_id, opened.correlation_key, 0),
         )
     return None
+
+
+_NEXT_BUFFERED = (
+    "SELECT m.key AS key, m.name AS name, m.variables AS variables FROM messages m"
+    " WHERE m.name IN ({names}) AND m.correlation_key = ? AND m.tenant_id = ?"
+    " AND m.expires_at > ? AND NOT EXISTS (SELECT 1 FROM message_correlations c"
+    " WHERE c.message_key = m.key AND c.bpmn_process_id = ?) ORDER BY m.key LIMIT 1"
+)
+
+
+def instance_ended(
+    instance_key: int, process_id: str, tenant_id: str, starts: StartIndex, now: int
+) -> Plan:
+    """A root instance ended: when a message with a correlation key started it, the oldest
+    live buffered message with that key and the name of a message start event of the latest
+    version starts the next instance (as Zeebe's buffered message start events). A next
+    instance that ends in the same step hands on to the following message here."""
+    events = [
+        e
+        for e in starts.events
+        if e.kind == "MESSAGE" and e.bpmn_process_id == process_id and e.tenant_id == tenant_id
+    ]
+    if not events:
+        return None
+    rows = yield Query(
+        "SELECT correlation_key FROM message_correlations WHERE bpmn_process_id = ?"
+        " AND process_instance_key = ? AND started = 1",
+        (process_id, instance_key),
+    )
+    if not rows or not rows[0]["correlation_key"]:
+        return None  # not started by a message, or by one without a correlation key
+    correlation_key = rows[0]["correlation_key"]
+    names = sorted({e.name for e in events})
+    for name in names:
+        yield Lock(name, correlation_key)
+    while True:
+        busy = yield Query(_ACTIVE_STARTED, (process_id, correlation_key))
+        if busy:
+            return None
+        found = yield Query(
+            _NEXT_BUFFERED.format(names=", ".join("?" * len(names))),
+            (*names, correlation_key, tenant_id, now, process_id),
+        )
+        if not found:
+            return None
+        message = found[0]
+        event = next(e for e in events if e.name == message["name"])
+        variables = json.loads(message["variables"])
+        instance = yield Start(event.definition_key, event.element_id, variables, tenant_id)
+        if instance is None:
+            return None
+        yield Execute(_CORRELATED, (int(message["key"]), instance, process_id, correlation_key, 1))
 
 
 @dataclass

@@ -147,6 +147,12 @@ class PostgresInstances:
             else:
                 await self.run_plan(tx, _messages.subscription_opened(message, instance, now), now)
             return
+        if follow_up.ended_process is not None:
+            assert follow_up.instance is not None
+            starts = self.engines.starts
+            ended = follow_up.instance, follow_up.ended_process, follow_up.tenant_id
+            await self.run_plan(tx, _messages.instance_ended(*ended, starts, now), now)
+            return
         if follow_up.process_id is not None:
             found = await tx.one(
                 _instances.postgres(_instances.LATEST_DEFINITION),

@@ -64,6 +64,12 @@ class SqliteInstances:
         if follow_up.message is not None:
             self._message_follow(follow_up, now)
             return
+        if follow_up.ended_process is not None:
+            assert follow_up.instance is not None
+            starts = self.engines.starts
+            ended = follow_up.instance, follow_up.ended_process, follow_up.tenant_id
+            self.run_plan(_messages.instance_ended(*ended, starts, now), now)
+            return
         target, command2 = follow_up.instance, follow_up.command
         if follow_up.process_id is not None:
             found = self._db.execute(
