@@ -511,6 +511,8 @@ class Run:
                 found[name] = evaluate(value, variables, self.now)
         if task.form_id is not None:
             found["form_id"] = task.form_id
+        if node.name:
+            found["name"] = node.name  # the element's label, as Camunda names the task
         return found
 
     def user_task_headers(self, element: ElementInstance, node: FlowNode) -> dict[str, str]:

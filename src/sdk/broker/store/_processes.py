@@ -275,7 +275,28 @@ class Processes:
         return await self._one("instance", key, "Process instance", _instances.instance_result)
 
     async def element(self, key: int) -> ElementInstanceResult:
-        return await self._one("element", key, "Element instance", _instances.element_result)
+        found = await self._one("element", key, "Element instance", _instances.element_result)
+        (named,) = await self._named([found])
+        return named
+
+    async def _named(self, elements: list[ElementInstanceResult]) -> list[ElementInstanceResult]:
+        """Each element instance with its element's name from the deployed model (its id
+        when the element has none), as Camunda answers ``elementName``."""
+        names: dict[str, dict[str, str]] = {}
+        out: list[ElementInstanceResult] = []
+        for element in elements:
+            definition = element.process_definition_key
+            if definition not in names:
+                model = await self._store.definition_model(int(definition))
+                process = model.process
+                names[definition] = {i: n.name for i, n in process.elements.items() if n.name}
+                if process.name:
+                    names[definition][process.id] = process.name
+            name = names[definition].get(element.element_id)
+            out.append(
+                element if name is None else element.model_copy(update={"element_name": name})
+            )
+        return out
 
     async def incident(self, key: int) -> IncidentResult:
         return await self._one("incident", key, "Incident", _instances.incident_result)
@@ -291,8 +312,10 @@ class Processes:
             return [_instances.camunda_job(r, now) for r in rows.rows]
         if kind == "instance":
             return [_instances.instance_result(r) for r in rows.rows]
+        if kind == "element":
+            elements = [_instances.element_result(r, i) for r, i in rows.joined()]
+            return await self._named(elements)
         build = {
-            "element": _instances.element_result,
             "incident": _instances.incident_result,
             "variable": _instances.variable_result,
             "flow": _instances.flow_result,
