@@ -2,8 +2,10 @@
 
 Each publication, correlation and broadcast is one transaction of the backend, driven from
 the plans of ``_messages.py``; the start events of the latest process versions are read from
-the deployed models first (``refresh``), so the transaction knows which processes a message
-or a signal starts.
+the deployed models (``refresh``), so the transaction knows which processes a message or a
+signal starts. That index is kept until the definitions change (``current``): this broker's
+deployments and deletions refresh it; on a shared database a version read from the
+definitions' table tells when another replica changed them.
 """
 
 from __future__ import annotations
@@ -32,19 +34,48 @@ if TYPE_CHECKING:
     from ._face import JobStore
 
 
+DEFINITIONS_VERSION = (
+    "SELECT COUNT(*) AS n, COALESCE(MAX(key), 0) AS newest, COUNT(deleted_at) AS deleted"
+    " FROM process_definitions"
+)
+"""Moves with every deployed version and every deletion (neither is ever undone)."""
+
+
 class Messages:
     """Messages, their subscriptions, and signals, on ``store``."""
 
     def __init__(self, store: JobStore) -> None:
         self._store = store
+        self._version: tuple[int, int, int] | None = None
+        """The definitions' version the start-event index was read at (``None``: not read,
+        or a refresh failed)."""
+        self._refreshes = 0
+        """Refreshes begun: one overtaken by a later one does not install its older index."""
 
     @property
     def _backend(self) -> Any:
         return self._store._backend
 
+    async def _definitions_version(self) -> tuple[int, int, int]:
+        (row,) = await self._backend.query(DEFINITIONS_VERSION)
+        return int(row["n"]), int(row["newest"]), int(row["deleted"])
+
+    async def current(self) -> StartIndex:
+        """The start-event index, read again only when the definitions changed since."""
+        if self._version is not None:
+            if not self._backend.shared:  # only this broker deploys: it refreshed already
+                return self._backend.engines.starts  # type: ignore[no-any-return]
+            if await self._definitions_version() == self._version:
+                return self._backend.engines.starts  # type: ignore[no-any-return]
+        return await self.refresh()
+
     async def refresh(self) -> StartIndex:
         """Read the message and signal start events of every latest live version, and load
         their engines (a transaction then starts them without reading a model)."""
+        self._version = None
+        self._refreshes += 1
+        mine = self._refreshes
+        version = await self._definitions_version()  # before: a change meanwhile reads again
         latest: dict[tuple[str, str], Any] = {}
         for record in await self._store.process_definitions():
             if record.deleted:
@@ -75,7 +106,9 @@ class Messages:
                     )
                     await self._store.processes.engine(record.key)
         index = StartIndex(events)
-        self._backend.engines.starts = index
+        if mine == self._refreshes:
+            self._backend.engines.starts = index
+            self._version = version
         return index
 
     async def refresh_quietly(self) -> None:
@@ -87,7 +120,7 @@ class Messages:
             logger.warning("broker: message and signal start events not read ({})", exc)
 
     async def _run(self, call: Any) -> Any:
-        await self.refresh()
+        await self.current()
         processes = self._store.processes
         try:
             return await processes.loading(call)

@@ -116,6 +116,7 @@ class Processes:
             try:
                 if self._backend.shared:  # another replica may have pinned the clock
                     await self._store.load_clock()
+                    await self._store.messages.current()  # or deployed: steps start by it
                 next_due = await self._fire_due()
                 next_start = await self._store.start_timers.fire_due()
                 if next_start is not None and (next_due is None or next_start < next_due):
