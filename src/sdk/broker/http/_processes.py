@@ -79,7 +79,11 @@ def _searcher(
             instance = _key(request, instance_param, "processInstanceKey")
             await store_of(request).processes.instance(instance)
         query = await read_model(request, query_model, required=False)
-        items = await store_of(request).processes.all(kind, instance)
+        wanted: BaseModel | None = getattr(query, "filter", None)
+        conditions = None
+        if wanted is not None:  # its common filters also run in SQL (``store/_prefilter.py``)
+            conditions = wanted.model_dump(by_alias=True, exclude_none=True, mode="json")
+        items = await store_of(request).processes.all(kind, instance, conditions)
         chosen, page = search(items, query, default_sort=default_sort)
         return _json({"items": chosen, "page": page.model_dump(by_alias=True, mode="json")})
 

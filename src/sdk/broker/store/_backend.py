@@ -33,6 +33,7 @@ from ._deployments import (
 from ._instances import Engines, NewInstance, Persisted, Rows
 from ._messages import Publication
 from ._notifier import Notifier
+from ._prefilter import Where
 from ._start_timers import DueStart
 
 
@@ -273,8 +274,15 @@ class Backend(Protocol):
         """The definition key of the instance ``key`` (``None``: no such instance)."""
         ...
 
-    async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
-        """Rows of ``kind`` (``_instances.TABLE_OF``): one by key, one instance's, or all."""
+    async def instance_rows(
+        self,
+        kind: str,
+        key: int | None,
+        instance_key: int | None,
+        restrict: Where | None = None,
+    ) -> Rows:
+        """Rows of ``kind`` (``_instances.TABLE_OF``): one by key, one instance's, or all;
+        only where ``restrict`` allows (``_prefilter``)."""
         ...
 
     # -- messages and signals (``_messages.py``) --------------------------------------------------

@@ -62,7 +62,7 @@ from ..engine import (
     TriggerTimer,
     VariableSet,
 )
-from . import _instance_json, _messages, _user_tasks
+from . import _instance_json, _messages, _prefilter, _user_tasks
 
 Statement = tuple[str, tuple[Any, ...]]
 """SQL with ``?`` placeholders and its values."""
@@ -709,18 +709,30 @@ TABLE_OF = {
 }
 
 
-def select_rows(kind: str, *, key: int | None, instance_key: int | None) -> Statement:
-    """The rows of ``kind`` (``TABLE_OF``): one by key, one instance's, or all."""
+def select_rows(
+    kind: str,
+    *,
+    key: int | None,
+    instance_key: int | None,
+    restrict: _prefilter.Where | None = None,
+) -> Statement:
+    """The rows of ``kind`` (``TABLE_OF``): one by key, one instance's, or all; those of a
+    search only where ``restrict`` allows (``_prefilter``)."""
     table = TABLE_OF[kind]
     if key is not None:
         return f"SELECT * FROM {table} WHERE key = ?", (key,)
+    conditions, args = [], []
     if instance_key is not None:
         column = "key" if kind == "instance" else "process_instance_key"
-        if kind == "job":
-            column = "process_instance_key"
-        order = " ORDER BY position" if kind == "flow" else ""
-        return f"SELECT * FROM {table} WHERE {column} = ?{order}", (instance_key,)
-    return f"SELECT * FROM {table}", ()
+        conditions.append(f"{column} = ?")
+        args.append(instance_key)
+    extra, extra_args = _prefilter.clause(restrict or {})
+    if extra:
+        conditions.append(extra)
+        args.extend(extra_args)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    order = " ORDER BY position" if kind == "flow" and instance_key is not None else ""
+    return f"SELECT * FROM {table}{where}{order}", tuple(args)
 
 
 def instance_keys(rows: Iterable[Any]) -> list[int]:

@@ -2,13 +2,14 @@
 
 Commands (create, cancel, resolve an incident) find the definition's engine, then run in one
 transaction of the backend (``_instances.py``); reads come from the projections. Searches
-filter, sort and page in memory, with Camunda's operators (``_query.py``).
+filter, sort and page in memory, with Camunda's operators (``_query.py``), over the rows their
+common filters select in SQL (``_prefilter.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -37,7 +38,7 @@ from ..engine import (
     ResolveIncident,
     TriggerTimer,
 )
-from . import _instances
+from . import _instances, _prefilter
 from ._instances import NeedDefinition, NewInstance, Persisted
 
 if TYPE_CHECKING:
@@ -305,9 +306,17 @@ class Processes:
     async def variable(self, key: int) -> VariableResult:
         return await self._one("variable", key, "Variable", _instances.variable_result)
 
-    async def all(self, kind: str, instance_key: int | None = None) -> list[Any]:
-        """Every row of ``kind`` as its wire model (one instance's, with ``instance_key``)."""
-        rows = await self._backend.instance_rows(kind, None, instance_key)
+    async def all(
+        self,
+        kind: str,
+        instance_key: int | None = None,
+        conditions: Mapping[str, Any] | None = None,
+    ) -> list[Any]:
+        """Every row of ``kind`` as its wire model (one instance's, with ``instance_key``);
+        with a search's filter ``conditions`` (wire JSON), at least those it selects: its
+        common filters run in SQL (``_prefilter``), the caller still applies them all."""
+        restrict = _prefilter.where(kind, conditions)
+        rows = await self._backend.instance_rows(kind, None, instance_key, restrict)
         if kind == "job":
             now = self._store.now()
             return [_instances.camunda_job(r, now) for r in rows.rows]

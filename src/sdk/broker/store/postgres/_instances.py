@@ -34,6 +34,7 @@ from .._instances import (
     Persisted,
     Rows,
 )
+from .._prefilter import Where
 from .._start_timers import DueStart
 from ._tx import Database, Tx
 
@@ -304,8 +305,16 @@ class PostgresInstances:
         )
         return None if row is None else int(row["process_definition_key"])
 
-    async def rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
-        sql, args = _instances.select_rows(kind, key=key, instance_key=instance_key)
+    async def rows(
+        self,
+        kind: str,
+        key: int | None,
+        instance_key: int | None,
+        restrict: Where | None = None,
+    ) -> Rows:
+        sql, args = _instances.select_rows(
+            kind, key=key, instance_key=instance_key, restrict=restrict
+        )
 
         async def body(tx: Tx) -> Rows:
             found = await tx.all(_instances.postgres(sql), args)

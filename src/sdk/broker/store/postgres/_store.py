@@ -59,6 +59,7 @@ from .._idempotency import body_hash
 from .._instances import Engines, NewInstance, Persisted, Rows
 from .._messages import Publication
 from .._notifier import Notifier
+from .._prefilter import Where
 from .._rules import ENDED, activated_job, check_update, job_view, later
 from .._search import STATE_COUNTS, Dialect
 from .._start_timers import DueStart
@@ -388,8 +389,14 @@ class PostgresStore:
     async def fire_start(self, engine: Engine, due: DueStart, now: int) -> bool:
         return await self.instances.fire_start(engine, due, now)
 
-    async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
-        return await self.instances.rows(kind, key, instance_key)
+    async def instance_rows(
+        self,
+        kind: str,
+        key: int | None,
+        instance_key: int | None,
+        restrict: Where | None = None,
+    ) -> Rows:
+        return await self.instances.rows(kind, key, instance_key, restrict)
 
     # -- job-type limits (``_limits.py``) ----------------------------------------------------
 

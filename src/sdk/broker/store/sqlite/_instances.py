@@ -15,6 +15,7 @@ from typing import Any
 from ...engine import Command, CreateInstance, Engine, InstanceState, Rejected, SignalThrown
 from .. import _instance_json, _instances, _messages
 from .._instances import Engines, FollowUp, NewInstance, Persisted
+from .._prefilter import Where
 from .._start_timers import DueStart
 
 
@@ -190,10 +191,18 @@ class SqliteInstances:
         return None if row is None else int(row[0])
 
     def rows(
-        self, kind: str, *, key: int | None = None, instance_key: int | None = None
+        self,
+        kind: str,
+        *,
+        key: int | None = None,
+        instance_key: int | None = None,
+        restrict: Where | None = None,
     ) -> _instances.Rows:
         """Rows of ``kind`` with their instances' rows (``_instances.TABLE_OF``)."""
-        rows = self._db.execute(*_instances.select_rows(kind, key=key, instance_key=instance_key))
+        statement = _instances.select_rows(
+            kind, key=key, instance_key=instance_key, restrict=restrict
+        )
+        rows = self._db.execute(*statement)
         found = [dict(r) for r in rows]
         if kind == "instance":
             return _instances.Rows(found, {int(r["key"]): r for r in found})

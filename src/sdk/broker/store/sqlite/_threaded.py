@@ -38,6 +38,7 @@ from .._deployments import (
 from .._instances import Engines, NewInstance, Persisted, Rows
 from .._messages import Publication
 from .._notifier import Notifier
+from .._prefilter import Where
 from .._start_timers import DueStart
 from ._jobs import SqliteJobs
 
@@ -251,8 +252,16 @@ class ThreadedStore:
     async def instance_definition(self, key: int) -> int | None:
         return await self._run(self._jobs.instances.definition_of, key)
 
-    async def instance_rows(self, kind: str, key: int | None, instance_key: int | None) -> Rows:
-        rows = partial(self._jobs.instances.rows, kind, key=key, instance_key=instance_key)
+    async def instance_rows(
+        self,
+        kind: str,
+        key: int | None,
+        instance_key: int | None,
+        restrict: Where | None = None,
+    ) -> Rows:
+        rows = partial(
+            self._jobs.instances.rows, kind, key=key, instance_key=instance_key, restrict=restrict
+        )
         return await self._run(rows)
 
     # -- messages and signals (``_messages.py``) -----------------------------------------------
