@@ -367,11 +367,11 @@ _NEXT_BUFFERED = (
 
 def instance_ended(
     instance_key: int, process_id: str, tenant_id: str, starts: StartIndex, now: int
-) -> Plan:
+) -> Plan | None:
     """A root instance ended: when a message with a correlation key started it, the oldest
     live buffered message with that key and the name of a message start event of the latest
-    version starts the next instance (as Zeebe's buffered message start events). A next
-    instance that ends in the same step hands on to the following message here."""
+    version starts the next instance (as Zeebe's buffered message start events). ``None``
+    (nothing to run) when the latest version has no message start event."""
     events = [
         e
         for e in starts.events
@@ -379,6 +379,13 @@ def instance_ended(
     ]
     if not events:
         return None
+    return _next_buffered(instance_key, process_id, tenant_id, events, now)
+
+
+def _next_buffered(
+    instance_key: int, process_id: str, tenant_id: str, events: list[StartEvent], now: int
+) -> Plan:
+    """A next instance that ends in the same step hands on to the following message here."""
     rows = yield Query(
         "SELECT correlation_key FROM message_correlations WHERE bpmn_process_id = ?"
         " AND process_instance_key = ? AND started = 1",

@@ -152,7 +152,9 @@ class PostgresInstances:
             assert follow_up.instance is not None
             starts = self.engines.starts
             ended = follow_up.instance, follow_up.ended_process, follow_up.tenant_id
-            await self.run_plan(tx, _messages.instance_ended(*ended, starts, now), now)
+            plan = _messages.instance_ended(*ended, starts, now)
+            if plan is not None:
+                await self.run_plan(tx, plan, now)
             return
         if follow_up.process_id is not None:
             found = await tx.one(

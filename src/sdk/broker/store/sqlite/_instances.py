@@ -69,7 +69,9 @@ class SqliteInstances:
             assert follow_up.instance is not None
             starts = self.engines.starts
             ended = follow_up.instance, follow_up.ended_process, follow_up.tenant_id
-            self.run_plan(_messages.instance_ended(*ended, starts, now), now)
+            plan = _messages.instance_ended(*ended, starts, now)
+            if plan is not None:
+                self.run_plan(plan, now)
             return
         target, command2 = follow_up.instance, follow_up.command
         if follow_up.process_id is not None:
