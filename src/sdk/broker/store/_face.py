@@ -410,7 +410,7 @@ class JobStore:
         if duplicates:
             raise InvalidRequest("\n".join(duplicates))
         by_id = {p.bpmn_process_id: d for r, d in checked for p in r.processes}
-        processes = {p.id: p for d in by_id.values() for p in d.processes}
+        processes = {p.id: p for _, d in checked for p in d.executable_processes}
         now = self.now()
         timers = _start_timers.for_deployment(processes, now)
         record = await self._backend.deploy(tenant_id, [r for r, _ in checked], now, timers)
