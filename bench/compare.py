@@ -166,7 +166,7 @@ async def _processes(jobs: int, mode: str) -> list[dict[str, Any]]:
         {
             "system": OURS,
             "group": PROCESS,
-            "setting": f"mode={mode}, {_model_name(each['model'])}",
+            "setting": f"mode={mode}, {_model_name(each.get('model', 'plain'))}",
             **{
                 k: each.get(k)
                 for k in ("jobs", "jobs_per_s", "worker_cpu_us_per_job", "broker_cpu_us_per_job")
