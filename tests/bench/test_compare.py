@@ -103,3 +103,13 @@ def test_strace_summary_is_parsed_without_its_total() -> None:
 100.00    0.010000           1      6000        12 total
 """
     assert parse_summary(summary) == {"pwrite64": 2000, "getpid": 4000}
+
+
+def test_ratios_use_the_mean_of_our_runs_at_the_start_and_at_the_end() -> None:
+    again = {**ROWS[0], "group": "ours-again", "jobs_per_s": 3000.0, "worker_cpu_us_per_job": 300.0}
+    rows = table.with_ratios([dict(r) for r in [*ROWS, again]])
+    saq = next(r for r in rows if r["system"] == "saq 1")
+    assert saq["vs_mode=exact"] == 0.4  # 800 / mean(1000, 3000)
+    mean = table.ours_mean(rows, "exact")
+    assert mean is not None
+    assert (mean["jobs_per_s"], mean["worker_cpu_us_per_job"]) == (2000.0, 200.0)
