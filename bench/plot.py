@@ -13,9 +13,8 @@ def plot(rows: list[dict[str, Any]], path: Path, note: str = "") -> None:
     import matplotlib.pyplot as plt
 
     shown = [r for r in rows if "jobs_per_s" in r]
-    labels = [f"{r['system']}\n{r['setting'][:48]}" for r in shown]
+    labels = [f"{r['system']}\n{_short(r['setting'])}" for r in shown]
     values = [r["jobs_per_s"] for r in shown]
-    base = next((r["jobs_per_s"] for r in shown if r.get("group") == "ours"), None)
     colours = [
         "#3b6ea5"
         if r["system"].startswith("sdk")
@@ -25,11 +24,15 @@ def plot(rows: list[dict[str, Any]], path: Path, note: str = "") -> None:
         for r in shown
     ]
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(shown) + 1.5))
-    bars = ax.barh(labels, values, color=colours)
+    positions = range(len(shown))  # not the labels: two rows may share one
+    bars = ax.barh(positions, values, color=colours)
+    ax.set_yticks(positions, labels)
     ax.bar_label(
         bars,
         labels=[
-            f"{v:,.0f}" + ("" if base is None else f"  ({v / base:.2f}x ours)") for v in values
+            f"{r['jobs_per_s']:,.0f}"
+            + (f"  ({r['vs_mode=exact']:.2f}x ours, exact)" if "vs_mode=exact" in r else "")
+            for r in shown
         ],
         fontsize=7,
     )
@@ -43,3 +46,10 @@ def plot(rows: list[dict[str, Any]], path: Path, note: str = "") -> None:
     fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _short(setting: str, width: int = 70) -> str:
+    """The start and the end of a long setting (the end names the durability)."""
+    if len(setting) <= width:
+        return setting
+    return setting[: width // 2 - 2] + " … " + setting[-(width // 2 - 1) :]
