@@ -6,6 +6,7 @@ async handlers are cancelled, thread handlers see ``cancelled``, process childre
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ import pytest
 
 from sdk.broker import RunningBroker, serve
 from sdk.client import AsyncClient
-from sdk.errors import JobCancelledError
+from sdk.errors import ConfigurationError, JobCancelledError
 from sdk.models import Job, JobKey, JobState
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import JobContext, LeaseExtension, Worker
@@ -320,3 +321,20 @@ class TestTheCheck:
         async with running(worker, client):
             job = await wait_until(lambda: in_state(client, key, JobState.COMPLETED))
         assert "TIMEOUT_UPDATED" not in [e.event for e in job.history or []]
+
+
+class TestOptions:
+    def test_the_check_interval_is_bounded_below(self) -> None:
+        with pytest.raises(ConfigurationError, match="cancel_check_ms"):
+            LeaseExtension(cancel_check_ms=10)
+
+    def test_a_context_that_crosses_into_a_child_forgets_the_flag(self) -> None:
+        flag = threading.Event()
+        ctx = JobContext(job_key=JobKey("1"), job_type="t", retries=1, deadline_ms=0, _stopped=flag)
+        flag.set()
+        assert ctx.cancelled
+        with pytest.raises(JobCancelledError):
+            ctx.raise_if_cancelled()
+        in_child = pickle.loads(pickle.dumps(ctx))
+        assert not in_child.cancelled
+        in_child.raise_if_cancelled()
