@@ -36,6 +36,7 @@ PUBLIC = {
         "CallNext",
         "Complete",
         "Fail",
+        "JobCancelledError",
         "JobContext",
         "JobError",
         "JobHandler",

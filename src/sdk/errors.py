@@ -19,6 +19,9 @@ SdkError
 └── FeelSyntaxError             a FEEL expression that does not parse (line and column)
 
 JobError                        raised by a handler to throw a BPMN business error
+JobCancelledError               raised by ``JobContext.raise_if_cancelled()``: the job was
+                                stopped (cancelled, taken away or out of time); nothing is
+                                reported for it
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = [
     "FeelSyntaxError",
     "ForbiddenError",
     "IdempotencyKeyReusedError",
+    "JobCancelledError",
     "JobError",
     "NotFoundError",
     "ProfileError",
@@ -260,6 +264,16 @@ class JobError(SdkError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.code, self.message, self.variables))
+
+
+class JobCancelledError(SdkError):
+    """Raised by ``JobContext.raise_if_cancelled()`` once the worker has stopped the job.
+
+    The job was cancelled (by an operator, its process instance or an interrupting event),
+    handed to another worker, or ran out of time: the worker reports nothing for it, so a
+    thread handler may let this propagate to end early. Raised by hand when the job was not
+    stopped, it fails the job like any other exception.
+    """
 
 
 class StateUnavailableError(SdkError, RuntimeError):

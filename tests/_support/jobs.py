@@ -13,5 +13,6 @@ async def in_state(client: AsyncClient, key: JobKey, state: JobState) -> Job | N
 
 
 def events(job: Job) -> list[tuple[str, str | None]]:
-    """``(event, worker)`` of each entry of the job's history."""
-    return [(e.event, e.worker) for e in job.history or []]
+    """``(event, worker)`` of each entry of the job's history but lease extensions
+    (``TIMEOUT_UPDATED``: a job running over a second has its lease checked each second)."""
+    return [(e.event, e.worker) for e in job.history or [] if e.event != "TIMEOUT_UPDATED"]

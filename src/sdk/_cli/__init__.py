@@ -5,6 +5,9 @@ sdk jobs create TYPE [--variables JSON] [--count N] [--retries N] [--header K=V]
                      [--idempotency-key KEY]
 sdk jobs get KEY
 sdk jobs list [--type TYPE] [--state STATE] [--limit N]
+sdk jobs cancel KEY
+sdk jobs bulk retry|cancel [--type T] [--state S] [--from KEY] [--to KEY] [--key KEY]...
+                           [--retries N]
 sdk login --name NAME --address URL [--auth BASIC|OAUTH] [--client-id ID] ...
 sdk profiles | whoami | logout [NAME]
 (--profile NAME before the command, or SDK_PROFILE, selects a stored profile)
@@ -27,7 +30,7 @@ import argparse
 import sys
 
 from ..errors import ProfileError, SdkError
-from . import _delegate, _job_types, _jobs, _messages, _processes, _profiles
+from . import _delegate, _job_actions, _job_types, _jobs, _messages, _processes, _profiles
 from ._table import DELEGATE, HANDLER, Command, Delegate, Entry, Group, add_entries
 
 _PROFILE = (_profiles.profile_option(),)
@@ -54,6 +57,18 @@ COMMANDS: tuple[Entry, ...] = (
                 "list jobs, newest first",
                 _profiles.with_client(_jobs.list_jobs),
                 _jobs.list_arguments,
+            ),
+            Command(
+                "cancel",
+                "cancel a job that has not ended (a running handler is stopped)",
+                _profiles.with_client(_job_actions.cancel),
+                _job_actions.cancel_arguments,
+            ),
+            Command(
+                "bulk",
+                "retry or cancel every job a filter matches",
+                _profiles.with_client(_job_actions.bulk),
+                _job_actions.bulk_arguments,
             ),
         ),
     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -16,6 +16,8 @@ from loguru import logger
 from ..errors import BackpressureError, ProtocolError, ServerError, ServerUnreachableError
 from ..models import (
     ActivatedJob,
+    BulkAction,
+    BulkJobsResult,
     CamundaUserResult,
     Capabilities,
     CreateProcessInstanceResult,
@@ -65,7 +67,7 @@ from ..models import (
     VariableSearchQuery,
     VariableSearchQueryResult,
 )
-from . import _calls, _cluster, _event_stream, _identity, _instances
+from . import _bulk, _calls, _cluster, _event_stream, _identity, _instances
 from . import _clock as _clock_calls
 from . import _messages as _message_calls
 from . import _user_tasks as _user_task_calls
@@ -758,6 +760,51 @@ class Client:
     def cancel_job(self, job_key: JobKey | str | int) -> None:
         """Cancel a job that has not ended; it is never handed out again."""
         self._send(_calls.cancel_job(job_key))
+
+    def bulk_jobs(
+        self,
+        action: BulkAction | str,
+        *,
+        job_type: str | None = None,
+        state: JobState | str | None = None,
+        key_from: JobKey | str | int | None = None,
+        key_to: JobKey | str | int | None = None,
+        keys: Iterable[JobKey | str | int] | None = None,
+        retries: int | None = None,
+    ) -> BulkJobsResult:
+        """Retry or cancel every job a filter matches (the embedded broker only).
+
+        The broker acts on one job at a time, a page at a time, and records the action in each
+        job's history. Every given filter must hold; at least one is required.
+
+        Args:
+            action: ``"retry"`` (jobs in an incident get ``retries`` again) or ``"cancel"``
+                (jobs that have not ended; their handlers are stopped).
+            job_type: Only jobs of this type.
+            state: Only jobs in this state.
+            key_from: Only jobs whose key is at least this.
+            key_to: Only jobs whose key is at most this.
+            keys: Only these jobs (at most 1000).
+            retries: The retries to give (``retry`` only, required there).
+
+        Returns:
+            How many jobs matched, changed, and were skipped by reason.
+
+        Raises:
+            BadRequestError: a bad filter or action (the message names the field).
+            ProtocolError: the server has no bulk actions (e.g. a Camunda cluster).
+        """
+        return self._send(
+            _bulk.bulk_jobs(
+                action,
+                job_type=job_type,
+                state=state,
+                key_from=key_from,
+                key_to=key_to,
+                keys=keys,
+                retries=retries,
+            )
+        )
 
     def search_jobs(
         self,

@@ -17,6 +17,11 @@ from ._batch import JobReportBatch as JobReportBatch
 from ._batch import JobReportBatchResult as JobReportBatchResult
 from ._batch import JobReportResult as JobReportResult
 from ._batch import ReportKind as ReportKind
+from ._bulk import MAX_BULK_KEYS as MAX_BULK_KEYS
+from ._bulk import BulkAction as BulkAction
+from ._bulk import BulkJobFilter as BulkJobFilter
+from ._bulk import BulkJobsRequest as BulkJobsRequest
+from ._bulk import BulkJobsResult as BulkJobsResult
 from ._deployments import BatchOperationCreatedResult as BatchOperationCreatedResult
 from ._deployments import BatchOperationType as BatchOperationType
 from ._deployments import DeleteResourceRequest as DeleteResourceRequest
@@ -263,6 +268,7 @@ does): a worker, which needs only the job models, does not pay for them at impor
 
 __all__ = [
     "DEFAULT_TENANT",
+    "MAX_BULK_KEYS",
     "MAX_CREATE_BATCH",
     "MAX_PAGE_LIMIT",
     "MAX_REPORT_BATCH",
@@ -271,6 +277,10 @@ __all__ = [
     "BatchOperationCreatedResult",
     "BatchOperationType",
     "BrokerInfo",
+    "BulkAction",
+    "BulkJobFilter",
+    "BulkJobsRequest",
+    "BulkJobsResult",
     "CamundaJob",
     "CamundaJobState",
     "CamundaUserResult",

@@ -1,5 +1,6 @@
 """The worker runtime: register handlers on a ``Worker`` and ``run`` it against a server."""
 
+from ..errors import JobCancelledError as JobCancelledError
 from ..errors import JobError as JobError
 from ._context import JobContext as JobContext
 from ._middleware import CallNext as CallNext
@@ -20,6 +21,7 @@ __all__ = [
     "CallNext",
     "Complete",
     "Fail",
+    "JobCancelledError",
     "JobContext",
     "JobError",
     "JobHandler",

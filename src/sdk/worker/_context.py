@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger as _root_logger
 
-from ..errors import StateUnavailableError
+from ..errors import JobCancelledError, StateUnavailableError
 from ..models import ActivatedJob, JobKey
 
 if TYPE_CHECKING:
@@ -56,10 +57,16 @@ class JobContext:
     process_definition_version: int = -1
     process_definition_key: str = "-1"
     _state: Mapping[str, Any] | str | None = field(default=None, repr=False, compare=False)
+    _stopped: threading.Event | None = field(default=None, repr=False, compare=False)
+    """Set by the worker when it stops the job; never sent to a child process (killed)."""
 
     @classmethod
     def of(
-        cls, job: ActivatedJob, worker: str, state: Mapping[str, Any] | None = None
+        cls,
+        job: ActivatedJob,
+        worker: str,
+        state: Mapping[str, Any] | None = None,
+        stopped: threading.Event | None = None,
     ) -> JobContext:
         return cls(
             job_key=job.job_key,
@@ -76,7 +83,25 @@ class JobContext:
             process_definition_version=job.process_definition_version,
             process_definition_key=job.process_definition_key,
             _state=state,
+            _stopped=stopped,
         )
+
+    @property
+    def cancelled(self) -> bool:
+        """``True`` once the worker stopped this job: cancelled (by an operator, its process
+        instance or an interrupting event), handed to another worker, or out of time.
+
+        An ``async`` handler is cancelled outright and a ``process`` handler's child is
+        killed; a ``thread`` handler cannot be stopped from outside, so a long one should
+        look at this (or call ``raise_if_cancelled``) between steps. Nothing is reported for
+        a stopped job, whatever the handler does next.
+        """
+        return self._stopped is not None and self._stopped.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise ``JobCancelledError`` if the worker stopped this job (see ``cancelled``)."""
+        if self.cancelled:
+            raise JobCancelledError(f"job {self.job_key} was stopped; nothing is reported")
 
     @property
     def state(self) -> Mapping[str, Any]:
@@ -96,7 +121,7 @@ class JobContext:
         return NO_STATE if self._state is None else self._state
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_state": _IN_CHILD}
+        return {**self.__dict__, "_state": _IN_CHILD, "_stopped": None}
 
     @property
     def logger(self) -> Logger:

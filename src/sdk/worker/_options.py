@@ -16,6 +16,7 @@ from ..errors import ConfigurationError
 from ._middleware import Middleware
 
 DEFAULT_AT_FRACTION = 0.5
+DEFAULT_CANCEL_CHECK_MS = 1_000
 DEFAULT_MAX_JOBS = 32
 DEFAULT_TIMEOUT_MS = 300_000
 """Lease of an activated job: 5 minutes, the Camunda Java client's default."""
@@ -64,11 +65,17 @@ class LeaseExtension:
         max_run_time_ms: Stop a handler that has run this long even though its lease keeps
             being extended, and fail the job (retries - 1) saying so. ``None`` (default): no
             bound while the worker can extend; set it to catch handlers that hang.
+        cancel_check_ms: Once a job has run this long, extend its lease at least this often
+            (default 1000): the server tells a worker that a job was cancelled only by
+            answering 404 to the extension, so this bounds how long a cancelled job's handler
+            runs on. It costs one request per job running longer than this, per interval;
+            jobs that end sooner cost nothing. ``None``: extend only at ``at_fraction``.
     """
 
     enabled: bool = True
     at_fraction: float = DEFAULT_AT_FRACTION
     max_run_time_ms: int | None = None
+    cancel_check_ms: int | None = DEFAULT_CANCEL_CHECK_MS
 
     def __post_init__(self) -> None:
         if not 0 < self.at_fraction < 1:
@@ -77,6 +84,8 @@ class LeaseExtension:
             )
         if self.max_run_time_ms is not None and self.max_run_time_ms < 1:
             raise ConfigurationError("LeaseExtension.max_run_time_ms must be >= 1 or None")
+        if self.cancel_check_ms is not None and self.cancel_check_ms < 100:
+            raise ConfigurationError("LeaseExtension.cancel_check_ms must be >= 100 or None")
 
     @classmethod
     def of(cls, value: LeaseExtension | bool) -> LeaseExtension:

@@ -20,7 +20,7 @@ from ...models import (
     JobSearchResult,
 )
 from ..store import IDEMPOTENCY_HEADER as IDEMPOTENCY_KEY
-from . import _events, _limits
+from . import _bulk, _events, _limits
 from ._openapi import OPENAPI_PATH, openapi_document
 from ._request import idempotency_key, job_key_param, read_model, store_of
 
@@ -39,6 +39,7 @@ EXTENSIONS = [
     "openapi",
     "jobs.create.idempotency-key",
     "job-types.limits",
+    "jobs.bulk",
 ]
 
 
@@ -95,6 +96,7 @@ ROUTES = [
     Route("/v2/ext/capabilities", capabilities, methods=["GET"]),
     Route("/v2/ext/jobs", create_jobs, methods=["POST"]),
     Route("/v2/ext/jobs/search", search_jobs, methods=["POST"]),
+    *_bulk.ROUTES,
     Route("/v2/ext/jobs/{job_key}", get_job, methods=["GET"]),
     Route("/v2/ext/jobs/{job_key}/cancellation", cancel_job, methods=["POST"]),
     *_events.ROUTES,

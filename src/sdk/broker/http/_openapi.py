@@ -24,6 +24,8 @@ from starlette.routing import BaseRoute, Route
 
 from ... import __version__
 from ...models import (
+    BulkJobsRequest,
+    BulkJobsResult,
     CamundaUserResult,
     CancelProcessInstanceRequest,
     Capabilities,
@@ -437,6 +439,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("POST", "/v2/ext/jobs/{job_key}/cancellation"): Operation(
         "Cancel a job that has not ended.", status=204, errors=(400, 404, 409)
+    ),
+    ("POST", "/v2/ext/jobs/bulk"): Operation(
+        "Retry (jobs in an incident) or cancel every job a filter matches, a page at a time;"
+        " answers how many matched, changed and were skipped (by reason).",
+        BulkJobsRequest,
+        response=BulkJobsResult,
+        errors=(400, 413),
     ),
     ("GET", "/v2/ext/events"): Operation(
         "The job event log after a position, as one JSON page (long-polled up to waitMs ms);"

@@ -5,6 +5,7 @@ from ._backend import Activation as Activation
 from ._backend import Backend as Backend
 from ._backend import Failure as Failure
 from ._backend import JobOutcome as JobOutcome
+from ._bulk import run_bulk as run_bulk
 from ._deployments import DeployedModel as DeployedModel
 from ._deployments import DeploymentRecord as DeploymentRecord
 from ._deployments import ProcessDefinitionRecord as ProcessDefinitionRecord

@@ -7,7 +7,7 @@ lease meanwhile. How the run ends decides what is sent:
 handler returned or raised               -> report the outcome (complete / fail / error)
 ran past ``max_run_time_ms``             -> fail (retries - 1), saying so
 lease ended (extension off or failing)   -> nothing: the server hands the job out again
-job no longer ours (404/409 on extend)   -> nothing: someone else owns it now
+job no longer ours (404/409 on extend)   -> nothing: cancelled, or someone else owns it now
 worker cancelled (shutdown)              -> hand back: fail with retries unchanged, no back-off
 
 The slot is free as soon as the handler returned: the report goes out from the worker's
@@ -16,6 +16,7 @@ The slot is free as soon as the handler returned: the report goes out from the w
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -151,9 +152,10 @@ class JobRunner:
         self, job: ActivatedJob, trace: JobTrace | None
     ) -> tuple[Outcome, int] | None:
         """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
-        ctx = JobContext.of(job, self._worker_name, self._state)
+        flag = threading.Event()
+        ctx = JobContext.of(job, self._worker_name, self._state, flag)
         with anyio.CancelScope() as scope:
-            lease = self._keeper.track(job, scope)
+            lease = self._keeper.track(job, scope, flag)
             try:
                 if trace is None:
                     outcome = await self._call(ctx)
@@ -162,7 +164,8 @@ class JobRunner:
                         outcome = await self._call(ctx)
             finally:
                 self._keeper.release(lease)
-            return outcome, lease.deadline_ms
+            if lease.stopped is not Stop.LOST:  # lost as the handler returned: nothing to send
+                return outcome, lease.deadline_ms
         return self._stopped(job, lease)
 
     async def _call(self, ctx: JobContext) -> Outcome:

@@ -7,6 +7,12 @@ handler is stopped and nothing is reported. A passing fault is retried with back
 lease runs out; then (or at once, with extension off) the handler is stopped as timed out.
 ``max_run_time_ms`` stops a handler however often its lease was extended.
 
+Cancellation reaches a worker the same way Camunda's API lets it: the extension of a job that
+was cancelled (by an operator, its process instance, an interrupting event) answers 404. So a
+job that has run ``cancel_check_ms`` is extended at least that often, which bounds how long a
+cancelled handler runs on; jobs that end sooner are never asked about. Stopping a job also
+sets its ``JobContext.cancelled`` flag, which is all a thread handler can be told.
+
 One ``LeaseKeeper`` task per job type keeps every running job's next due time in one heap, so
 a job that ends before anything falls due (most jobs) costs a heap push and nothing else: no
 task, no timer, no deadline of its own. The keeper stops a handler by cancelling the job's
@@ -18,6 +24,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import threading
 import time
 from collections.abc import Callable
 from enum import Enum
@@ -56,6 +63,7 @@ class Lease:
         "due",
         "ended",
         "extend_at",
+        "flag",
         "job",
         "scope",
         "stop_at",
@@ -69,10 +77,13 @@ class Lease:
         deadline: float,
         extend_at: float,
         stop_at: float,
+        flag: threading.Event | None = None,
     ) -> None:
         self.job = job
         self.scope = scope
         """The handler's cancel scope: cancelled to stop it."""
+        self.flag = flag
+        """The handler's ``JobContext.cancelled``: set when it is stopped (thread handlers)."""
         self.deadline = deadline
         """When the lease ends locally (moved by each extension)."""
         self.deadline_ms = job.deadline
@@ -107,7 +118,11 @@ class LeaseKeeper:
         self._client = client
         self._timeout_ms = timeout_ms
         self._lease_s = timeout_ms / 1000
-        self._every_s = self._lease_s * policy.at_fraction if policy.enabled else math.inf
+        check_ms = policy.cancel_check_ms
+        every_s = self._lease_s * policy.at_fraction
+        if check_ms is not None:
+            every_s = min(every_s, check_ms / 1000)
+        self._every_s = every_s if policy.enabled else math.inf
         max_run_ms = policy.max_run_time_ms
         self._max_run_s = math.inf if max_run_ms is None else max_run_ms / 1000
         self._log = log
@@ -117,10 +132,15 @@ class LeaseKeeper:
         self._order = itertools.count()
         self._wake = anyio.Event()
 
-    def track(self, job: ActivatedJob, scope: anyio.CancelScope) -> Lease:
-        """Watch ``job``, whose handler runs in ``scope``, until ``release``."""
+    def track(
+        self, job: ActivatedJob, scope: anyio.CancelScope, flag: threading.Event | None = None
+    ) -> Lease:
+        """Watch ``job``, whose handler runs in ``scope``, until ``release``; ``flag`` is set
+        when the keeper stops it."""
         now = anyio.current_time()
-        lease = Lease(job, scope, now + self._lease_s, now + self._every_s, now + self._max_run_s)
+        lease = Lease(
+            job, scope, now + self._lease_s, now + self._every_s, now + self._max_run_s, flag
+        )
         self._schedule(lease)
         return lease
 
@@ -186,6 +206,8 @@ class LeaseKeeper:
 
     def _stop(self, lease: Lease, why: Stop) -> None:
         lease.stopped = why
+        if lease.flag is not None:
+            lease.flag.set()
         lease.scope.cancel()
 
     async def _extend(self, lease: Lease) -> None:

@@ -257,6 +257,25 @@
         done: "Incident " + incident + " resolved: the job has " + retries + " retries again.",
       };
     },
+    // The jobs page: one bulk call; its answer's counts are shown.
+    "bulk-retry": function (form) {
+      var retries = wholeNumber(form, "retries");
+      var type = form.dataset.type;
+      return bulk(
+        { filter: { type: type, state: "INCIDENT" }, action: "retry", retries: retries },
+        "Give every incident of type " + type + " " + retries + " retries again?"
+      );
+    },
+    "bulk-cancel": function () {
+      var keys = [];
+      document.querySelectorAll("input[name=selected][form=bulk-cancel]:checked")
+        .forEach(function (box) { keys.push(box.value); });
+      if (!keys.length) return { none: "Tick the jobs to cancel first." };
+      return bulk(
+        { filter: { keys: keys }, action: "cancel" },
+        "Cancel " + keys.length + " job(s)? No worker will get them again; this cannot be undone."
+      );
+    },
     "cancel-instance": function () {
       return {
         method: "POST", path: "/process-instances/" + instanceKey + "/cancellation", body: {},
@@ -266,6 +285,18 @@
       };
     },
   };
+
+  function bulk(requestBody, question) {
+    var call = { method: "POST", path: "/ext/jobs/bulk", body: requestBody, confirm: question };
+    call.read = function (counts) {
+      var skipped = Object.keys(counts.skipped).map(function (reason) {
+        return reason + " " + counts.skipped[reason];
+      });
+      call.done = "Matched " + counts.matched + ", changed " + counts.changed
+        + (skipped.length ? "; skipped: " + skipped.join(", ") : "") + ".";
+    };
+    return call;
+  }
 
   function showResult(text, ok) {
     var el = document.getElementById("action-result");
@@ -286,6 +317,7 @@
     if (!form) return;
     event.preventDefault();
     var call = ACTIONS[form.dataset.action](form);
+    if (call.none) { showResult(call.none, false); return; }
     if (call.confirm && !window.confirm(call.confirm)) return;
     var steps = call.steps || [call];
     var buttons = form.querySelectorAll("button");
@@ -314,6 +346,9 @@
           body: JSON.stringify(step.body),
           credentials: "same-origin",
         }).then(function (response) {
+          if (response.ok && step.read) return response.json().then(step.read).then(function () {
+            return null;
+          });
           return response.ok ? null : problemText(response);
         });
       });
