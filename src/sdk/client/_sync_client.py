@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,7 +65,7 @@ from ..models import (
     VariableSearchQuery,
     VariableSearchQueryResult,
 )
-from . import _calls, _cluster, _event_stream, _identity, _instances
+from . import _calls, _cluster, _event_stream, _identity, _instances, _run_later
 from . import _clock as _clock_calls
 from . import _messages as _message_calls
 from . import _user_tasks as _user_task_calls
@@ -694,7 +694,12 @@ class Client:
         return self._send(_calls.report_jobs_json(reports))
 
     def create_jobs(
-        self, jobs: Sequence[JobSpec], *, idempotency_key: str | None = None
+        self,
+        jobs: Sequence[JobSpec],
+        *,
+        idempotency_key: str | None = None,
+        run_at: datetime | None = None,
+        delay: timedelta | None = None,
     ) -> list[JobKey]:
         """Create jobs in one durable batch; returns their keys in order.
 
@@ -703,7 +708,12 @@ class Client:
         own key to repeat a call yourself later (e.g. after a crash): the same key and jobs
         answer the same keys for a day; the same key with other jobs raises
         ``IdempotencyKeyReusedError``.
+
+        ``run_at`` (an aware datetime) or ``delay``: jobs without their own ``run_at`` are
+        not handed out before then (default: at once). ``ValueError`` for a naive
+        ``run_at`` or both given.
         """
+        jobs = _run_later.scheduled(jobs, run_at, delay)
         key = idempotency_key or _calls.new_idempotency_key()
         return self._send(_calls.create_jobs(jobs, key))
 
@@ -715,16 +725,23 @@ class Client:
         custom_headers: Mapping[str, str] | None = None,
         retries: int = 3,
         idempotency_key: str | None = None,
+        run_at: datetime | None = None,
+        delay: timedelta | None = None,
+        priority: int = 0,
     ) -> JobKey:
-        """Create one job of ``job_type``; returns its key (``idempotency_key``: see
-        ``create_jobs``)."""
+        """Create one job of ``job_type``; returns its key (``idempotency_key``, ``run_at``
+        and ``delay``: see ``create_jobs``; ``priority``: higher is activated first, default
+        0)."""
         spec = JobSpec(
             type=job_type,
             variables=dict(variables or {}),
             custom_headers=dict(custom_headers or {}),
             retries=retries,
+            priority=priority,
         )
-        (key,) = self.create_jobs([spec], idempotency_key=idempotency_key)
+        (key,) = self.create_jobs(
+            [spec], idempotency_key=idempotency_key, run_at=run_at, delay=delay
+        )
         return key
 
     def set_job_type_limits(

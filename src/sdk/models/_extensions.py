@@ -10,10 +10,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
 from ._base import RequestModel, ResponseModel
-from ._jobs import INT32_MAX, INT64_MAX
+from ._jobs import INT32_MAX, INT32_MIN, INT64_MAX
 from ._keys import DEFAULT_TENANT, JobKey
 
 MAX_CREATE_BATCH = 10_000
@@ -42,7 +42,11 @@ class Capabilities(ResponseModel):
 
 
 class JobSpec(RequestModel):
-    """One job to create. ``retries`` is how many times it may fail before an incident."""
+    """One job to create. ``retries`` is how many times it may fail before an incident.
+
+    ``run_at`` (``runAt``, RFC 3339 with an offset): the job is not handed out before then.
+    ``priority``: activation takes higher priorities first, then the oldest job.
+    """
 
     type: str = Field(min_length=1, max_length=255)
     variables: dict[str, Any] = Field(default_factory=dict)
@@ -53,6 +57,8 @@ class JobSpec(RequestModel):
         default=STANDALONE_PROCESS, max_length=255, pattern=r"^[^\W\d][\w\-.]*$"
     )
     element_id: str = Field(default="", max_length=255)
+    run_at: AwareDatetime | None = None
+    priority: int = Field(default=0, ge=INT32_MIN, le=INT32_MAX)
 
 
 class JobCreationRequest(RequestModel):
@@ -139,6 +145,11 @@ class Job(ResponseModel):
     updated_at: int
     history: list[JobEvent] | None = None
     """Filled by ``get_job`` only; searches leave it out to stay cheap."""
+    run_at: int | None = None
+    """When the job was created to run (``runAt``); ``None``: at once."""
+    priority: int = 0
+    scheduled: bool = False
+    """Activatable but waiting for its ``run_at`` (dashboards show it as "scheduled")."""
 
 
 class JobSearchRequest(RequestModel):

@@ -47,7 +47,7 @@ from ...engine import (
     SignalThrown,
     UpdateJobRetries,
 )
-from .. import _instances, _messages, _search
+from .. import _instances, _messages, _scheduling, _search
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -147,12 +147,12 @@ class PostgresStore:
         await tx.execute(
             "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
             " custom_headers, tenant_id, process_definition_id, element_id,"
-            " created_at, updated_at)"
-            " SELECT k, t, 'ACTIVATABLE', r, %s, v, h, tn, p, e, %s, %s FROM unnest("
+            " created_at, updated_at, run_at, priority)"
+            " SELECT k, t, 'ACTIVATABLE', r, a, v, h, tn, p, e, %s, %s, ra, pr FROM unnest("
             "%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
-            " %s::text[], %s::text[]) AS s(k, t, r, v, h, tn, p, e)",
+            " %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::int[])"
+            " AS s(k, t, r, v, h, tn, p, e, a, ra, pr)",
             (
-                now,
                 now,
                 now,
                 keys,
@@ -163,6 +163,9 @@ class PostgresStore:
                 [s.tenant_id for s in specs],
                 [s.process_definition_id for s in specs],
                 [s.element_id for s in specs],
+                [_scheduling.available_at(s, now) for s in specs],
+                [_scheduling.run_at_ms(s) for s in specs],
+                [s.priority for s in specs],
             ),
         )
         for key, spec in zip(keys, specs, strict=True):
@@ -188,7 +191,7 @@ class PostgresStore:
         rows = await tx.all(
             "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
             f" FROM jobs WHERE {where} AND available_at <= %s"
-            " ORDER BY available_at, key LIMIT %s FOR UPDATE SKIP LOCKED)"
+            f" ORDER BY {_scheduling.ORDER} LIMIT %s FOR UPDATE SKIP LOCKED)"
             " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
             " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
             " FROM picked WHERE jobs.key = picked.key"
@@ -215,7 +218,7 @@ class PostgresStore:
             )
             next_at = None if found is None else found["next_at"]
             return [], None if next_at is None else int(next_at)
-        rows.sort(key=lambda r: (r["due"], r["key"]))
+        rows.sort(key=lambda r: (-r["priority"], r["due"], r["key"]))
         if bucket is not None:
             await _limits.consume(tx, query.job_type, bucket, len(rows), now)
         jobs: list[ActivatedJob] = []

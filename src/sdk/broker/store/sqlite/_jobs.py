@@ -29,7 +29,7 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
-from .. import _clock, _instances, _messages, _search, _start_timers, _user_tasks
+from .. import _clock, _instances, _messages, _scheduling, _search, _start_timers, _user_tasks
 from .._backend import Activation, Failure
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -50,18 +50,21 @@ from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
 from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
 TABLES_OF_4 = _instances.sqlite_tables()
 TABLES_OF_5 = _messages.sqlite_tables()
 JOB_COLUMNS_OF_4 = "{job_columns}"
 """Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
+JOB_COLUMNS_OF_6 = "{scheduling_columns}"
+"""Replaced by the ``ALTER TABLE`` of each scheduling column (``_scheduling``) they lack."""
 MIGRATIONS = {
     1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;",
     2: f"BEGIN IMMEDIATE; {TABLES_OF_3} PRAGMA user_version = 3; COMMIT;",
     3: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_4} {TABLES_OF_4} PRAGMA user_version = 4; COMMIT;",
     4: f"BEGIN IMMEDIATE; {TABLES_OF_5} PRAGMA user_version = 5; COMMIT;",
+    5: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_6} PRAGMA user_version = 6; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -108,7 +111,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     process_instance_key INTEGER,
     process_definition_key INTEGER,
     process_definition_version INTEGER,
-    element_instance_key INTEGER
+    element_instance_key INTEGER,
+    run_at INTEGER,
+    priority INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_live ON jobs (type, available_at)
     WHERE state IN ('ACTIVATABLE', 'ACTIVATED');
@@ -130,6 +135,7 @@ _SCHEMA += TABLES_OF_5
 _SCHEMA += _clock.sqlite_tables()  # added to older files in place (IF NOT EXISTS)
 _SCHEMA += _user_tasks.sqlite_tables()
 _SCHEMA += _start_timers.sqlite_tables()
+_SCHEMA += _scheduling.INDEX
 
 
 _MAX_KEYS = (
@@ -204,6 +210,9 @@ class SqliteJobs:
                 if name not in have
             )
             script = script.replace(JOB_COLUMNS_OF_4, adds)
+        if JOB_COLUMNS_OF_6 in script:
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            script = script.replace(JOB_COLUMNS_OF_6, _scheduling.sqlite_columns(have))
         return script
 
     @contextmanager
@@ -278,7 +287,7 @@ class SqliteJobs:
                 first + i,
                 spec.type,
                 spec.retries,
-                now,
+                _scheduling.available_at(spec, now),
                 json.dumps(spec.variables),
                 json.dumps(spec.custom_headers),
                 spec.tenant_id,
@@ -286,6 +295,8 @@ class SqliteJobs:
                 spec.element_id,
                 now,
                 now,
+                _scheduling.run_at_ms(spec),
+                spec.priority,
             )
             for i, spec in enumerate(specs)
         ]
@@ -293,8 +304,8 @@ class SqliteJobs:
             db.executemany(
                 "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
                 " custom_headers, tenant_id, process_definition_id, element_id,"
-                " created_at, updated_at)"
-                " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, run_at, priority)"
+                " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             for key, job_type, retries, *_ in rows:
@@ -340,7 +351,7 @@ class SqliteJobs:
                 return jobs, allowed.retry_at
             rows = db.execute(
                 f"SELECT * FROM jobs WHERE {where} AND available_at <= ?"
-                " ORDER BY available_at, key LIMIT ?",
+                f" ORDER BY {_scheduling.ORDER} LIMIT ?",
                 (*args, now, allowed.jobs),
             ).fetchall()
             if rows:
