@@ -749,7 +749,14 @@ class AsyncClient:
         return key
 
     async def set_job_type_limits(
-        self, job_type: str, *, max_active: int | None = None, rate: float | None = None
+        self,
+        job_type: str,
+        *,
+        max_active: int | None = None,
+        rate: float | None = None,
+        max_active_per_key: int | None = None,
+        key_variable: str | None = None,
+        key_header: str | None = None,
     ) -> JobTypeLimits:
         """Set (replace) the limits the broker keeps for ``job_type`` (an operator's call).
 
@@ -757,9 +764,20 @@ class AsyncClient:
             max_active: Most jobs of the type ACTIVATED at once across all workers (0 pauses
                 the type); ``None``: no such limit.
             rate: Most activations per second (smoothed); ``None``: no such limit.
+            max_active_per_key: Most jobs ACTIVATED at once per value of a key (a tenant, a
+                customer id); jobs without the key share one bucket. ``None``: no such limit.
+            key_variable: The job variable whose value is the key (or ``key_header``).
+            key_header: The custom header whose value is the key (or ``key_variable``).
         """
         return await self._send(
-            _calls.set_job_type_limits(job_type, max_active=max_active, rate=rate)
+            _calls.set_job_type_limits(
+                job_type,
+                max_active=max_active,
+                rate=rate,
+                max_active_per_key=max_active_per_key,
+                key_variable=key_variable,
+                key_header=key_header,
+            )
         )
 
     async def get_job_type_limits(self, job_type: str) -> JobTypeLimits:

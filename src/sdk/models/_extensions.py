@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from ._base import RequestModel, ResponseModel
 from ._jobs import INT32_MAX, INT32_MIN, INT64_MAX
@@ -81,6 +81,20 @@ class JobTypeLimitsRequest(RequestModel):
 
     max_active: int | None = Field(default=None, ge=0, le=INT32_MAX)
     rate: float | None = Field(default=None, gt=0, le=MAX_RATE_PER_S, allow_inf_nan=False)
+    max_active_per_key: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    """Most jobs ACTIVATED at once per value of the key (``key_variable`` or ``key_header``);
+    jobs without the key share one bucket."""
+    key_variable: str | None = Field(default=None, min_length=1, max_length=255)
+    key_header: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> JobTypeLimitsRequest:
+        named = (self.key_variable is not None) + (self.key_header is not None)
+        if self.max_active_per_key is not None and named != 1:
+            raise ValueError("maxActivePerKey needs exactly one of keyVariable or keyHeader")
+        if self.max_active_per_key is None and named:
+            raise ValueError("keyVariable and keyHeader need maxActivePerKey")
+        return self
 
 
 class JobTypeLimits(ResponseModel):
@@ -90,6 +104,9 @@ class JobTypeLimits(ResponseModel):
     max_active: int | None = None
     rate: float | None = None
     updated_at: int = 0
+    max_active_per_key: int | None = None
+    key_variable: str | None = None
+    key_header: str | None = None
 
 
 class JobTypeLimitsList(ResponseModel):

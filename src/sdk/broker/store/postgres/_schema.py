@@ -65,7 +65,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     7: _user_tasks.postgres_tables(),
     8: _start_timers.postgres_tables(),
     9: _messages.postgres_tables(),
-    10: _scheduling.POSTGRES_MIGRATION,
+    10: _scheduling.POSTGRES_MIGRATION + _limits.KEYED_COLUMNS,
 }
 """Version → the statements that lead to it from the one before."""
 

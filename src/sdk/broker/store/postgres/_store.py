@@ -52,6 +52,7 @@ from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
 from .._instances import Engines, NewInstance, Persisted, Rows
+from .._keyed import KeyedLimit
 from .._messages import Publication
 from .._notifier import Notifier
 from .._rules import ENDED, activated_job, check_update, job_view, later
@@ -97,7 +98,8 @@ class PostgresStore:
             ) as conn:
                 ensure_schema(conn, self.path)
                 rows = conn.execute(
-                    b"SELECT type FROM job_type_limits WHERE max_active IS NOT NULL"
+                    b"SELECT type FROM job_type_limits"
+                    b" WHERE max_active IS NOT NULL OR max_active_per_key IS NOT NULL"
                 ).fetchall()
         except psycopg.OperationalError as exc:
             raise self._db.unavailable(exc) from None
@@ -188,25 +190,28 @@ class PostgresStore:
         allowed, bucket = await _limits.allowance(tx, query.job_type, query.max_jobs, now)
         if allowed.jobs == 0:
             return [], allowed.retry_at
-        rows = await tx.all(
-            "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
-            f" FROM jobs WHERE {where} AND available_at <= %s"
-            f" ORDER BY {_scheduling.ORDER} LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
-            " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
-            " FROM picked WHERE jobs.key = picked.key"
-            " RETURNING jobs.*, picked.was, picked.had, picked.due",
-            (
-                *args,
-                now,
-                allowed.jobs,
-                query.worker,
-                deadline,
-                deadline,
-                int(query.with_lease),
-                now,
-            ),
-        )
+        if allowed.keyed is None:
+            rows = await tx.all(
+                "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
+                f" FROM jobs WHERE {where} AND available_at <= %s"
+                f" ORDER BY {_scheduling.ORDER} LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
+                " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
+                " FROM picked WHERE jobs.key = picked.key"
+                " RETURNING jobs.*, picked.was, picked.had, picked.due",
+                (
+                    *args,
+                    now,
+                    allowed.jobs,
+                    query.worker,
+                    deadline,
+                    deadline,
+                    int(query.with_lease),
+                    now,
+                ),
+            )
+        else:
+            rows = await self._activate_keyed(tx, query, now, allowed.keyed, allowed.jobs)
         if not rows:
             # The same filter, so a poll only wakes for a job it could take; only later
             # jobs: one due now was skipped because another transaction holds it (another
@@ -228,6 +233,46 @@ class PostgresStore:
             tx.event(row["key"], row["type"], now, "ACTIVATED", worker=query.worker)
             jobs.append(activated_job(row, query, deadline, int(row["lease"])))
         return jobs, None
+
+    async def _activate_keyed(
+        self, tx: Tx, query: Activation, now: int, keyed: KeyedLimit, wanted: int
+    ) -> list[DictRow]:
+        """``_activate``'s rows under a keyed limit (``_keyed``): the jobs are chosen by
+        their keys first, then taken as usual, each noting the key it counts under."""
+        where, args = SQL.candidates(query)
+        select = (
+            f"SELECT key, variables, custom_headers FROM jobs WHERE {where}"
+            f" AND available_at <= {now:d} ORDER BY {_scheduling.ORDER} LIMIT %s OFFSET %s"
+        )
+        keys, limit_keys = await _limits.keyed_picks(
+            tx, query.job_type, keyed, wanted, select, args, now
+        )
+        if not keys:
+            return []
+        deadline = later(now, query.timeout_ms)
+        return await tx.all(
+            "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
+            f" FROM jobs WHERE key = ANY(%s) AND {where} AND available_at <= %s"
+            " FOR UPDATE SKIP LOCKED),"
+            " keyed AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS k(key, limit_key))"
+            " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
+            " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s,"
+            " limit_key = keyed.limit_key"
+            " FROM picked JOIN keyed ON keyed.key = picked.key WHERE jobs.key = picked.key"
+            " RETURNING jobs.*, picked.was, picked.had, picked.due",
+            (
+                keys,
+                *args,
+                now,
+                keys,
+                limit_keys,
+                query.worker,
+                deadline,
+                deadline,
+                int(query.with_lease),
+                now,
+            ),
+        )
 
     async def write_group(self, reports: Sequence[JobOutcome], now: int) -> list[tuple[bool, Any]]:
         """Apply a batch of outcomes in one transaction (``_reports.py``)."""
@@ -392,11 +437,16 @@ class PostgresStore:
     # -- job-type limits (``_limits.py``) ----------------------------------------------------
 
     async def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
         async def run(tx: Tx) -> JobTypeLimits:
             tx.woken.add(job_type)  # other replicas' polls look again
-            return await _limits.set_limits(tx, job_type, max_active, rate, now)
+            return await _limits.set_limits(tx, job_type, max_active, rate, now, keyed)
 
         return await self._db.write(run)
 

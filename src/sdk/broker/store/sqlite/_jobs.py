@@ -33,6 +33,7 @@ from .. import _clock, _instances, _messages, _scheduling, _search, _start_timer
 from .._backend import Activation, Failure
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
+from .._keyed import JOB_COLUMN, KeyedLimit
 from .._rules import (
     ENDED,
     FIRST_KEY,
@@ -113,7 +114,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     process_definition_version INTEGER,
     element_instance_key INTEGER,
     run_at INTEGER,
-    priority INTEGER NOT NULL DEFAULT 0
+    priority INTEGER NOT NULL DEFAULT 0,
+    limit_key TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_live ON jobs (type, available_at)
     WHERE state IN ('ACTIVATABLE', 'ACTIVATED');
@@ -212,7 +214,13 @@ class SqliteJobs:
             script = script.replace(JOB_COLUMNS_OF_4, adds)
         if JOB_COLUMNS_OF_6 in script:
             have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
-            script = script.replace(JOB_COLUMNS_OF_6, _scheduling.sqlite_columns(have))
+            limits = {row[1] for row in self._db.execute("PRAGMA table_info(job_type_limits)")}
+            script = script.replace(
+                JOB_COLUMNS_OF_6,
+                _scheduling.sqlite_columns(have)
+                + _keyed_columns(have)
+                + _limits.keyed_columns(limits),
+            )
         return script
 
     @contextmanager
@@ -349,18 +357,28 @@ class SqliteJobs:
             allowed = _limits.allowance(db, query.job_type, query.max_jobs, now)
             if allowed.jobs == 0:
                 return jobs, allowed.retry_at
-            rows = db.execute(
+            select = (
                 f"SELECT * FROM jobs WHERE {where} AND available_at <= ?"
-                f" ORDER BY {_scheduling.ORDER} LIMIT ?",
-                (*args, now, allowed.jobs),
-            ).fetchall()
+                f" ORDER BY {_scheduling.ORDER}"
+            )
+            if allowed.keyed is None:
+                rows = db.execute(f"{select} LIMIT ?", (*args, now, allowed.jobs)).fetchall()
+                keys: list[str | None] = [None] * len(rows)
+            else:
+                picked = _limits.keyed_rows(
+                    db, query.job_type, allowed.keyed, allowed.jobs, select, (*args, now), now
+                )
+                rows, keys = [row for row, _ in picked], [key for _, key in picked]
             if rows:
                 _limits.consume(db, query.job_type, len(rows), now)
                 db.executemany(
                     "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
-                    " available_at = ?, lease = lease + 1, leased = ?, updated_at = ?"
-                    " WHERE key = ?",
-                    [(query.worker, deadline, deadline, leased, now, row["key"]) for row in rows],
+                    " available_at = ?, lease = lease + 1, leased = ?, updated_at = ?,"
+                    " limit_key = ? WHERE key = ?",
+                    [
+                        (query.worker, deadline, deadline, leased, now, limit_key, row["key"])
+                        for row, limit_key in zip(rows, keys, strict=True)
+                    ],
                 )
             for row in rows:
                 if row["state"] == "ACTIVATED":
@@ -369,8 +387,10 @@ class SqliteJobs:
                 jobs.append(activated_job(row, query, deadline, row["lease"] + 1))
             next_at = None
             if not rows:  # the same filter, so a poll only wakes for a job it could take
+                # (with a keyed limit, due jobs may wait for their key: a deadline frees it)
+                later_only = "" if allowed.keyed is None else f" AND available_at > {now:d}"
                 (next_at,) = db.execute(
-                    f"SELECT MIN(available_at) FROM jobs WHERE {where}", args
+                    f"SELECT MIN(available_at) FROM jobs WHERE {where}{later_only}", args
                 ).fetchone()
         return jobs, next_at
 
@@ -551,10 +571,15 @@ class SqliteJobs:
     # -- job-type limits (``_limits.py``) ------------------------------------------------------
 
     def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
         with self._tx() as db:
-            return _limits.set_limits(db, job_type, max_active, rate, now)
+            return _limits.set_limits(db, job_type, max_active, rate, now, keyed)
 
     def clear_limits(self, job_type: str, now: int) -> bool:
         with self._tx() as db:
@@ -687,6 +712,11 @@ class SqliteJobs:
         if row is None:
             raise JobNotFound(f"job {key} does not exist")
         return row
+
+
+def _keyed_columns(have: set[str]) -> str:
+    """The jobs' keyed-limit column (``_keyed.JOB_COLUMN``), if a file's jobs lack it."""
+    return "" if JOB_COLUMN in have else f"ALTER TABLE jobs ADD COLUMN {JOB_COLUMN} TEXT;"
 
 
 def _checked_sync(mode: str) -> str:

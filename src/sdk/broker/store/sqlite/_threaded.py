@@ -31,6 +31,7 @@ from .. import _messages
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._instances import Engines, NewInstance, Persisted, Rows
+from .._keyed import KeyedLimit
 from .._messages import Publication
 from .._notifier import Notifier
 from .._start_timers import DueStart
@@ -202,9 +203,14 @@ class ThreadedStore:
         return await self._write(self._jobs.cancel, key, now)
 
     async def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
-        return await self._write(self._jobs.set_limits, job_type, max_active, rate, now)
+        return await self._write(self._jobs.set_limits, job_type, max_active, rate, now, keyed)
 
     async def clear_limits(self, job_type: str, now: int) -> bool:
         return await self._write(self._jobs.clear_limits, job_type, now)
