@@ -14,7 +14,7 @@ import anyio
 import httpx
 import pytest
 
-from sdk.broker import JobStore, RunningBroker
+from sdk.broker import JobStore, RunningBroker, serve
 from sdk.broker.store import Activation, KeyedLimit
 from sdk.client import AsyncClient
 from sdk.models import JobSpec, JobState
@@ -65,7 +65,7 @@ class TestStore:
     async def test_no_key_gets_more_than_its_slots(self, store: JobStore) -> None:
         await store.create([tenant("a")] * 5 + [tenant("b")] * 5)
         await store.set_limits("t", None, None, BY_TENANT)
-        assert sorted(await take(store, 10)) == ["a", "a", "b", "b"]
+        assert sorted(map(str, await take(store, 10))) == ["a", "a", "b", "b"]
         assert await take(store, 10) == []
 
     async def test_a_busy_key_does_not_hold_back_the_others(self, store: JobStore) -> None:
@@ -241,3 +241,38 @@ async def test_several_workers_never_exceed_the_limit_per_key(
     assert len([e for e in events if e.event == "ACTIVATED"]) == len(specs)
     assert most_at_once_per_key(events, key_of) == {"a": 2, "b": 2, "c": 2, "<none>": 2}
     assert len({e.worker for e in events if e.event == "ACTIVATED"}) > 1
+
+
+async def test_two_replicas_never_exceed_the_limit_per_key(postgres_url: str) -> None:
+    """Each replica's activation counts the keys under the limits row's lock. The jobs are
+    created through both replicas once the workers wait, so each replica's polls are woken
+    first for some of them and both hand jobs out."""
+    async with anyio.create_task_group() as tg:
+        first: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
+        second: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
+        async with AsyncExitStack() as stack:
+            apis = [await stack.enter_async_context(client_for(b)) for b in (first, second)]
+            await apis[0].set_job_type_limits("shared", max_active_per_key=2, key_header="customer")
+            for n in range(4):  # two workers on each replica
+                worker = Worker(f"r{n}", request_timeout_ms=2_000)
+
+                @worker.task("shared", max_jobs=20)
+                async def work(job: JobContext) -> None:
+                    await anyio.sleep(0.02)
+
+                await stack.enter_async_context(running(worker, apis[n % 2]))
+            key_of: dict[str, str] = {}
+            for customer, api in zip("xyzw", apis * 2, strict=True):
+                specs = [JobSpec(type="shared", custom_headers={"customer": customer})] * 10
+                key_of.update((str(k), customer) for k in await api.create_jobs(specs))
+
+            async def all_completed() -> bool:
+                jobs, _ = await second.store.search("shared", JobState.COMPLETED, 1_000, None)
+                return len(jobs) == len(key_of)
+
+            await wait_until(all_completed, timeout_s=60, interval_s=0.05, message="all done")
+        events = [e for e in await first.store.events_after(0, 10_000) if e.job_type == "shared"]
+        assert most_at_once_per_key(events, key_of) == {"x": 2, "y": 2, "z": 2, "w": 2}
+        served_by = {e.worker for e in events if e.event == "ACTIVATED"}
+        assert served_by & {"r0", "r2"} and served_by & {"r1", "r3"}  # both replicas handed out
+        tg.cancel_scope.cancel()
