@@ -50,7 +50,9 @@ def set_limits(
         clear_limits(db, job_type)
         return JobTypeLimits(type=job_type, updated_at=now)
     tokens = 0.0 if rate is None else capacity(rate)
-    per_key, variable, header = (None, None, None) if keyed is None else _keyed_values(keyed)
+    per_key = None if keyed is None else keyed.per_key
+    variable = None if keyed is None else keyed.variable
+    header = None if keyed is None else keyed.header
     db.execute(
         "INSERT INTO job_type_limits (type, max_active, rate, tokens, refilled_at, updated_at,"
         " max_active_per_key, key_variable, key_header)"
@@ -70,10 +72,6 @@ def set_limits(
         key_variable=variable,
         key_header=header,
     )
-
-
-def _keyed_values(keyed: KeyedLimit) -> tuple[int | None, str | None, str | None]:
-    return keyed.per_key, keyed.variable, keyed.header
 
 
 def clear_limits(db: sqlite3.Connection, job_type: str) -> bool:
