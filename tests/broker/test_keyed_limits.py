@@ -261,6 +261,14 @@ async def test_two_replicas_never_exceed_the_limit_per_key(postgres_url: str) ->
                     await anyio.sleep(0.02)
 
                 await stack.enter_async_context(running(worker, apis[n % 2]))
+
+            def all_polls_wait() -> bool:
+                return all(
+                    b.store.notifier.event_for("shared").statistics().tasks_waiting >= 2
+                    for b in (first, second)
+                )
+
+            await wait_until(all_polls_wait, message="two polls waiting on each replica")
             key_of: dict[str, str] = {}
             for customer, api in zip("xyzw", apis * 2, strict=True):
                 specs = [JobSpec(type="shared", custom_headers={"customer": customer})] * 10
