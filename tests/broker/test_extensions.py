@@ -31,6 +31,9 @@ JOB_FIELDS = {
     "createdAt",
     "updatedAt",
     "history",
+    "runAt",
+    "priority",
+    "scheduled",
 }
 EVENT_FIELDS = {"at", "event", "worker", "retries", "message"}
 

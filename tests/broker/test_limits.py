@@ -143,6 +143,9 @@ class TestRoutes:
             "maxActive": 3,
             "rate": 20.0,
             "updatedAt": 0,
+            "maxActivePerKey": None,
+            "keyVariable": None,
+            "keyHeader": None,
         }
         assert (await http.get("/ext/job-types/mail.send/limits")).json() == put.json()
         assert (await http.get("/ext/job-types/limits")).json()["items"] == [put.json()]

@@ -2,7 +2,7 @@
 the broker and the benchmark under one command.
 
 sdk jobs create TYPE [--variables JSON] [--count N] [--retries N] [--header K=V]
-                     [--idempotency-key KEY]
+                     [--idempotency-key KEY] [--priority N] [--delay 30s | --run-at ISO]
 sdk jobs get KEY
 sdk jobs list [--type TYPE] [--state STATE] [--limit N]
 sdk jobs cancel KEY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -67,7 +67,7 @@ from ..models import (
     VariableSearchQuery,
     VariableSearchQueryResult,
 )
-from . import _bulk, _calls, _cluster, _event_stream, _identity, _instances
+from . import _bulk, _calls, _cluster, _event_stream, _identity, _instances, _run_later
 from . import _clock as _clock_calls
 from . import _messages as _message_calls
 from . import _user_tasks as _user_task_calls
@@ -700,7 +700,12 @@ class AsyncClient:
         return await self._send(_calls.report_jobs_json(reports))
 
     async def create_jobs(
-        self, jobs: Sequence[JobSpec], *, idempotency_key: str | None = None
+        self,
+        jobs: Sequence[JobSpec],
+        *,
+        idempotency_key: str | None = None,
+        run_at: datetime | None = None,
+        delay: timedelta | None = None,
     ) -> list[JobKey]:
         """Create jobs in one durable batch; returns their keys in order.
 
@@ -709,7 +714,12 @@ class AsyncClient:
         own key to repeat a call yourself later (e.g. after a crash): the same key and jobs
         answer the same keys for a day; the same key with other jobs raises
         ``IdempotencyKeyReusedError``.
+
+        ``run_at`` (an aware datetime) or ``delay``: jobs without their own ``run_at`` are
+        not handed out before then (default: at once). ``ValueError`` for a naive
+        ``run_at`` or both given.
         """
+        jobs = _run_later.scheduled(jobs, run_at, delay)
         key = idempotency_key or _calls.new_idempotency_key()
         return await self._send(_calls.create_jobs(jobs, key))
 
@@ -721,20 +731,34 @@ class AsyncClient:
         custom_headers: Mapping[str, str] | None = None,
         retries: int = 3,
         idempotency_key: str | None = None,
+        run_at: datetime | None = None,
+        delay: timedelta | None = None,
+        priority: int = 0,
     ) -> JobKey:
-        """Create one job of ``job_type``; returns its key (``idempotency_key``: see
-        ``create_jobs``)."""
+        """Create one job of ``job_type``; returns its key (``idempotency_key``, ``run_at``
+        and ``delay``: see ``create_jobs``; ``priority``: higher is activated first, default
+        0)."""
         spec = JobSpec(
             type=job_type,
             variables=dict(variables or {}),
             custom_headers=dict(custom_headers or {}),
             retries=retries,
+            priority=priority,
         )
-        (key,) = await self.create_jobs([spec], idempotency_key=idempotency_key)
+        (key,) = await self.create_jobs(
+            [spec], idempotency_key=idempotency_key, run_at=run_at, delay=delay
+        )
         return key
 
     async def set_job_type_limits(
-        self, job_type: str, *, max_active: int | None = None, rate: float | None = None
+        self,
+        job_type: str,
+        *,
+        max_active: int | None = None,
+        rate: float | None = None,
+        max_active_per_key: int | None = None,
+        key_variable: str | None = None,
+        key_header: str | None = None,
     ) -> JobTypeLimits:
         """Set (replace) the limits the broker keeps for ``job_type`` (an operator's call).
 
@@ -742,9 +766,20 @@ class AsyncClient:
             max_active: Most jobs of the type ACTIVATED at once across all workers (0 pauses
                 the type); ``None``: no such limit.
             rate: Most activations per second (smoothed); ``None``: no such limit.
+            max_active_per_key: Most jobs ACTIVATED at once per value of a key (a tenant, a
+                customer id); jobs without the key share one bucket. ``None``: no such limit.
+            key_variable: The job variable whose value is the key (or ``key_header``).
+            key_header: The custom header whose value is the key (or ``key_variable``).
         """
         return await self._send(
-            _calls.set_job_type_limits(job_type, max_active=max_active, rate=rate)
+            _calls.set_job_type_limits(
+                job_type,
+                max_active=max_active,
+                rate=rate,
+                max_active_per_key=max_active_per_key,
+                key_variable=key_variable,
+                key_header=key_header,
+            )
         )
 
     async def get_job_type_limits(self, job_type: str) -> JobTypeLimits:

@@ -258,9 +258,21 @@ def list_job_type_limits() -> Call[list[JobTypeLimits]]:
 
 
 def set_job_type_limits(
-    job_type: str, *, max_active: int | None, rate: float | None
+    job_type: str,
+    *,
+    max_active: int | None,
+    rate: float | None,
+    max_active_per_key: int | None = None,
+    key_variable: str | None = None,
+    key_header: str | None = None,
 ) -> Call[JobTypeLimits]:
-    body = JobTypeLimitsRequest(max_active=max_active, rate=rate)
+    body = JobTypeLimitsRequest(
+        max_active=max_active,
+        rate=rate,
+        max_active_per_key=max_active_per_key,
+        key_variable=key_variable,
+        key_header=key_header,
+    )
     return Call("PUT", _limits_path(job_type), _model(JobTypeLimits), body, idempotent=True)
 
 

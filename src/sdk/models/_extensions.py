@@ -10,10 +10,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from ._base import RequestModel, ResponseModel
-from ._jobs import INT32_MAX, INT64_MAX
+from ._jobs import INT32_MAX, INT32_MIN, INT64_MAX
 from ._keys import DEFAULT_TENANT, JobKey
 
 MAX_CREATE_BATCH = 10_000
@@ -42,7 +42,11 @@ class Capabilities(ResponseModel):
 
 
 class JobSpec(RequestModel):
-    """One job to create. ``retries`` is how many times it may fail before an incident."""
+    """One job to create. ``retries`` is how many times it may fail before an incident.
+
+    ``run_at`` (``runAt``, RFC 3339 with an offset): the job is not handed out before then.
+    ``priority``: activation takes higher priorities first, then the oldest job.
+    """
 
     type: str = Field(min_length=1, max_length=255)
     variables: dict[str, Any] = Field(default_factory=dict)
@@ -53,6 +57,8 @@ class JobSpec(RequestModel):
         default=STANDALONE_PROCESS, max_length=255, pattern=r"^[^\W\d][\w\-.]*$"
     )
     element_id: str = Field(default="", max_length=255)
+    run_at: AwareDatetime | None = None
+    priority: int = Field(default=0, ge=INT32_MIN, le=INT32_MAX)
 
 
 class JobCreationRequest(RequestModel):
@@ -75,6 +81,20 @@ class JobTypeLimitsRequest(RequestModel):
 
     max_active: int | None = Field(default=None, ge=0, le=INT32_MAX)
     rate: float | None = Field(default=None, gt=0, le=MAX_RATE_PER_S, allow_inf_nan=False)
+    max_active_per_key: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    """Most jobs ACTIVATED at once per value of the key (``key_variable`` or ``key_header``);
+    jobs without the key share one bucket."""
+    key_variable: str | None = Field(default=None, min_length=1, max_length=255)
+    key_header: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> JobTypeLimitsRequest:
+        named = (self.key_variable is not None) + (self.key_header is not None)
+        if self.max_active_per_key is not None and named != 1:
+            raise ValueError("maxActivePerKey needs exactly one of keyVariable or keyHeader")
+        if self.max_active_per_key is None and named:
+            raise ValueError("keyVariable and keyHeader need maxActivePerKey")
+        return self
 
 
 class JobTypeLimits(ResponseModel):
@@ -84,6 +104,9 @@ class JobTypeLimits(ResponseModel):
     max_active: int | None = None
     rate: float | None = None
     updated_at: int = 0
+    max_active_per_key: int | None = None
+    key_variable: str | None = None
+    key_header: str | None = None
 
 
 class JobTypeLimitsList(ResponseModel):
@@ -139,6 +162,11 @@ class Job(ResponseModel):
     updated_at: int
     history: list[JobEvent] | None = None
     """Filled by ``get_job`` only; searches leave it out to stay cheap."""
+    run_at: int | None = None
+    """When the job was created to run (``runAt``); ``None``: at once."""
+    priority: int = 0
+    scheduled: bool = False
+    """Activatable but waiting for its ``run_at`` (dashboards show it as "scheduled")."""
 
 
 class JobSearchRequest(RequestModel):

@@ -11,6 +11,7 @@ from ._base import RequestModel, ResponseModel
 from ._keys import DEFAULT_TENANT, NO_KEY, JobKey, TenantId
 
 INT32_MAX = 2**31 - 1
+INT32_MIN = -(2**31)
 INT64_MAX = 2**63 - 1
 
 # The lease token was renamed between spec revisions; accept both spellings on input.

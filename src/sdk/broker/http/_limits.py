@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from ...models import JobTypeLimits, JobTypeLimitsList, JobTypeLimitsRequest
 from .._problems import InvalidRequest
+from ..store import KeyedLimit
 from ._request import read_model, store_of
 
 MAX_TYPE_LENGTH = 255
@@ -44,7 +45,10 @@ async def get_limits(request: Request) -> Response:
 async def put_limits(request: Request) -> Response:
     job_type = job_type_param(request)
     body = await read_model(request, JobTypeLimitsRequest)
-    return _json(await store_of(request).set_limits(job_type, body.max_active, body.rate))
+    keyed = None
+    if body.max_active_per_key is not None:
+        keyed = KeyedLimit(body.max_active_per_key, body.key_variable, body.key_header)
+    return _json(await store_of(request).set_limits(job_type, body.max_active, body.rate, keyed))
 
 
 async def delete_limits(request: Request) -> Response:

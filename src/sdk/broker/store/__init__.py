@@ -16,6 +16,7 @@ from ._face import wall_clock_ms as wall_clock_ms
 from ._idempotency import DEFAULT_RETENTION_MS as DEFAULT_RETENTION_MS
 from ._idempotency import IDEMPOTENCY_HEADER as IDEMPOTENCY_HEADER
 from ._idempotency import IdempotencyKeyReused as IdempotencyKeyReused
+from ._keyed import KeyedLimit as KeyedLimit
 from ._notifier import Notifier as Notifier
 from ._open import is_database_url as is_database_url
 from ._open import open_backend as open_backend

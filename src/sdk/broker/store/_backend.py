@@ -31,6 +31,7 @@ from ._deployments import (
     ResourceToDeploy,
 )
 from ._instances import Engines, NewInstance, Persisted, Rows
+from ._keyed import KeyedLimit
 from ._messages import Publication
 from ._notifier import Notifier
 from ._prefilter import Where
@@ -160,9 +161,14 @@ class Backend(Protocol):
         ...
 
     async def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
-        """Set (replace) a type's limits; both ``None`` clears them. A new rate starts with a
+        """Set (replace) a type's limits; all ``None`` clears them. A new rate starts with a
         full bucket."""
         ...
 

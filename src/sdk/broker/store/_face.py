@@ -47,6 +47,7 @@ from ._deployments import (
 )
 from ._idempotency import DEFAULT_RETENTION_MS
 from ._instances import NeedDefinition
+from ._keyed import KeyedLimit
 from ._message_face import Messages
 from ._notifier import Notifier
 from ._open import open_backend
@@ -336,11 +337,16 @@ class JobStore:
     # -- job-type limits (``_limits.py``) -------------------------------------------------------
 
     async def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
         """Set (replace) a type's limits; waiting polls look again at once."""
-        limits = await self._backend.set_limits(job_type, max_active, rate, self.now())
-        self._limits_changed(job_type, limits.max_active is not None)
+        limits = await self._backend.set_limits(job_type, max_active, rate, self.now(), keyed)
+        slots = limits.max_active is not None or limits.max_active_per_key is not None
+        self._limits_changed(job_type, slots)
         return limits
 
     async def clear_limits(self, job_type: str) -> bool:

@@ -38,8 +38,14 @@ class IdempotencyKeyReused(BrokerError):
 def body_hash(body: JobCreationRequest) -> str:
     """SHA-256 of the canonical JSON of the parsed body (defaults filled, keys sorted), so
     two spellings of the same request are the same request."""
+    dumped = body.model_dump(mode="json", by_alias=True)
+    for job in dumped["jobs"]:  # fields added later hash as before while unused
+        if job.get("runAt") is None:
+            job.pop("runAt", None)
+        if job.get("priority") == 0:
+            job.pop("priority", None)
     canonical = json.dumps(
-        body.model_dump(mode="json", by_alias=True),
+        dumped,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

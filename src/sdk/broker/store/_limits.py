@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._keyed import KeyedLimit
+
 BURST_S = 0.1
 """The bucket holds this many seconds of tokens (at least one token)."""
 
@@ -31,6 +33,8 @@ class Allowance:
 
     jobs: int
     retry_at: int | None = None
+    keyed: KeyedLimit | None = None
+    """The type's keyed limit, which the activation applies job by job (``_keyed``)."""
 
 
 def refilled(rate: float, tokens: float, refilled_at: int, now: int) -> float:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from ...models import ActivatedJob, Job, JobEvent, JobKey, JobState, LeasedJob, TenantId
 from .._problems import JobInWrongState, JobNotFound
+from . import _scheduling
 from ._backend import Activation
 
 FIRST_KEY = 2251799813685249
@@ -124,6 +125,7 @@ def job_view(row: Row, now: int, history: list[JobEvent] | None = None) -> Job:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         history=history,
+        **_scheduling.view_fields(row, now),
     )
 
 
@@ -157,6 +159,7 @@ def _activated_fields(row: Row, query: Activation, deadline: int) -> dict[str, A
         process_definition_id=row["process_definition_id"],
         element_id=row["element_id"],
         tenant_id=TenantId(row["tenant_id"]),
+        priority=row["priority"],
     )
     instance = row["process_instance_key"]
     if instance is not None:  # a process job: where it runs

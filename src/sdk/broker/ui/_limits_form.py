@@ -18,6 +18,7 @@ from starlette.routing import Route
 from ...models import JobTypeLimitsRequest
 from .._problems import InvalidRequest
 from ..http import MAX_TYPE_LENGTH, describe, store_of
+from ..store import KeyedLimit
 
 MAX_FORM_BYTES = 4096
 
@@ -43,7 +44,11 @@ async def post_limits(request: Request) -> Response:
             )
         except ValidationError as exc:
             raise InvalidRequest(describe(exc)) from None
-        await store.set_limits(job_type, wanted.max_active, wanted.rate)
+        current = await store.get_limits(job_type)  # the form leaves a keyed limit as it is
+        keyed = None
+        if current is not None and current.max_active_per_key is not None:
+            keyed = KeyedLimit(current.max_active_per_key, current.key_variable, current.key_header)
+        await store.set_limits(job_type, wanted.max_active, wanted.rate, keyed)
     root = str(request.scope.get("root_path", "")).rstrip("/")
     return RedirectResponse(f"{root}/ui#limits-title", status_code=303)
 

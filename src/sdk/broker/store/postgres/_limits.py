@@ -9,9 +9,12 @@ row is spent in the same transaction. Plain functions over one of the store's tr
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg.rows import DictRow
 
 from ....models import JobTypeLimits
+from .._keyed import ACTIVE_BY_KEY, COLUMNS, JOB_COLUMN, KeyedLimit, pick
 from .._limits import Allowance, capacity, next_token_at, refilled
 from ._tx import Tx
 
@@ -26,6 +29,13 @@ TABLES = (
     )""",
 )
 """Schema version 3 adds this (``_schema.py``)."""
+KEYED_COLUMNS = (
+    *(f"ALTER TABLE job_type_limits ADD COLUMN {name} {kind}" for name, kind in COLUMNS.items()),
+    f"ALTER TABLE jobs ADD COLUMN {JOB_COLUMN} TEXT",
+)
+"""The columns of keyed limits (``_keyed``), added by a later schema version."""
+_PAGE = 500
+"""Candidates read at a time while looking for jobs whose key has a free slot."""
 
 
 async def allowance(
@@ -34,13 +44,14 @@ async def allowance(
     """How many of ``wanted`` jobs may be activated now, and the type's rate bucket if it has
     one (for ``consume``); locks the limits row till commit."""
     row = await tx.one(
-        "SELECT max_active, rate, tokens, refilled_at FROM job_type_limits"
-        " WHERE type = %s FOR UPDATE",
+        "SELECT max_active, rate, tokens, refilled_at, max_active_per_key, key_variable,"
+        " key_header FROM job_type_limits WHERE type = %s FOR UPDATE",
         (job_type,),
     )
     if row is None:
         return Allowance(wanted), None
     bucket = None if row["rate"] is None else row
+    keyed = KeyedLimit.of(row)
     jobs = wanted
     if row["max_active"] is not None:
         counted = await tx.one(  # a fresh snapshot, taken after the lock: other replicas' commits
@@ -52,14 +63,14 @@ async def allowance(
         jobs = min(jobs, max(int(row["max_active"]) - int(counted["n"]), 0))
         if jobs == 0:
             soonest = counted["soonest"]
-            return Allowance(0, None if soonest is None else int(soonest)), bucket
+            return Allowance(0, None if soonest is None else int(soonest), keyed), bucket
     if row["rate"] is not None:
         rate = float(row["rate"])
         available = refilled(rate, float(row["tokens"]), int(row["refilled_at"]), now)
         jobs = min(jobs, int(available))
         if jobs == 0:
-            return Allowance(0, next_token_at(rate, available, now)), bucket
-    return Allowance(jobs), bucket
+            return Allowance(0, next_token_at(rate, available, now), keyed), bucket
+    return Allowance(jobs, None, keyed), bucket
 
 
 async def consume(tx: Tx, job_type: str, bucket: DictRow, taken: int, now: int) -> None:
@@ -74,21 +85,65 @@ async def consume(tx: Tx, job_type: str, bucket: DictRow, taken: int, now: int) 
 
 
 async def set_limits(
-    tx: Tx, job_type: str, max_active: int | None, rate: float | None, now: int
+    tx: Tx,
+    job_type: str,
+    max_active: int | None,
+    rate: float | None,
+    now: int,
+    keyed: KeyedLimit | None = None,
 ) -> JobTypeLimits:
-    """As on SQLite: both ``None`` clears; a new rate starts with a full bucket."""
-    if max_active is None and rate is None:
+    """As on SQLite: all ``None`` clears; a new rate starts with a full bucket."""
+    if max_active is None and rate is None and keyed is None:
         await clear_limits(tx, job_type)
         return JobTypeLimits(type=job_type, updated_at=now)
     tokens = 0.0 if rate is None else capacity(rate)
+    per_key = None if keyed is None else keyed.per_key
+    variable = None if keyed is None else keyed.variable
+    header = None if keyed is None else keyed.header
     await tx.execute(
-        "INSERT INTO job_type_limits (type, max_active, rate, tokens, refilled_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (type) DO UPDATE SET"
+        "INSERT INTO job_type_limits (type, max_active, rate, tokens, refilled_at, updated_at,"
+        " max_active_per_key, key_variable, key_header)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (type) DO UPDATE SET"
         " max_active = excluded.max_active, rate = excluded.rate, tokens = excluded.tokens,"
-        " refilled_at = excluded.refilled_at, updated_at = excluded.updated_at",
-        (job_type, max_active, rate, tokens, now, now),
+        " refilled_at = excluded.refilled_at, updated_at = excluded.updated_at,"
+        " max_active_per_key = excluded.max_active_per_key,"
+        " key_variable = excluded.key_variable, key_header = excluded.key_header",
+        (job_type, max_active, rate, tokens, now, now, per_key, variable, header),
     )
-    return JobTypeLimits(type=job_type, max_active=max_active, rate=rate, updated_at=now)
+    return JobTypeLimits(
+        type=job_type,
+        max_active=max_active,
+        rate=rate,
+        updated_at=now,
+        max_active_per_key=per_key,
+        key_variable=variable,
+        key_header=header,
+    )
+
+
+async def keyed_picks(
+    tx: Tx,
+    job_type: str,
+    keyed: KeyedLimit,
+    wanted: int,
+    select: str,
+    args: tuple[Any, ...],
+    now: int,
+) -> tuple[list[int], list[str | None]]:
+    """Keys of up to ``wanted`` candidates of ``select`` (in activation order, paged with
+    ``LIMIT``/``OFFSET`` marks at its end) whose key has a free slot, and those keys. The
+    caller holds the limits row, so no other activation of the type counts meanwhile."""
+    counted = await tx.all(ACTIVE_BY_KEY.format(p="%s"), (job_type, now))
+    active: dict[str | None, int] = {r["limit_key"]: int(r["n"]) for r in counted}
+    picked: list[tuple[Any, str | None]] = []
+    offset = 0
+    while len(picked) < wanted:
+        page = await tx.all(select, (*args, _PAGE, offset))
+        picked += pick(keyed, page, wanted - len(picked), active)
+        if len(page) < _PAGE:
+            break
+        offset += _PAGE
+    return [int(row["key"]) for row, _ in picked], [key for _, key in picked]
 
 
 async def clear_limits(tx: Tx, job_type: str) -> bool:
@@ -96,7 +151,7 @@ async def clear_limits(tx: Tx, job_type: str) -> bool:
     return bool(gone)
 
 
-_COLUMNS = "type, max_active, rate, updated_at"
+_COLUMNS = "type, max_active, rate, updated_at, max_active_per_key, key_variable, key_header"
 
 
 async def get_limits(tx: Tx, job_type: str) -> JobTypeLimits | None:
@@ -115,4 +170,7 @@ def _limits(row: DictRow) -> JobTypeLimits:
         max_active=row["max_active"],
         rate=row["rate"],
         updated_at=int(row["updated_at"]),
+        max_active_per_key=row["max_active_per_key"],
+        key_variable=row["key_variable"],
+        key_header=row["key_header"],
     )

@@ -47,7 +47,7 @@ from ...engine import (
     SignalThrown,
     UpdateJobRetries,
 )
-from .. import _instances, _messages, _search
+from .. import _instances, _messages, _scheduling, _search
 from .._backend import Activation, Failure, JobOutcome
 from .._deployments import (
     DeploymentRecord,
@@ -57,6 +57,7 @@ from .._deployments import (
 )
 from .._idempotency import body_hash
 from .._instances import Engines, NewInstance, Persisted, Rows
+from .._keyed import KeyedLimit
 from .._messages import Publication
 from .._notifier import Notifier
 from .._prefilter import Where
@@ -103,7 +104,8 @@ class PostgresStore:
             ) as conn:
                 ensure_schema(conn, self.path)
                 rows = conn.execute(
-                    b"SELECT type FROM job_type_limits WHERE max_active IS NOT NULL"
+                    b"SELECT type FROM job_type_limits"
+                    b" WHERE max_active IS NOT NULL OR max_active_per_key IS NOT NULL"
                 ).fetchall()
         except psycopg.OperationalError as exc:
             raise self._db.unavailable(exc) from None
@@ -153,12 +155,12 @@ class PostgresStore:
         await tx.execute(
             "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
             " custom_headers, tenant_id, process_definition_id, element_id,"
-            " created_at, updated_at)"
-            " SELECT k, t, 'ACTIVATABLE', r, %s, v, h, tn, p, e, %s, %s FROM unnest("
+            " created_at, updated_at, run_at, priority)"
+            " SELECT k, t, 'ACTIVATABLE', r, a, v, h, tn, p, e, %s, %s, ra, pr FROM unnest("
             "%s::bigint[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
-            " %s::text[], %s::text[]) AS s(k, t, r, v, h, tn, p, e)",
+            " %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::int[])"
+            " AS s(k, t, r, v, h, tn, p, e, a, ra, pr)",
             (
-                now,
                 now,
                 now,
                 keys,
@@ -169,6 +171,9 @@ class PostgresStore:
                 [s.tenant_id for s in specs],
                 [s.process_definition_id for s in specs],
                 [s.element_id for s in specs],
+                [_scheduling.available_at(s, now) for s in specs],
+                [_scheduling.run_at_ms(s) for s in specs],
+                [s.priority for s in specs],
             ),
         )
         for key, spec in zip(keys, specs, strict=True):
@@ -191,25 +196,28 @@ class PostgresStore:
         allowed, bucket = await _limits.allowance(tx, query.job_type, query.max_jobs, now)
         if allowed.jobs == 0:
             return [], allowed.retry_at
-        rows = await tx.all(
-            "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
-            f" FROM jobs WHERE {where} AND available_at <= %s"
-            " ORDER BY available_at, key LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
-            " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
-            " FROM picked WHERE jobs.key = picked.key"
-            " RETURNING jobs.*, picked.was, picked.had, picked.due",
-            (
-                *args,
-                now,
-                allowed.jobs,
-                query.worker,
-                deadline,
-                deadline,
-                int(query.with_lease),
-                now,
-            ),
-        )
+        if allowed.keyed is None:
+            rows = await tx.all(
+                "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
+                f" FROM jobs WHERE {where} AND available_at <= %s"
+                f" ORDER BY {_scheduling.ORDER} LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
+                " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
+                " FROM picked WHERE jobs.key = picked.key"
+                " RETURNING jobs.*, picked.was, picked.had, picked.due",
+                (
+                    *args,
+                    now,
+                    allowed.jobs,
+                    query.worker,
+                    deadline,
+                    deadline,
+                    int(query.with_lease),
+                    now,
+                ),
+            )
+        else:
+            rows = await self._activate_keyed(tx, query, now, allowed.keyed, allowed.jobs)
         if not rows:
             # The same filter, so a poll only wakes for a job it could take; only later
             # jobs: one due now was skipped because another transaction holds it (another
@@ -221,7 +229,7 @@ class PostgresStore:
             )
             next_at = None if found is None else found["next_at"]
             return [], None if next_at is None else int(next_at)
-        rows.sort(key=lambda r: (r["due"], r["key"]))
+        rows.sort(key=lambda r: (-r["priority"], r["due"], r["key"]))
         if bucket is not None:
             await _limits.consume(tx, query.job_type, bucket, len(rows), now)
         jobs: list[ActivatedJob] = []
@@ -231,6 +239,46 @@ class PostgresStore:
             tx.event(row["key"], row["type"], now, "ACTIVATED", worker=query.worker)
             jobs.append(activated_job(row, query, deadline, int(row["lease"])))
         return jobs, None
+
+    async def _activate_keyed(
+        self, tx: Tx, query: Activation, now: int, keyed: KeyedLimit, wanted: int
+    ) -> list[DictRow]:
+        """``_activate``'s rows under a keyed limit (``_keyed``): the jobs are chosen by
+        their keys first, then taken as usual, each noting the key it counts under."""
+        where, args = SQL.candidates(query)
+        select = (
+            f"SELECT key, variables, custom_headers FROM jobs WHERE {where}"
+            f" AND available_at <= {now:d} ORDER BY {_scheduling.ORDER} LIMIT %s OFFSET %s"
+        )
+        keys, limit_keys = await _limits.keyed_picks(
+            tx, query.job_type, keyed, wanted, select, args, now
+        )
+        if not keys:
+            return []
+        deadline = later(now, query.timeout_ms)
+        return await tx.all(
+            "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
+            f" FROM jobs WHERE key = ANY(%s) AND {where} AND available_at <= %s"
+            " FOR UPDATE SKIP LOCKED),"
+            " keyed AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS k(key, limit_key))"
+            " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
+            " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s,"
+            " limit_key = keyed.limit_key"
+            " FROM picked JOIN keyed ON keyed.key = picked.key WHERE jobs.key = picked.key"
+            " RETURNING jobs.*, picked.was, picked.had, picked.due",
+            (
+                keys,
+                *args,
+                now,
+                keys,
+                limit_keys,
+                query.worker,
+                deadline,
+                deadline,
+                int(query.with_lease),
+                now,
+            ),
+        )
 
     async def write_group(self, reports: Sequence[JobOutcome], now: int) -> list[tuple[bool, Any]]:
         """Apply a batch of outcomes in one transaction (``_reports.py``)."""
@@ -401,11 +449,16 @@ class PostgresStore:
     # -- job-type limits (``_limits.py``) ----------------------------------------------------
 
     async def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
         async def run(tx: Tx) -> JobTypeLimits:
             tx.woken.add(job_type)  # other replicas' polls look again
-            return await _limits.set_limits(tx, job_type, max_active, rate, now)
+            return await _limits.set_limits(tx, job_type, max_active, rate, now, keyed)
 
         return await self._db.write(run)
 

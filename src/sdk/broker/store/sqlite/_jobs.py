@@ -29,7 +29,7 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
-from .. import _clock, _instances, _messages, _search, _start_timers, _user_tasks
+from .. import _clock, _instances, _messages, _scheduling, _search, _start_timers, _user_tasks
 from .._backend import Activation, Failure
 from .._deployments import (
     DeploymentRecord,
@@ -38,6 +38,7 @@ from .._deployments import (
     ResourceToDeploy,
 )
 from .._idempotency import body_hash
+from .._keyed import JOB_COLUMN, KeyedLimit
 from .._rules import (
     ENDED,
     FIRST_KEY,
@@ -55,18 +56,21 @@ from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
 from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
 TABLES_OF_4 = _instances.sqlite_tables()
 TABLES_OF_5 = _messages.sqlite_tables()
 JOB_COLUMNS_OF_4 = "{job_columns}"
 """Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
+JOB_COLUMNS_OF_6 = "{scheduling_columns}"
+"""Replaced by the ``ALTER TABLE`` of each scheduling column (``_scheduling``) they lack."""
 MIGRATIONS = {
     1: f"BEGIN IMMEDIATE; {TABLES_OF_2} PRAGMA user_version = 2; COMMIT;",
     2: f"BEGIN IMMEDIATE; {TABLES_OF_3} PRAGMA user_version = 3; COMMIT;",
     3: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_4} {TABLES_OF_4} PRAGMA user_version = 4; COMMIT;",
     4: f"BEGIN IMMEDIATE; {TABLES_OF_5} PRAGMA user_version = 5; COMMIT;",
+    5: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_6} PRAGMA user_version = 6; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -113,7 +117,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     process_instance_key INTEGER,
     process_definition_key INTEGER,
     process_definition_version INTEGER,
-    element_instance_key INTEGER
+    element_instance_key INTEGER,
+    run_at INTEGER,
+    priority INTEGER NOT NULL DEFAULT 0,
+    limit_key TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_live ON jobs (type, available_at)
     WHERE state IN ('ACTIVATABLE', 'ACTIVATED');
@@ -135,6 +142,7 @@ _SCHEMA += TABLES_OF_5
 _SCHEMA += _clock.sqlite_tables()  # added to older files in place (IF NOT EXISTS)
 _SCHEMA += _user_tasks.sqlite_tables()
 _SCHEMA += _start_timers.sqlite_tables()
+_SCHEMA += _scheduling.INDEX
 
 
 _MAX_KEYS = (
@@ -209,6 +217,15 @@ class SqliteJobs:
                 if name not in have
             )
             script = script.replace(JOB_COLUMNS_OF_4, adds)
+        if JOB_COLUMNS_OF_6 in script:
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            limits = {row[1] for row in self._db.execute("PRAGMA table_info(job_type_limits)")}
+            script = script.replace(
+                JOB_COLUMNS_OF_6,
+                _scheduling.sqlite_columns(have)
+                + _keyed_columns(have)
+                + _limits.keyed_columns(limits),
+            )
         return script
 
     @contextmanager
@@ -283,7 +300,7 @@ class SqliteJobs:
                 first + i,
                 spec.type,
                 spec.retries,
-                now,
+                _scheduling.available_at(spec, now),
                 json.dumps(spec.variables),
                 json.dumps(spec.custom_headers),
                 spec.tenant_id,
@@ -291,6 +308,8 @@ class SqliteJobs:
                 spec.element_id,
                 now,
                 now,
+                _scheduling.run_at_ms(spec),
+                spec.priority,
             )
             for i, spec in enumerate(specs)
         ]
@@ -298,8 +317,8 @@ class SqliteJobs:
             db.executemany(
                 "INSERT INTO jobs (key, type, state, retries, available_at, variables,"
                 " custom_headers, tenant_id, process_definition_id, element_id,"
-                " created_at, updated_at)"
-                " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, run_at, priority)"
+                " VALUES (?, ?, 'ACTIVATABLE', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             for key, job_type, retries, *_ in rows:
@@ -343,18 +362,28 @@ class SqliteJobs:
             allowed = _limits.allowance(db, query.job_type, query.max_jobs, now)
             if allowed.jobs == 0:
                 return jobs, allowed.retry_at
-            rows = db.execute(
+            select = (
                 f"SELECT * FROM jobs WHERE {where} AND available_at <= ?"
-                " ORDER BY available_at, key LIMIT ?",
-                (*args, now, allowed.jobs),
-            ).fetchall()
+                f" ORDER BY {_scheduling.ORDER}"
+            )
+            if allowed.keyed is None:
+                rows = db.execute(f"{select} LIMIT ?", (*args, now, allowed.jobs)).fetchall()
+                keys: list[str | None] = [None] * len(rows)
+            else:
+                picked = _limits.keyed_rows(
+                    db, query.job_type, allowed.keyed, allowed.jobs, select, (*args, now), now
+                )
+                rows, keys = [row for row, _ in picked], [key for _, key in picked]
             if rows:
                 _limits.consume(db, query.job_type, len(rows), now)
                 db.executemany(
                     "UPDATE jobs SET state = 'ACTIVATED', worker = ?, deadline = ?,"
-                    " available_at = ?, lease = lease + 1, leased = ?, updated_at = ?"
-                    " WHERE key = ?",
-                    [(query.worker, deadline, deadline, leased, now, row["key"]) for row in rows],
+                    " available_at = ?, lease = lease + 1, leased = ?, updated_at = ?,"
+                    " limit_key = ? WHERE key = ?",
+                    [
+                        (query.worker, deadline, deadline, leased, now, limit_key, row["key"])
+                        for row, limit_key in zip(rows, keys, strict=True)
+                    ],
                 )
             for row in rows:
                 if row["state"] == "ACTIVATED":
@@ -363,8 +392,10 @@ class SqliteJobs:
                 jobs.append(activated_job(row, query, deadline, row["lease"] + 1))
             next_at = None
             if not rows:  # the same filter, so a poll only wakes for a job it could take
+                # (with a keyed limit, due jobs may wait for their key: a deadline frees it)
+                later_only = "" if allowed.keyed is None else f" AND available_at > {now:d}"
                 (next_at,) = db.execute(
-                    f"SELECT MIN(available_at) FROM jobs WHERE {where}", args
+                    f"SELECT MIN(available_at) FROM jobs WHERE {where}{later_only}", args
                 ).fetchone()
         return jobs, next_at
 
@@ -545,10 +576,15 @@ class SqliteJobs:
     # -- job-type limits (``_limits.py``) ------------------------------------------------------
 
     def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
         with self._tx() as db:
-            return _limits.set_limits(db, job_type, max_active, rate, now)
+            return _limits.set_limits(db, job_type, max_active, rate, now, keyed)
 
     def clear_limits(self, job_type: str, now: int) -> bool:
         with self._tx() as db:
@@ -685,6 +721,11 @@ class SqliteJobs:
         if row is None:
             raise JobNotFound(f"job {key} does not exist")
         return row
+
+
+def _keyed_columns(have: set[str]) -> str:
+    """The jobs' keyed-limit column (``_keyed.JOB_COLUMN``), if a file's jobs lack it."""
+    return "" if JOB_COLUMN in have else f"ALTER TABLE jobs ADD COLUMN {JOB_COLUMN} TEXT;"
 
 
 def _checked_sync(mode: str) -> str:

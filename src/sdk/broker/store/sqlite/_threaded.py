@@ -36,6 +36,7 @@ from .._deployments import (
     ResourceToDeploy,
 )
 from .._instances import Engines, NewInstance, Persisted, Rows
+from .._keyed import KeyedLimit
 from .._messages import Publication
 from .._notifier import Notifier
 from .._prefilter import Where
@@ -208,9 +209,14 @@ class ThreadedStore:
         return await self._write(self._jobs.cancel, key, now)
 
     async def set_limits(
-        self, job_type: str, max_active: int | None, rate: float | None, now: int
+        self,
+        job_type: str,
+        max_active: int | None,
+        rate: float | None,
+        now: int,
+        keyed: KeyedLimit | None = None,
     ) -> JobTypeLimits:
-        return await self._write(self._jobs.set_limits, job_type, max_active, rate, now)
+        return await self._write(self._jobs.set_limits, job_type, max_active, rate, now, keyed)
 
     async def clear_limits(self, job_type: str, now: int) -> bool:
         return await self._write(self._jobs.clear_limits, job_type, now)
