@@ -88,6 +88,9 @@ from ._process_instances import (
 from ._process_instances import (
     ProcessInstanceCreationTerminateInstruction as ProcessInstanceCreationTerminateInstruction,
 )
+from ._schedules import Schedule as Schedule
+from ._schedules import ScheduleList as ScheduleList
+from ._schedules import ScheduleRequest as ScheduleRequest
 from ._topology import BrokerInfo as BrokerInfo
 from ._topology import Partition as Partition
 from ._topology import TopologyResponse as TopologyResponse
@@ -378,6 +381,9 @@ __all__ = [
     "ResourceKey",
     "ResourceResult",
     "ResponseModel",
+    "Schedule",
+    "ScheduleList",
+    "ScheduleRequest",
     "ScopeKey",
     "SearchQueryPageRequest",
     "SearchQueryPageResponse",

@@ -39,6 +39,7 @@ EXTENSIONS = [
     "openapi",
     "jobs.create.idempotency-key",
     "job-types.limits",
+    "schedules",
 ]
 
 
