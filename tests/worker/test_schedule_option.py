@@ -93,12 +93,20 @@ async def test_a_handler_class_declares_an_interval() -> None:
         assert schedule.interval == "PT120S" and schedule.next_run_at == MS0 + 120_000
 
 
-@pytest.mark.parametrize("bad", ["every five minutes", "* * * * * *", timedelta(0)])
-def test_a_bad_schedule_fails_at_registration(bad: str | timedelta) -> None:
+@pytest.mark.parametrize(
+    ("job_type", "bad"),
+    [
+        ("cleanup", "every five minutes"),
+        ("cleanup", "* * * * * *"),
+        ("cleanup", timedelta(0)),
+        ("clean up", "* * * * *"),
+    ],
+)
+def test_a_bad_schedule_fails_at_registration(job_type: str, bad: str | timedelta) -> None:
     worker = Worker()
-    with pytest.raises(ConfigurationError, match="schedule"):
+    with pytest.raises(ConfigurationError, match="schedul"):
 
-        @worker.task("cleanup", schedule=bad)
+        @worker.task(job_type, schedule=bad)
         def cleanup() -> None:
             return None
 

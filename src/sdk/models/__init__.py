@@ -88,6 +88,7 @@ from ._process_instances import (
 from ._process_instances import (
     ProcessInstanceCreationTerminateInstruction as ProcessInstanceCreationTerminateInstruction,
 )
+from ._schedules import SCHEDULE_NAME_PATTERN as SCHEDULE_NAME_PATTERN
 from ._schedules import Schedule as Schedule
 from ._schedules import ScheduleList as ScheduleList
 from ._schedules import ScheduleRequest as ScheduleRequest
@@ -270,6 +271,7 @@ __all__ = [
     "MAX_PAGE_LIMIT",
     "MAX_REPORT_BATCH",
     "MAX_SEARCH_LIMIT",
+    "SCHEDULE_NAME_PATTERN",
     "ActivatedJob",
     "BatchOperationCreatedResult",
     "BatchOperationType",

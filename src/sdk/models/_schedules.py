@@ -10,6 +10,9 @@ from pydantic import Field
 from ._base import RequestModel, ResponseModel
 from ._jobs import INT32_MAX
 
+SCHEDULE_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,254}$"
+"""A schedule's name: letters, digits and ``_ . : -`` (safe in a URL path as it is), up to 255
+characters, not starting with a dot."""
 Overlap = Literal["skip", "allow"]
 """``skip``: a tick creates no job while the schedule's previous job is still open
 (ACTIVATABLE, ACTIVATED, or failed with retries left); ``allow``: every tick creates one."""

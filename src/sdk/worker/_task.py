@@ -12,6 +12,7 @@ import dataclasses
 import inspect
 import os
 import pickle
+import re
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from croniter import croniter
 
 from ..errors import ConfigurationError
+from ..models import SCHEDULE_NAME_PATTERN
 from ._context import JobContext
 from ._inputs import InputError, VariableParam, bind, variable_param, whole_model
 from ._middleware import Middleware, check_middleware
@@ -208,14 +210,21 @@ def make_task(func: Callable[..., Any], options: TaskOptions) -> TaskSpec:
         lease_extension=LeaseExtension.of(lease_extension),
         max_jobs_per_child=max_jobs_per_child,
         middleware=middleware,
-        schedule=_schedule(where, options.schedule),
+        schedule=_schedule(where, job_type, options.schedule),
     )
 
 
-def _schedule(where: str, schedule: str | timedelta | None) -> str | timedelta | None:
+def _schedule(
+    where: str, job_type: str, schedule: str | timedelta | None
+) -> str | timedelta | None:
     """A task's schedule, checked at registration rather than at the broker's first refusal."""
     if schedule is None:
         return None
+    if not re.fullmatch(SCHEDULE_NAME_PATTERN, job_type):
+        raise ConfigurationError(
+            f"{where}: a scheduled job type names its schedule, so it must be letters, digits"
+            " and '_.:-' (not starting with a dot, at most 255)"
+        )
     if isinstance(schedule, timedelta):
         if schedule < timedelta(seconds=1):
             raise ConfigurationError(f"{where}: schedule interval must be at least one second")

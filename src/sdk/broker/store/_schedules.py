@@ -15,6 +15,7 @@ only creates the table (``sqlite/_schedules.py``, ``postgres/_schedules.py``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from loguru import logger
 
 from ...bpmn import TimerValueError, parse_duration
 from ...models import (
+    SCHEDULE_NAME_PATTERN,
     JobCreationRequest,
     JobSpec,
     JobState,
@@ -48,6 +50,7 @@ SHARED_MS = 1_000
 RETRY_MS = 1_000
 BATCH = 100
 MAX_NAME_LENGTH = 255
+_NAME = re.compile(SCHEDULE_NAME_PATTERN)
 OPEN_STATES = frozenset({JobState.ACTIVATABLE, JobState.ACTIVATED})
 """A job in these states is still open: created, running, or failed with retries left."""
 
@@ -156,9 +159,10 @@ def interval_ms(text: str) -> int:
 
 
 def check_name(name: str) -> str:
-    if not 1 <= len(name) <= MAX_NAME_LENGTH or "/" in name or not name.isprintable():
+    if not _NAME.fullmatch(name):
         raise InvalidRequest(
-            f"name: a schedule name is 1 to {MAX_NAME_LENGTH} printable characters without '/'"
+            f"name: a schedule name is 1 to {MAX_NAME_LENGTH} letters, digits and '_.:-', not"
+            " starting with a dot"
         )
     return name
 
