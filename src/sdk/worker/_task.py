@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from croniter import croniter
-
 from ..errors import ConfigurationError
 from ..models import SCHEDULE_NAME_PATTERN
 from ._context import JobContext
@@ -229,6 +227,8 @@ def _schedule(
         if schedule < timedelta(seconds=1):
             raise ConfigurationError(f"{where}: schedule interval must be at least one second")
         return schedule
+    from croniter import croniter  # only a scheduled task pays for the import
+
     if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
         raise ConfigurationError(
             f"{where}: schedule {schedule!r} is not a cron expression of five fields"
