@@ -231,6 +231,30 @@ class TestExactlyOnce:
         finally:
             await store.aclose()
 
+    async def test_two_stores_ticking_at_once_create_one_job_per_tick(
+        self, postgres_url: str
+    ) -> None:
+        clock = FakeClock(ms(0))
+        one, two = JobStore(postgres_url, clock=clock), JobStore(postgres_url, clock=clock)
+        names = [f"s{i}" for i in range(5)]
+        try:
+            body = ScheduleRequest(job_type="cleanup", cron="*/5 * * * *", overlap="allow")
+            for name in names:
+                await one.schedules.put(name, body)
+            for tick in (5, 10, 15):
+                clock.now = ms(tick)
+                async with anyio.create_task_group() as tg:  # the same due rows, together
+                    tg.start_soon(one.schedules.fire_due)
+                    tg.start_soon(two.schedules.fire_due)
+            jobs, _ = await one.search("cleanup", None, 100, None)
+            assert len(jobs) == len(names) * 3
+            for name in names:
+                schedule = await two.schedules.get(name)
+                assert (schedule.next_run_at, schedule.last_run_at) == (ms(20), ms(15))
+        finally:
+            await one.aclose()
+            await two.aclose()
+
     async def test_two_replicas_create_one_job_per_tick(self, postgres_url: str) -> None:
         async with (
             clocked(postgres_url) as one,

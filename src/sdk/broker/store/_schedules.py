@@ -36,6 +36,7 @@ from ...models import (
 )
 from .._problems import BrokerError, InvalidRequest, JobNotFound, NotFound
 from ._idempotency import IdempotencyKeyReused
+from ._instances import iso
 
 if TYPE_CHECKING:
     from ._face import JobStore
@@ -342,7 +343,7 @@ class Schedules:
         if tick.run is not None and not await self._previous_open(row):
             job_key = await self._create(row, tick.run)
             ran = tick.run
-            logger.info("broker: schedule {} ran its tick of {} (job {})", name, ran, job_key)
+            logger.info("broker: schedule {} ran its tick of {} (job {})", name, iso(ran), job_key)
         elif tick.run is None:
             logger.info("broker: schedule {} skipped missed ticks (catch-up none)", name)
         else:
