@@ -66,3 +66,53 @@ async def test_each_schedule_with_its_next_run(web: httpx.AsyncClient) -> None:
 def _iso(ms: int) -> str:
     moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+FORM = {"Sec-Fetch-Site": "same-origin"}
+
+
+async def test_the_page_pauses_and_resumes_a_schedule(web: httpx.AsyncClient) -> None:
+    await put(web, "nightly", jobType="cleanup", cron="0 3 * * *")
+    page = (await web.get("/ui/schedules")).text
+    assert 'name="action" value="pause"' in page
+    paused = await web.post(
+        "/ui/schedules", data={"name": "nightly", "action": "pause"}, headers=FORM
+    )
+    assert paused.status_code == 303 and paused.headers["location"].endswith("/ui/schedules")
+    assert (await web.get("/v2/ext/schedules/nightly")).json()["paused"] is True
+    assert 'name="action" value="resume"' in (await web.get("/ui/schedules")).text
+    resumed = await web.post(
+        "/ui/schedules", data={"name": "nightly", "action": "resume"}, headers=FORM
+    )
+    assert resumed.status_code == 303
+    assert (await web.get("/v2/ext/schedules/nightly")).json()["paused"] is False
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "detail"),
+    [
+        ({"name": "nightly", "action": "delete"}, 400, "action:"),
+        ({"name": "missing", "action": "pause"}, 404, "not found"),
+        ({"name": "", "action": "pause"}, 400, "name:"),
+    ],
+)
+async def test_a_bad_form_is_a_problem(
+    web: httpx.AsyncClient, form: dict[str, str], status: int, detail: str
+) -> None:
+    await put(web, "nightly", jobType="cleanup", cron="0 3 * * *")
+    response = await web.post("/ui/schedules", data=form, headers=FORM)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
+    assert (await web.get("/v2/ext/schedules/nightly")).json()["paused"] is False
+
+
+async def test_a_cross_site_post_is_refused(web: httpx.AsyncClient) -> None:
+    await put(web, "nightly", jobType="cleanup", cron="0 3 * * *")
+    response = await web.post(
+        "/ui/schedules",
+        data={"name": "nightly", "action": "pause"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 403
+    assert (await web.get("/v2/ext/schedules/nightly")).json()["paused"] is False
