@@ -16,7 +16,7 @@ import pytest
 
 from sdk.broker import RunningBroker, serve
 from sdk.broker.store import JobStore
-from sdk.client import AsyncClient
+from sdk.client import AsyncClient, Client
 from sdk.errors import NotFoundError, ProtocolError
 from sdk.models import Job, Schedule, ScheduleRequest
 from sdk.testing import client_for, wait_until
@@ -360,3 +360,18 @@ async def test_a_server_without_schedules_raises_a_clear_error() -> None:
             await api.put_schedule("cleanup", "cleanup", cron="* * * * *")
         with pytest.raises(ProtocolError, match="not supported"):
             await api.list_schedules()
+
+
+async def test_the_blocking_client_has_the_same_calls(broker: RunningBroker) -> None:
+    def operate() -> list[str]:
+        config = {"CAMUNDA_REST_ADDRESS": broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"}
+        with Client(configuration=config) as client:
+            client.put_schedule("poll", "poll", interval="PT1M")
+            assert client.pause_schedule("poll").paused
+            assert not client.resume_schedule("poll").paused
+            names = [s.name for s in client.list_schedules()]
+            client.delete_schedule("poll")
+            return names
+
+    assert await anyio.to_thread.run_sync(operate) == ["poll"]
+    assert await broker.store.schedules.all() == []
