@@ -46,7 +46,7 @@ def test_python_m_sdk_lists_every_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     commands = (
-        "jobs,login,profiles,whoami,logout,job-types,processes,incidents,messages,signals,"
+        "jobs,login,profiles,whoami,logout,job-types,processes,incidents,messages,signals,schedules,"
         "worker,broker,bench"
     )
     assert "{" + commands + "}" in done.stdout

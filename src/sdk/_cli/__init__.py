@@ -21,6 +21,8 @@ sdk incidents list [--all] [--limit N] | resolve KEY
 sdk messages publish NAME --correlation-key K [--variables JSON] [--ttl DURATION]
                      [--message-id ID]
 sdk signals broadcast NAME [--variables JSON]
+sdk schedules put NAME --type TYPE (--cron EXPR [--time-zone ZONE] | --every 5m) [...]
+sdk schedules list | get NAME | pause NAME | resume NAME | delete NAME
 sdk worker ... | sdk broker ... | sdk bench ...   the same as python -m sdk.worker ... (etc.)
 """
 
@@ -30,7 +32,16 @@ import argparse
 import sys
 
 from ..errors import ProfileError, SdkError
-from . import _delegate, _job_actions, _job_types, _jobs, _messages, _processes, _profiles
+from . import (
+    _delegate,
+    _job_actions,
+    _job_types,
+    _jobs,
+    _messages,
+    _processes,
+    _profiles,
+    _schedules,
+)
 from ._table import DELEGATE, HANDLER, Command, Delegate, Entry, Group, add_entries
 
 _PROFILE = (_profiles.profile_option(),)
@@ -190,6 +201,47 @@ COMMANDS: tuple[Entry, ...] = (
                 "broadcast a signal",
                 _profiles.with_client(_messages.broadcast),
                 _messages.broadcast_arguments,
+            ),
+        ),
+    ),
+    Group(
+        "schedules",
+        "jobs the broker creates on a cron expression or an interval",
+        (
+            Command(
+                "put",
+                "create or replace a schedule",
+                _profiles.with_client(_schedules.put),
+                _schedules.put_arguments,
+            ),
+            Command(
+                "list",
+                "every schedule with its next run",
+                _profiles.with_client(_schedules.list_schedules),
+            ),
+            Command(
+                "get",
+                "show one schedule (next run, last run, last job)",
+                _profiles.with_client(_schedules.get),
+                _schedules.name_arguments,
+            ),
+            Command(
+                "pause",
+                "stop a schedule's ticks",
+                _profiles.with_client(_schedules.pause),
+                _schedules.name_arguments,
+            ),
+            Command(
+                "resume",
+                "tick again from the next tick",
+                _profiles.with_client(_schedules.resume),
+                _schedules.name_arguments,
+            ),
+            Command(
+                "delete",
+                "delete a schedule (its jobs stay)",
+                _profiles.with_client(_schedules.delete),
+                _schedules.name_arguments,
             ),
         ),
     ),

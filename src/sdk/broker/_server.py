@@ -161,6 +161,7 @@ async def serve(
         ):
             tg.start_soon(store.follow_other_replicas)
             tg.start_soon(store.processes.run_timers)
+            tg.start_soon(store.schedules.run)
             tg.start_soon(store.messages.refresh_quietly)
             url = rest_url(sock)
             warn_if_open(sock, auth)

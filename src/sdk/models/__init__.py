@@ -93,6 +93,10 @@ from ._process_instances import (
 from ._process_instances import (
     ProcessInstanceCreationTerminateInstruction as ProcessInstanceCreationTerminateInstruction,
 )
+from ._schedules import SCHEDULE_NAME_PATTERN as SCHEDULE_NAME_PATTERN
+from ._schedules import Schedule as Schedule
+from ._schedules import ScheduleList as ScheduleList
+from ._schedules import ScheduleRequest as ScheduleRequest
 from ._topology import BrokerInfo as BrokerInfo
 from ._topology import Partition as Partition
 from ._topology import TopologyResponse as TopologyResponse
@@ -273,6 +277,7 @@ __all__ = [
     "MAX_PAGE_LIMIT",
     "MAX_REPORT_BATCH",
     "MAX_SEARCH_LIMIT",
+    "SCHEDULE_NAME_PATTERN",
     "ActivatedJob",
     "BatchOperationCreatedResult",
     "BatchOperationType",
@@ -388,6 +393,9 @@ __all__ = [
     "ResourceKey",
     "ResourceResult",
     "ResponseModel",
+    "Schedule",
+    "ScheduleList",
+    "ScheduleRequest",
     "ScopeKey",
     "SearchQueryPageRequest",
     "SearchQueryPageResponse",

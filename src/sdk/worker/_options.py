@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 
 from ..errors import ConfigurationError
@@ -113,6 +114,9 @@ class TaskOptions:
         max_jobs_per_child: ``process`` only: jobs a child process runs before a fresh one
             replaces it (default: no limit).
         middleware: Run around this task's jobs, inside the worker's middleware.
+        schedule: Have the broker create a job of this type on a five-field cron expression
+            (``"*/5 * * * *"``, UTC) or every ``timedelta``: the worker upserts the schedule,
+            named after the job type, at start (a server without schedules: a warning).
     """
 
     job_type: str | None = None
@@ -125,6 +129,7 @@ class TaskOptions:
     lease_extension: LeaseExtension | bool | None = None
     max_jobs_per_child: int | None = None
     middleware: Sequence[Middleware] = ()
+    schedule: str | timedelta | None = None
 
     def __post_init__(self) -> None:  # tuples: a frozen value stays unchanged and hashable
         if self.fetch_variables is not None:

@@ -12,12 +12,15 @@ import dataclasses
 import inspect
 import os
 import pickle
+import re
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..models import SCHEDULE_NAME_PATTERN
 from ._context import JobContext
 from ._inputs import InputError, VariableParam, bind, variable_param, whole_model
 from ._middleware import Middleware, check_middleware
@@ -122,6 +125,8 @@ class TaskSpec:
         max_jobs_per_child: ``process`` only: jobs a child process runs before it is
             replaced by a fresh one; ``None``: no limit.
         middleware: Run around each job on the event loop, outermost first.
+        schedule: A cron expression or an interval the broker creates jobs of this type
+            on (upserted at the worker's start); ``None``: none.
     """
 
     job_type: str
@@ -135,6 +140,7 @@ class TaskSpec:
     lease_extension: LeaseExtension = field(default_factory=LeaseExtension)
     max_jobs_per_child: int | None = None
     middleware: tuple[Middleware, ...] = ()
+    schedule: str | timedelta | None = None
     _invocation: Invocation = field(init=False, repr=False, compare=False)
     """How the handler is called: parsed once here, checked already by ``make_task``."""
 
@@ -202,7 +208,33 @@ def make_task(func: Callable[..., Any], options: TaskOptions) -> TaskSpec:
         lease_extension=LeaseExtension.of(lease_extension),
         max_jobs_per_child=max_jobs_per_child,
         middleware=middleware,
+        schedule=_schedule(where, job_type, options.schedule),
     )
+
+
+def _schedule(
+    where: str, job_type: str, schedule: str | timedelta | None
+) -> str | timedelta | None:
+    """A task's schedule, checked at registration rather than at the broker's first refusal."""
+    if schedule is None:
+        return None
+    if not re.fullmatch(SCHEDULE_NAME_PATTERN, job_type):
+        raise ConfigurationError(
+            f"{where}: a scheduled job type names its schedule, so it must be letters, digits"
+            " and '_.:-' (not starting with a dot, at most 255)"
+        )
+    if isinstance(schedule, timedelta):
+        if schedule < timedelta(seconds=1):
+            raise ConfigurationError(f"{where}: schedule interval must be at least one second")
+        return schedule
+    from croniter import croniter  # only a scheduled task pays for the import
+
+    if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
+        raise ConfigurationError(
+            f"{where}: schedule {schedule!r} is not a cron expression of five fields"
+            " (minute hour day-of-month month day-of-week, e.g. '*/5 * * * *')"
+        )
+    return schedule
 
 
 def _strategy(where: str, name: Strategy | str, is_async: bool) -> Strategy:

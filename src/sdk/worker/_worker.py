@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from .. import _logging
@@ -79,6 +80,7 @@ class JobHandler:
     lease_extension: ClassVar[LeaseExtension | bool | None] = None
     max_jobs_per_child: ClassVar[int | None] = None
     middleware: ClassVar[Sequence[Middleware]] = ()
+    schedule: ClassVar[str | timedelta | None] = None
 
     def handle(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement handle()")
@@ -213,6 +215,7 @@ class Worker:
         lease_extension: LeaseExtension | bool | None = None,
         max_jobs_per_child: int | None = None,
         middleware: Sequence[Middleware] = (),
+        schedule: str | timedelta | None = None,
     ) -> Callable[[F], F]: ...
 
     def task(self, job_type: str | F | None = None, **options: Any) -> F | Callable[[F], F]:
@@ -222,7 +225,8 @@ class Worker:
             job_type: The job type (default: the function's name).
             **options: The other ``TaskOptions``, by name: ``strategy``, ``max_jobs``,
                 ``timeout_ms``, ``request_timeout_ms``, ``fetch_variables``, ``retry``,
-                ``lease_extension``, ``max_jobs_per_child``, ``middleware`` (see there).
+                ``lease_extension``, ``max_jobs_per_child``, ``middleware``, ``schedule``
+                (see there).
         """
         if callable(job_type):  # bare @worker.task
             return self.task()(job_type)

@@ -12,6 +12,7 @@ from . import (
     _identity,
     _messages,
     _processes,
+    _schedules,
     _stats,
     _user_tasks,
 )
@@ -34,6 +35,7 @@ ROUTES: list[BaseRoute] = [
     *_ext.ROUTES,
     *_batch.ROUTES,
     *_stats.ROUTES,
+    *_schedules.ROUTES,
 ]
 """Every route, Camunda's first."""
 HOT_ROUTES = [*_camunda.ROUTES, *_batch.ROUTES]

@@ -40,6 +40,7 @@ EXTENSIONS = [
     "jobs.create.idempotency-key",
     "job-types.limits",
     "jobs.bulk",
+    "schedules",
 ]
 
 

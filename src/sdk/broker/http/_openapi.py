@@ -26,6 +26,7 @@ from ... import __version__
 from ...models import (
     BulkJobsRequest,
     BulkJobsResult,
+    SCHEDULE_NAME_PATTERN,
     CamundaUserResult,
     CancelProcessInstanceRequest,
     Capabilities,
@@ -77,6 +78,9 @@ from ...models import (
     ProcessInstanceSearchQueryResult,
     ProcessInstanceSequenceFlowsQueryResult,
     ResourceResult,
+    Schedule,
+    ScheduleList,
+    ScheduleRequest,
     SetVariableRequest,
     SignalBroadcastRequest,
     SignalBroadcastResult,
@@ -93,6 +97,7 @@ from ...models import (
 from .._problems import PROBLEM_JSON
 from ..store import MAX_WINDOW_MINUTES
 from ._limits import LIMITS_PATH, MAX_TYPE_LENGTH
+from ._schedules import SCHEDULE_PATH, SCHEDULES_PATH
 
 OPENAPI_PATH = "/v2/ext/openapi.json"
 JOB_KEY_SCHEMA: dict[str, Any] = {
@@ -475,6 +480,32 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         ),
     ),
     ("GET", OPENAPI_PATH): Operation("This document."),
+    ("GET", SCHEDULES_PATH): Operation(
+        "Every schedule, by name, with its next run.", response=ScheduleList
+    ),
+    ("GET", SCHEDULE_PATH): Operation(
+        "One schedule: its next run, its last run and last job.",
+        response=Schedule,
+        errors=(400, 404),
+    ),
+    ("PUT", SCHEDULE_PATH): Operation(
+        "Create or replace a schedule: a job of jobType at each tick of a five-field cron"
+        " (in timeZone, default UTC) or of an ISO 8601 interval; exactly one job per tick"
+        " across restarts and replicas. overlap: skip (no job while the previous one is"
+        " open) or allow; catchUp after downtime: none or one.",
+        ScheduleRequest,
+        response=Schedule,
+        errors=(400, 413),
+    ),
+    ("DELETE", SCHEDULE_PATH): Operation(
+        "Delete a schedule (its jobs stay).", status=204, errors=(400, 404)
+    ),
+    ("POST", SCHEDULE_PATH + "/pause"): Operation(
+        "Stop a schedule's ticks.", response=Schedule, errors=(400, 404)
+    ),
+    ("POST", SCHEDULE_PATH + "/resume"): Operation(
+        "Tick again from the next tick after now.", response=Schedule, errors=(400, 404)
+    ),
 }
 
 
@@ -607,6 +638,7 @@ _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "job_type": _JOB_TYPE_SCHEMA,
     "process_definition_key": _KEY_SCHEMA,
     "resource_key": _KEY_SCHEMA,
+    "name": {"type": "string", "maxLength": 255, "pattern": SCHEDULE_NAME_PATTERN},
 }
 
 

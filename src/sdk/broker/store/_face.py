@@ -52,6 +52,7 @@ from ._message_face import Messages
 from ._notifier import Notifier
 from ._open import open_backend
 from ._processes import Processes
+from ._schedules import Schedules
 from ._start_timers import StartTimers
 from ._tasks import UserTasks
 
@@ -115,6 +116,8 @@ class JobStore:
         """Camunda user tasks, and variables set on element instances."""
         self.start_timers = StartTimers(self)
         """The timer start events of the processes' latest versions."""
+        self.schedules = Schedules(self)
+        """Jobs created on a cron expression or an interval, and their ticker."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""
 
@@ -149,6 +152,7 @@ class JobStore:
         self.clock.pinned = at
         self.clock.pins += 1
         self.processes.wake_timers()
+        self.schedules.wake()
         self.notifier.notify_all()
 
     async def write_group(self, reports: Sequence[JobOutcome]) -> list[tuple[bool, Any]]:

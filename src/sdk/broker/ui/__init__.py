@@ -10,7 +10,8 @@ from ._guard import CrossSiteGuard as CrossSiteGuard
 from ._limits_form import ROUTES as LIMITS_ROUTES
 from ._pages import ROUTES as PAGE_ROUTES
 from ._process_pages import ROUTES as PROCESS_ROUTES
+from ._schedule_pages import ROUTES as SCHEDULE_ROUTES
 
-ROUTES = [*LIMITS_ROUTES, *PROCESS_ROUTES, *PAGE_ROUTES]
+ROUTES = [*LIMITS_ROUTES, *PROCESS_ROUTES, *SCHEDULE_ROUTES, *PAGE_ROUTES]
 
 __all__ = ["ROUTES", "CrossSiteGuard"]

@@ -25,6 +25,7 @@ from ..observe import App, serve_http
 from ._poller import JobPoller
 from ._reporter import BATCH_EXTENSION
 from ._runtime import Runtime
+from ._schedules import upsert_schedules
 
 
 class WorkerRun:
@@ -50,6 +51,7 @@ class WorkerRun:
         self._reporter = runtime.reporter
         self._job_log = runtime.job_log
         self._pollers = [JobPoller(task, runtime) for task in tasks]
+        self._scheduled = [task for task in tasks if task.schedule is not None]
 
     @property
     def in_flight(self) -> int:
@@ -76,6 +78,7 @@ class WorkerRun:
         )
         async with anyio.create_task_group() as reports:
             self._reporter.batching = await self._batching_wanted()
+            await upsert_schedules(self._client, self._scheduled, self._log)
             reports.start_soon(self._reporter.run)
             reports.start_soon(self._job_log.run)
             await self._run_pollers(http, drained, run_poller)

@@ -14,9 +14,9 @@ from psycopg.rows import tuple_row
 
 from .. import _clock, _instances, _messages, _scheduling, _start_timers, _user_tasks
 from .._rules import FIRST_KEY, StoreVersionError
-from . import _deployments, _idempotency, _limits
+from . import _deployments, _idempotency, _limits, _schedules
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 SCHEMA_LOCK = 0x5D6B_0001
 """Advisory lock key held while the schema is checked or changed."""
 
@@ -66,6 +66,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     8: _start_timers.postgres_tables(),
     9: _messages.postgres_tables(),
     10: _scheduling.POSTGRES_MIGRATION + _limits.KEYED_COLUMNS,
+    11: _schedules.TABLES,
 }
 """Version → the statements that lead to it from the one before."""
 

@@ -53,14 +53,15 @@ from .._rules import (
     merged,
 )
 from .._search import STATE_COUNTS, Dialect
-from . import _deployments, _idempotency, _limits
+from . import _deployments, _idempotency, _limits, _schedules
 from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
 TABLES_OF_4 = _instances.sqlite_tables()
 TABLES_OF_5 = _messages.sqlite_tables()
+TABLES_OF_7 = _schedules.SCHEMA
 JOB_COLUMNS_OF_4 = "{job_columns}"
 """Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
 JOB_COLUMNS_OF_6 = "{scheduling_columns}"
@@ -71,6 +72,7 @@ MIGRATIONS = {
     3: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_4} {TABLES_OF_4} PRAGMA user_version = 4; COMMIT;",
     4: f"BEGIN IMMEDIATE; {TABLES_OF_5} PRAGMA user_version = 5; COMMIT;",
     5: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_6} PRAGMA user_version = 6; COMMIT;",
+    6: f"BEGIN IMMEDIATE; {TABLES_OF_7} PRAGMA user_version = 7; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -143,6 +145,7 @@ _SCHEMA += _clock.sqlite_tables()  # added to older files in place (IF NOT EXIST
 _SCHEMA += _user_tasks.sqlite_tables()
 _SCHEMA += _start_timers.sqlite_tables()
 _SCHEMA += _scheduling.INDEX
+_SCHEMA += TABLES_OF_7
 
 
 _MAX_KEYS = (
