@@ -31,6 +31,9 @@ JOB_FIELDS = {
     "createdAt",
     "updatedAt",
     "history",
+    "progress",
+    "progressMessage",
+    "progressAt",
 }
 EVENT_FIELDS = {"at", "event", "worker", "retries", "message"}
 

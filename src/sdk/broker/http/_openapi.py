@@ -48,8 +48,10 @@ from ...models import (
     JobErrorRequest,
     JobEventPage,
     JobFailRequest,
+    JobProgressRequest,
     JobReportBatch,
     JobReportBatchResult,
+    JobResult,
     JobSearchQuery,
     JobSearchQueryResult,
     JobSearchRequest,
@@ -437,6 +439,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("POST", "/v2/ext/jobs/{job_key}/cancellation"): Operation(
         "Cancel a job that has not ended.", status=204, errors=(400, 404, 409)
+    ),
+    ("GET", "/v2/ext/jobs/{job_key}/result"): Operation(
+        "How a job ended (its result variables, thrown error or incident), long-polling up"
+        " to timeout ms (at most 60 s) for it to end; 504 while it goes on.",
+        response=JobResult,
+        errors=(400, 404, 504),
+        parameters=(Parameter("timeout", "query", _integer(0, 2**63 - 1), "Longest wait in ms."),),
+    ),
+    ("POST", "/v2/ext/jobs/{job_key}/progress"): Operation(
+        "Keep the progress (0 to 1, and a message) an activated job's handler reported.",
+        JobProgressRequest,
+        status=204,
+        errors=(400, 404, 409, 413),
     ),
     ("GET", "/v2/ext/events"): Operation(
         "The job event log after a position, as one JSON page (long-polled up to waitMs ms);"

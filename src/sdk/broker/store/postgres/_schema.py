@@ -12,11 +12,11 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
-from .. import _clock, _instances, _messages, _start_timers, _user_tasks
+from .. import _clock, _instances, _messages, _progress, _results, _start_timers, _user_tasks
 from .._rules import FIRST_KEY, StoreVersionError
 from . import _deployments, _idempotency, _limits
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 SCHEMA_LOCK = 0x5D6B_0001
 """Advisory lock key held while the schema is checked or changed."""
 
@@ -65,6 +65,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     7: _user_tasks.postgres_tables(),
     8: _start_timers.postgres_tables(),
     9: _messages.postgres_tables(),
+    10: (*_results.postgres_tables(), *_progress.postgres_tables()),
 }
 """Version → the statements that lead to it from the one before."""
 

@@ -29,7 +29,16 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
-from .. import _clock, _instances, _messages, _search, _start_timers, _user_tasks
+from .. import (
+    _clock,
+    _instances,
+    _messages,
+    _progress,
+    _results,
+    _search,
+    _start_timers,
+    _user_tasks,
+)
 from .._backend import Activation, Failure
 from .._deployments import DeploymentRecord, ProcessDefinitionRecord, ResourceToDeploy
 from .._idempotency import body_hash
@@ -50,11 +59,12 @@ from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits
 from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
 TABLES_OF_4 = _instances.sqlite_tables()
 TABLES_OF_5 = _messages.sqlite_tables()
+TABLES_OF_6 = _results.sqlite_tables() + _progress.sqlite_tables()
 JOB_COLUMNS_OF_4 = "{job_columns}"
 """Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
 MIGRATIONS = {
@@ -62,6 +72,7 @@ MIGRATIONS = {
     2: f"BEGIN IMMEDIATE; {TABLES_OF_3} PRAGMA user_version = 3; COMMIT;",
     3: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_4} {TABLES_OF_4} PRAGMA user_version = 4; COMMIT;",
     4: f"BEGIN IMMEDIATE; {TABLES_OF_5} PRAGMA user_version = 5; COMMIT;",
+    5: f"BEGIN IMMEDIATE; {TABLES_OF_6} PRAGMA user_version = 6; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -130,6 +141,7 @@ _SCHEMA += TABLES_OF_5
 _SCHEMA += _clock.sqlite_tables()  # added to older files in place (IF NOT EXISTS)
 _SCHEMA += _user_tasks.sqlite_tables()
 _SCHEMA += _start_timers.sqlite_tables()
+_SCHEMA += TABLES_OF_6
 
 
 _MAX_KEYS = (
@@ -478,6 +490,8 @@ class SqliteJobs:
             check_activated(self._row(key), key, lease, now, verb)
             raise JobInWrongState(f"cannot {verb} job {key}: it is not held by this activation")
         job_type, worker = row
+        if event == "COMPLETED" and variables:  # the result, apart from the merged variables
+            self._db.execute(_results.SAVE_SQLITE, (key, json.dumps(variables)))
         self._event(key, job_type, now, event, worker=worker, **fields)
         return str(job_type)
 
