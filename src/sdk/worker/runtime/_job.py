@@ -86,6 +86,7 @@ class JobRunner:
             ThrowError: metrics.errored.labels(job_type),
         }
         self._abandoned = metrics.abandoned
+        self._progress = runtime.progress
 
     async def run(self, job: ActivatedJob) -> None:
         """Run ``job``'s handler (in the job's own task) and queue its report."""
@@ -151,7 +152,9 @@ class JobRunner:
         self, job: ActivatedJob, trace: JobTrace | None
     ) -> tuple[Outcome, int] | None:
         """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
-        ctx = JobContext.of(job, self._worker_name, self._state)
+        progress = self._progress
+        report = None if progress is None else partial(progress.offer, job.job_key)
+        ctx = JobContext.of(job, self._worker_name, self._state, progress=report)
         with anyio.CancelScope() as scope:
             lease = self._keeper.track(job, scope)
             try:
@@ -162,6 +165,8 @@ class JobRunner:
                         outcome = await self._call(ctx)
             finally:
                 self._keeper.release(lease)
+                if progress is not None:
+                    progress.ended(job.job_key)
             return outcome, lease.deadline_ms
         return self._stopped(job, lease)
 
