@@ -76,7 +76,9 @@ async def _state_is(api: AsyncClient, key: str, state: JobState) -> bool:
     return (await api.get_job(key)).state is state
 
 
-async def test_progress_of_a_job_not_running_is_refused(broker: RunningBroker) -> None:
+async def test_progress_of_a_running_job_is_kept_and_shown_on_its_page(
+    broker: RunningBroker,
+) -> None:
     async with client_for(broker) as api:
         key = await api.create_job("idle")
         answer = await _post_progress(broker, key, {"fraction": 0.5})
@@ -85,6 +87,11 @@ async def test_progress_of_a_job_not_running_is_refused(broker: RunningBroker) -
         await api.report_job_progress(job.job_key, 1, "done")
         stored = await api.get_job(key)
         assert (stored.progress, stored.progress_message) == (1.0, "done")
+        async with httpx.AsyncClient(base_url=broker.url.removesuffix("/v2")) as http:
+            page = (await http.get(f"/ui/jobs/{key}")).text
+        assert 'id="job-progress"' in page
+        assert "100%" in page
+        assert "done" in page
 
 
 @pytest.mark.parametrize(
