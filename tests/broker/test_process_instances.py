@@ -639,7 +639,7 @@ class TestSchema:
         finally:
             jobs.close()
         with sqlite3.connect(path) as db:
-            assert db.execute("PRAGMA user_version").fetchone() == (5,)
+            assert db.execute("PRAGMA user_version").fetchone() == (6,)
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
             assert "process_instance_key" in columns
             assert db.execute("SELECT COUNT(*) FROM process_instances").fetchone() == (0,)
