@@ -16,6 +16,11 @@ SdkError
 ├── ServerUnreachableError      the server could not be reached (no HTTP answer at all)
 ├── StateUnavailableError       JobContext.state read in a process child (lifespan state stays
 │                               in the worker's process)
+├── JobRunError                 an awaited job (``run_job``, ``wait_for_job``) did not complete
+│   ├── JobErrorThrownError     its handler threw a BPMN error (``code``, ``message``)
+│   ├── JobIncidentError        it failed with no retries left (``message``)
+│   ├── JobRunCancelledError    it was cancelled
+│   └── JobWaitTimeoutError     it has not ended within the wait, and goes on (``job_key``)
 └── FeelSyntaxError             a FEEL expression that does not parse (line and column)
 
 JobError                        raised by a handler to throw a BPMN business error
@@ -42,6 +47,11 @@ __all__ = [
     "IdempotencyKeyReusedError",
     "JobCancelledError",
     "JobError",
+    "JobErrorThrownError",
+    "JobIncidentError",
+    "JobRunCancelledError",
+    "JobRunError",
+    "JobWaitTimeoutError",
     "NotFoundError",
     "ProfileError",
     "ProtocolError",
@@ -306,3 +316,78 @@ class FeelSyntaxError(SdkError, ValueError):
         super().__init__(
             f"FEEL syntax error at line {line}, column {column} of {expression!r}: {reason}"
         )
+
+
+class JobRunError(SdkError):
+    """An awaited job did not complete; the subclass says how it ended instead.
+
+    Attributes:
+        job_key: The job's key (wait again with ``wait_for_job`` after a timeout).
+    """
+
+    def __init__(self, job_key: str, message: str) -> None:
+        self.job_key = job_key
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_key, str(self)))
+
+
+class JobErrorThrownError(JobRunError):
+    """The job's handler threw a BPMN error (``JobError``) instead of completing it.
+
+    Attributes:
+        code: The BPMN error code.
+        message: The error's message (may be empty).
+    """
+
+    def __init__(self, job_key: str, code: str, message: str = "") -> None:
+        self.code = code
+        self.message = message
+        text = f"job {job_key} threw error {code!r}" + (f": {message}" if message else "")
+        super().__init__(job_key, text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_key, self.code, self.message))
+
+
+class JobIncidentError(JobRunError):
+    """The job failed with no retries left (an incident); ``message`` is the last failure's."""
+
+    def __init__(self, job_key: str, message: str = "") -> None:
+        self.message = message
+        text = f"job {job_key} failed with no retries left" + (f": {message}" if message else "")
+        super().__init__(job_key, text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_key, self.message))
+
+
+class JobRunCancelledError(JobRunError):
+    """The job was cancelled (by an operator, or with its process instance)."""
+
+    def __init__(self, job_key: str) -> None:
+        super().__init__(job_key, f"job {job_key} was cancelled")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_key,))
+
+
+class JobWaitTimeoutError(JobRunError):
+    """The job has not ended within the wait; it goes on. Wait again with
+    ``client.wait_for_job(error.job_key, timeout_s)``.
+
+    Attributes:
+        timeout_s: How long was waited.
+    """
+
+    def __init__(self, job_key: str, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        super().__init__(
+            job_key,
+            f"job {job_key} has not ended within {timeout_s:g} s and goes on; wait again with"
+            f" wait_for_job({job_key!r}, timeout_s)",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_key, self.timeout_s))

@@ -3,6 +3,7 @@ real broker: the commands an operator types, checked by what the broker then hol
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pytest
 
 from sdk._cli import main
 from sdk.broker import RunningBroker
+from sdk.testing import client_for
 
 pytestmark = pytest.mark.anyio
 
@@ -109,3 +111,14 @@ async def test_bad_limits_are_usage_errors(
     refused = await cli("job-types", "limits", "t", *argv)
     assert refused.code == 2 and says in refused.err and "Traceback" not in refused.err
     assert await broker.store.all_limits() == []
+
+
+async def test_jobs_get_shows_the_last_progress(cli: Cli, broker: RunningBroker) -> None:
+    async with client_for(broker) as api:
+        key = await api.create_job("render")
+        (job,) = await api.activate_jobs("render", max_jobs=1, timeout_ms=60_000)
+        await api.report_job_progress(job.job_key, 0.25, "frame 25 of 100")
+    shown = await cli("jobs", "get", key)
+    assert shown.code == 0, shown.err
+    fields = json.loads(shown.out)
+    assert (fields["progress"], fields["progressMessage"]) == (0.25, "frame 25 of 100")

@@ -34,6 +34,9 @@ JOB_FIELDS = {
     "runAt",
     "priority",
     "scheduled",
+    "progress",
+    "progressMessage",
+    "progressAt",
 }
 EVENT_FIELDS = {"at", "event", "worker", "retries", "message"}
 

@@ -205,7 +205,7 @@ class TestSchemaMigration:
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         db.close()
-        assert SCHEMA_VERSION == 7
+        assert SCHEMA_VERSION == 8
 
     def test_a_file_of_a_newer_version_is_refused_untouched(self, tmp_path: Path) -> None:
         path = tmp_path / "new.sqlite3"
@@ -213,5 +213,5 @@ class TestSchemaMigration:
         with sqlite3.connect(path) as db:
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
         db.close()
-        with pytest.raises(StoreVersionError, match="schema version 8"):
+        with pytest.raises(StoreVersionError, match="schema version 9"):
             SqliteJobs(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,14 @@ import httpx
 from httpx_sse import EventSource
 from loguru import logger
 
-from ..errors import BackpressureError, ProtocolError, ServerError, ServerUnreachableError
+from ..errors import (
+    BackpressureError,
+    JobWaitTimeoutError,
+    NotFoundError,
+    ProtocolError,
+    ServerError,
+    ServerUnreachableError,
+)
 from ..models import (
     ActivatedJob,
     BulkAction,
@@ -69,7 +77,16 @@ from ..models import (
     VariableSearchQuery,
     VariableSearchQueryResult,
 )
-from . import _bulk, _calls, _cluster, _event_stream, _identity, _instances, _run_later
+from . import (
+    _bulk,
+    _calls,
+    _cluster,
+    _event_stream,
+    _identity,
+    _instances,
+    _results,
+    _run_later,
+)
 from . import _clock as _clock_calls
 from . import _messages as _message_calls
 from . import _schedules as _schedule_calls
@@ -752,6 +769,100 @@ class AsyncClient:
             [spec], idempotency_key=idempotency_key, run_at=run_at, delay=delay
         )
         return key
+
+    async def run_job(
+        self,
+        job_type: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        timeout_s: float,
+        custom_headers: Mapping[str, str] | None = None,
+        retries: int = 3,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Create one job of ``job_type`` and wait for it: its result variables when a worker
+        completes it (extension ``jobs.result``).
+
+        Args:
+            job_type: The job's type.
+            variables: The job's input variables.
+            timeout_s: Longest wait in seconds; the job goes on after it.
+            custom_headers: The job's custom headers.
+            retries: How many times it may fail before an incident (default 3).
+            idempotency_key: See ``create_jobs`` (default: a fresh one).
+
+        Raises:
+            JobErrorThrownError: The handler threw a BPMN error (``code``, ``message``).
+            JobIncidentError: The job failed with no retries left (``message``).
+            JobRunCancelledError: The job was cancelled.
+            JobWaitTimeoutError: It has not ended within ``timeout_s``; ``job_key`` says
+                which job to ``wait_for_job`` again.
+            ProtocolError: The server cannot wait for results (a real Camunda).
+        """
+        deadline_s = time.monotonic() + timeout_s
+        spec = JobSpec(
+            type=job_type,
+            variables=dict(variables or {}),
+            custom_headers=dict(custom_headers or {}),
+            retries=retries,
+        )
+        key = idempotency_key or _calls.new_idempotency_key()
+        try:
+            result = await self._send(_results.run_job(spec, key, timeout_s))
+        except ServerError as exc:
+            job_key = _results.still_running(exc)
+            if job_key is None:
+                raise
+            return await self._wait_for_job(job_key, deadline_s, timeout_s)
+        return _results.variables_of(result)
+
+    async def wait_for_job(self, job_key: JobKey | str | int, timeout_s: float) -> dict[str, Any]:
+        """Wait for an existing job to end: its result variables when it completed.
+
+        Args:
+            job_key: The job's key.
+            timeout_s: Longest wait in seconds (0: answer at once).
+
+        Raises:
+            The errors of ``run_job``, and ``NotFoundError`` for an unknown job.
+        """
+        deadline_s = time.monotonic() + timeout_s
+        return await self._wait_for_job(JobKey(str(job_key)), deadline_s, timeout_s)
+
+    async def _wait_for_job(
+        self, job_key: JobKey, deadline_s: float, timeout_s: float
+    ) -> dict[str, Any]:
+        while True:
+            left_s = max(deadline_s - time.monotonic(), 0.0)
+            try:
+                result = await self._send(_results.job_result(job_key, left_s))
+            except NotFoundError:
+                capabilities = await self.capabilities()
+                if (
+                    capabilities is None
+                    or _results.RESULTS_EXTENSION not in capabilities.extensions
+                ):
+                    raise ProtocolError(_results.NO_RESULTS, status=404) from None
+                raise
+            except ServerError as exc:
+                if _results.still_running(exc) is None:
+                    raise
+                if deadline_s - time.monotonic() <= 0:
+                    raise JobWaitTimeoutError(str(job_key), timeout_s) from None
+                continue  # the server's wait is shorter than the caller's: ask again
+            return _results.variables_of(result)
+
+    async def report_job_progress(
+        self, job_key: JobKey | str | int, fraction: float, message: str = ""
+    ) -> None:
+        """Keep an activated job's progress on the broker (extension ``jobs.progress``).
+
+        Args:
+            job_key: The job's key.
+            fraction: Done so far, from 0 to 1.
+            message: What the handler is doing (at most 1000 characters).
+        """
+        await self._send(_results.report_progress(job_key, fraction, message))
 
     async def set_job_type_limits(
         self,

@@ -54,6 +54,10 @@ from ._extensions import JobTypeLimitsList as JobTypeLimitsList
 from ._extensions import JobTypeLimitsRequest as JobTypeLimitsRequest
 from ._identity import CamundaUserResult as CamundaUserResult
 from ._identity import TenantResult as TenantResult
+from ._job_results import MAX_PROGRESS_MESSAGE as MAX_PROGRESS_MESSAGE
+from ._job_results import AwaitedJobCreationResult as AwaitedJobCreationResult
+from ._job_results import JobProgressRequest as JobProgressRequest
+from ._job_results import JobResult as JobResult
 from ._jobs import ActivatedJob as ActivatedJob
 from ._jobs import JobActivationRequest as JobActivationRequest
 from ._jobs import JobActivationResult as JobActivationResult
@@ -275,10 +279,12 @@ __all__ = [
     "MAX_BULK_KEYS",
     "MAX_CREATE_BATCH",
     "MAX_PAGE_LIMIT",
+    "MAX_PROGRESS_MESSAGE",
     "MAX_REPORT_BATCH",
     "MAX_SEARCH_LIMIT",
     "SCHEDULE_NAME_PATTERN",
     "ActivatedJob",
+    "AwaitedJobCreationResult",
     "BatchOperationCreatedResult",
     "BatchOperationType",
     "BrokerInfo",
@@ -337,10 +343,12 @@ __all__ = [
     "JobKey",
     "JobKind",
     "JobListenerEventType",
+    "JobProgressRequest",
     "JobReport",
     "JobReportBatch",
     "JobReportBatchResult",
     "JobReportResult",
+    "JobResult",
     "JobSearchQuery",
     "JobSearchQueryResult",
     "JobSearchRequest",

@@ -63,6 +63,10 @@ class JobSpec(RequestModel):
 
 class JobCreationRequest(RequestModel):
     jobs: list[JobSpec] = Field(min_length=1, max_length=MAX_CREATE_BATCH)
+    await_completion: bool | None = None
+    """Answer once the (one) created job has ended, with how it ended (``JobResult``)."""
+    request_timeout: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    """With ``await_completion``: longest wait in ms (0 or absent: the server's default)."""
 
 
 class JobCreationResult(ResponseModel):
@@ -167,6 +171,10 @@ class Job(ResponseModel):
     priority: int = 0
     scheduled: bool = False
     """Activatable but waiting for its ``run_at`` (dashboards show it as "scheduled")."""
+    progress: float | None = None
+    """The handler's last reported progress, 0 to 1 (``get_job`` only; ``None``: none)."""
+    progress_message: str | None = None
+    progress_at: int | None = None
 
 
 class JobSearchRequest(RequestModel):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger as _root_logger
 
 from ..errors import JobCancelledError, StateUnavailableError
-from ..models import ActivatedJob, JobKey
+from ..models import MAX_PROGRESS_MESSAGE, ActivatedJob, JobKey
 
 if TYPE_CHECKING:
     from loguru import Logger
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
 NO_STATE: Mapping[str, Any] = MappingProxyType({})
 _IN_CHILD = "in a child process"
 """What ``_state`` becomes when a context is pickled: children never see lifespan state."""
+ProgressSink = Callable[[float, str], None]
+_child_progress: ProgressSink | None = None
+"""Where ``report_progress`` sends in a process child (the pipe to the worker), if anywhere."""
+
+
+def set_child_progress(sink: ProgressSink | None) -> None:
+    """In a process child: send progress reports through ``sink`` (the process pool's pipe)."""
+    global _child_progress
+    _child_progress = sink
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class JobContext:
     _state: Mapping[str, Any] | str | None = field(default=None, repr=False, compare=False)
     _stopped: threading.Event | None = field(default=None, repr=False, compare=False)
     """Set by the worker when it stops the job; never sent to a child process (killed)."""
+    _progress: ProgressSink | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -67,6 +78,7 @@ class JobContext:
         worker: str,
         state: Mapping[str, Any] | None = None,
         stopped: threading.Event | None = None,
+        progress: ProgressSink | None = None,
     ) -> JobContext:
         return cls(
             job_key=job.job_key,
@@ -84,6 +96,7 @@ class JobContext:
             process_definition_key=job.process_definition_key,
             _state=state,
             _stopped=stopped,
+            _progress=progress,
         )
 
     @property
@@ -121,7 +134,28 @@ class JobContext:
         return NO_STATE if self._state is None else self._state
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_state": _IN_CHILD, "_stopped": None}
+        return {**self.__dict__, "_state": _IN_CHILD, "_stopped": None, "_progress": None}
+
+    def report_progress(self, fraction: float, message: str = "") -> None:
+        """Tell the server how far the job got; returns at once (any strategy, any thread).
+
+        At most one report a second per job is sent: a sooner one waits, replaced by any later
+        one, so the latest is sent. Without a server that keeps progress, nothing is sent.
+
+        Args:
+            fraction: Done so far, from 0 to 1.
+            message: What the handler is doing (cut to 1000 characters).
+
+        Raises:
+            ValueError: ``fraction`` is not a number from 0 to 1.
+        """
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
+            raise ValueError(f"progress must be a fraction from 0 to 1, not {fraction!r}")
+        if math.isnan(fraction) or not 0 <= fraction <= 1:
+            raise ValueError(f"progress must be a fraction from 0 to 1, not {fraction!r}")
+        sink = self._progress if self._progress is not None else _child_progress
+        if sink is not None:
+            sink(float(fraction), str(message)[:MAX_PROGRESS_MESSAGE])
 
     @property
     def logger(self) -> Logger:

@@ -38,7 +38,7 @@ from .observe import (
     bind_http,
     health_app,
 )
-from .runtime import Reporter, Runtime, ServerLink, WorkerRun
+from .runtime import ProgressSender, Reporter, Runtime, ServerLink, WorkerRun
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -331,6 +331,7 @@ class Worker:
                 job_log=JobLog(self.job_log),
                 tracing=JobTracing.create(self.tracer_provider, self.name),
                 state=state,
+                progress=ProgressSender(client, self._log),
             )
             run = WorkerRun(
                 runtime,

@@ -19,8 +19,9 @@ from ...models import (
     JobSearchRequest,
     JobSearchResult,
 )
+from .._problems import InvalidRequest
 from ..store import IDEMPOTENCY_HEADER as IDEMPOTENCY_KEY
-from . import _bulk, _events, _limits
+from . import _bulk, _events, _limits, _results
 from ._openapi import OPENAPI_PATH, openapi_document
 from ._request import idempotency_key, job_key_param, read_model, store_of
 
@@ -41,6 +42,8 @@ EXTENSIONS = [
     "job-types.limits",
     "jobs.bulk",
     "schedules",
+    "jobs.result",
+    "jobs.progress",
 ]
 
 
@@ -59,6 +62,8 @@ async def create_jobs(request: Request) -> Response:
     """Create jobs; with an ``Idempotency-Key``, a repeat answers the first call's keys."""
     key = idempotency_key(request.headers.get(IDEMPOTENCY_KEY))
     body = await read_model(request, JobCreationRequest)
+    if body.await_completion and len(body.jobs) != 1:
+        raise InvalidRequest("awaitCompletion: only for a request that creates exactly one job")
     store = store_of(request)
     replayed = False
     if key is None:
@@ -67,6 +72,10 @@ async def create_jobs(request: Request) -> Response:
         keys, replayed = await store.create_once(body, scope=caller(request), key=key)
     # stamped as the store returns: after the commit, before this answer is sent
     headers = {"Idempotent-Replayed": "true"} if replayed else {COMMITTED_AT: f"{time.time():.6f}"}
+    if body.await_completion:
+        return await _results.await_result(
+            request, int(keys[0]), body.request_timeout or None, created=True, headers=headers
+        )
     return Response(
         JobCreationResult(job_keys=keys).to_wire(),
         status_code=201,
@@ -102,5 +111,6 @@ ROUTES = [
     Route("/v2/ext/jobs/{job_key}/cancellation", cancel_job, methods=["POST"]),
     *_events.ROUTES,
     *_limits.ROUTES,
+    *_results.ROUTES,
     Route(OPENAPI_PATH, openapi_document, methods=["GET"]),
 ]

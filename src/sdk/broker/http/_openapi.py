@@ -24,9 +24,9 @@ from starlette.routing import BaseRoute, Route
 
 from ... import __version__
 from ...models import (
+    SCHEDULE_NAME_PATTERN,
     BulkJobsRequest,
     BulkJobsResult,
-    SCHEDULE_NAME_PATTERN,
     CamundaUserResult,
     CancelProcessInstanceRequest,
     Capabilities,
@@ -51,8 +51,10 @@ from ...models import (
     JobErrorRequest,
     JobEventPage,
     JobFailRequest,
+    JobProgressRequest,
     JobReportBatch,
     JobReportBatchResult,
+    JobResult,
     JobSearchQuery,
     JobSearchQueryResult,
     JobSearchRequest,
@@ -451,6 +453,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         BulkJobsRequest,
         response=BulkJobsResult,
         errors=(400, 413),
+    ),
+    ("GET", "/v2/ext/jobs/{job_key}/result"): Operation(
+        "How a job ended (its result variables, thrown error or incident), long-polling up"
+        " to timeout ms (at most 60 s) for it to end; 504 while it goes on.",
+        response=JobResult,
+        errors=(400, 404, 504),
+        parameters=(Parameter("timeout", "query", _integer(0, 2**63 - 1), "Longest wait in ms."),),
+    ),
+    ("POST", "/v2/ext/jobs/{job_key}/progress"): Operation(
+        "Keep the progress (0 to 1, and a message) an activated job's handler reported.",
+        JobProgressRequest,
+        status=204,
+        errors=(400, 404, 409, 413),
     ),
     ("GET", "/v2/ext/events"): Operation(
         "The job event log after a position, as one JSON page (long-polled up to waitMs ms);"

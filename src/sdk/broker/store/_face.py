@@ -52,6 +52,8 @@ from ._message_face import Messages
 from ._notifier import Notifier
 from ._open import open_backend
 from ._processes import Processes
+from ._progress import JobProgress
+from ._results import JobResults
 from ._schedules import Schedules
 from ._start_timers import StartTimers
 from ._tasks import UserTasks
@@ -120,6 +122,10 @@ class JobStore:
         """Jobs created on a cron expression or an interval, and their ticker."""
         self._models: dict[int, DeployedModel] = {}
         """Parsed models by definition key (immutable once deployed): parsed once."""
+        self.results = JobResults(self)
+        """How jobs ended (their result variables), and waits for them to end."""
+        self.progress = JobProgress(self)
+        """What running jobs' handlers reported of their progress."""
 
     @property
     def path(self) -> str:
@@ -330,8 +336,9 @@ class JobStore:
     async def cancel(self, key: int) -> None:
         self.slot_freed(await self._backend.cancel(key, self.now()))
 
-    async def get(self, key: int) -> Job:
-        return await self._backend.get(key, self.now())
+    async def get(self, key: int, *, with_progress: bool = True) -> Job:
+        job = await self._backend.get(key, self.now())
+        return await self.progress.attach(job) if with_progress else job
 
     async def search(
         self, job_type: str | None, state: JobState | None, limit: int, after: int | None

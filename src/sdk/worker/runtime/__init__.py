@@ -3,8 +3,9 @@ the report queue, the server link and the back-off they share."""
 
 from ._backoff import Backoff as Backoff
 from ._link import ServerLink as ServerLink
+from ._progress import ProgressSender as ProgressSender
 from ._reporter import Reporter as Reporter
 from ._run import WorkerRun as WorkerRun
 from ._runtime import Runtime as Runtime
 
-__all__ = ["Backoff", "Reporter", "Runtime", "ServerLink", "WorkerRun"]
+__all__ = ["Backoff", "ProgressSender", "Reporter", "Runtime", "ServerLink", "WorkerRun"]

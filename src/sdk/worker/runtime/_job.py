@@ -87,6 +87,7 @@ class JobRunner:
             ThrowError: metrics.errored.labels(job_type),
         }
         self._abandoned = metrics.abandoned
+        self._progress = runtime.progress
 
     async def run(self, job: ActivatedJob) -> None:
         """Run ``job``'s handler (in the job's own task) and queue its report."""
@@ -153,7 +154,9 @@ class JobRunner:
     ) -> tuple[Outcome, int] | None:
         """The outcome and the job's deadline (epoch ms), or ``None`` if nothing is to be sent."""
         flag = threading.Event()
-        ctx = JobContext.of(job, self._worker_name, self._state, flag)
+        progress = self._progress
+        report = None if progress is None else partial(progress.offer, job.job_key)
+        ctx = JobContext.of(job, self._worker_name, self._state, flag, progress=report)
         with anyio.CancelScope() as scope:
             lease = self._keeper.track(job, scope, flag)
             try:
@@ -164,6 +167,8 @@ class JobRunner:
                         outcome = await self._call(ctx)
             finally:
                 self._keeper.release(lease)
+                if progress is not None:
+                    progress.ended(job.job_key)
             if lease.stopped is not Stop.LOST:  # lost as the handler returned: nothing to send
                 return outcome, lease.deadline_ms
         return self._stopped(job, lease)

@@ -50,6 +50,7 @@ class WorkerRun:
         self._report_batching = report_batching
         self._reporter = runtime.reporter
         self._job_log = runtime.job_log
+        self._progress = runtime.progress
         self._pollers = [JobPoller(task, runtime) for task in tasks]
         self._scheduled = [task for task in tasks if task.schedule is not None]
 
@@ -81,6 +82,8 @@ class WorkerRun:
             await upsert_schedules(self._client, self._scheduled, self._log)
             reports.start_soon(self._reporter.run)
             reports.start_soon(self._job_log.run)
+            if self._progress is not None:
+                reports.start_soon(self._progress.run)
             await self._run_pollers(http, drained, run_poller)
             reports.cancel_scope.cancel()  # every job has reported (or the drain ended early)
         # 4. done

@@ -10,6 +10,7 @@ from ..._logging import Log
 from ...client import AsyncClient
 from ..observe import JobLog, JobTracing, WorkerMetrics
 from ._link import ServerLink
+from ._progress import ProgressSender
 from ._reporter import Reporter
 
 
@@ -27,6 +28,7 @@ class Runtime:
         job_log: Writes the lines of ended jobs.
         tracing: Job spans, or ``None`` without OpenTelemetry.
         state: What the lifespans yielded (``job.state``), or ``None``.
+        progress: Sends handlers' progress reports, or ``None``: they are dropped.
     """
 
     worker_name: str
@@ -38,3 +40,4 @@ class Runtime:
     job_log: JobLog = field(default_factory=JobLog)
     tracing: JobTracing | None = None
     state: Mapping[str, Any] | None = None
+    progress: ProgressSender | None = None

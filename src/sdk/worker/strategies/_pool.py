@@ -3,7 +3,8 @@
 Why our own and not ``anyio.to_process``: a child must be replaceable after N jobs
 (``max_jobs_per_child``, for handlers that leak), and a crash must fail only the job it was
 running, with the signal or exit code in the message. Each child serves one job at a time over
-a pipe: the parent sends ``pickle((invocation, ctx))`` and reads back a pickled ``Outcome``.
+a pipe: the parent sends ``pickle((invocation, ctx))`` and reads back a pickled ``Outcome``,
+after any progress reports the handler made on the way.
 Waiting for the answer happens in a thread, so the event loop never blocks on the pipe.
 
 - cancelled (timeout, shutdown): the child is killed; a fresh one serves the next job.
@@ -19,6 +20,7 @@ import multiprocessing
 import pickle
 import signal
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -26,7 +28,7 @@ import anyio
 import anyio.to_thread
 
 from ... import _logging
-from .._context import JobContext
+from .._context import JobContext, ProgressSink, set_child_progress
 from .._outcome import Fail, Outcome, describe
 from .._task import Invocation
 
@@ -34,6 +36,8 @@ STOP_TIMEOUT_S = 5.0
 _SPAWN = multiprocessing.get_context("spawn")
 _EXIT = b""
 """An empty request tells a child to exit."""
+_PROGRESS = b"P"
+"""Starts a child's message that is a progress report, not the answer (a pickle never does)."""
 
 
 class ChildDied(Exception):
@@ -46,11 +50,17 @@ class _Child:
     conn: Connection
     jobs_done: int = 0
 
-    def call(self, request: bytes) -> bytes:
-        """Send one job and wait for its answer (blocking: runs in a worker thread)."""
+    def call(self, request: bytes, on_progress: ProgressSink) -> bytes:
+        """Send one job and wait for its answer (blocking: runs in a worker thread); the
+        handler's progress reports on the way go to ``on_progress``."""
         try:
             self.conn.send_bytes(request)
-            return self.conn.recv_bytes()
+            while True:
+                answer = self.conn.recv_bytes()
+                if not answer.startswith(_PROGRESS):
+                    return answer
+                fraction, message = pickle.loads(answer[len(_PROGRESS) :])
+                on_progress(fraction, message)
         except (EOFError, OSError) as exc:
             raise ChildDied from exc
 
@@ -75,7 +85,11 @@ class ProcessPool:
             child = self._idle.pop() if self._idle else await self._spawn()
         try:
             answer = await anyio.to_thread.run_sync(
-                child.call, request, abandon_on_cancel=True, limiter=self._waiters
+                child.call,
+                request,
+                ctx.report_progress,
+                abandon_on_cancel=True,
+                limiter=self._waiters,
             )
         except anyio.get_cancelled_exc_class():
             with anyio.CancelScope(shield=True):
@@ -168,6 +182,7 @@ def _child_main(conn: Connection, log_config: tuple[str, str] | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if log_config is not None:
         _logging.configure(*log_config)
+    set_child_progress(partial(_send_progress, conn))
     while True:
         try:
             request = conn.recv_bytes()
@@ -176,6 +191,11 @@ def _child_main(conn: Connection, log_config: tuple[str, str] | None) -> None:
         if request == _EXIT:
             return
         conn.send_bytes(_serve(request))
+
+
+def _send_progress(conn: Connection, fraction: float, message: str) -> None:
+    """A handler's progress report, sent up the pipe before the answer."""
+    conn.send_bytes(_PROGRESS + pickle.dumps((fraction, message)))
 
 
 def _serve(request: bytes) -> bytes:

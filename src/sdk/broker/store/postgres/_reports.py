@@ -9,6 +9,7 @@ one transaction, one event append and one commit serve many, as group commit doe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from psycopg.rows import DictRow
 
 from ..._problems import BrokerError, JobInWrongState, JobNotFound
 from ...engine import Command, InstanceState, Rejected
+from .. import _results
 from .._backend import JobOutcome
 from .._instances import KeyBlock, NeedDefinition, Persisted, job_command
 from .._rules import check_activated, later, merged
@@ -56,6 +58,8 @@ async def apply_reports(
     block: KeyBlock | None = None
     changed: dict[int, DictRow] = {}
     outcomes: list[Outcome] = []
+    results: dict[int, str] = {}
+    """Completions' variables by job key (``_results``: kept apart from the merged ones)."""
     for report, now in reports:
         row = rows.get(report.key)
         try:
@@ -80,6 +84,8 @@ async def apply_reports(
                 states[int(instance)] = step.state
                 steps.append((persisted, now))
             outcomes.append((True, job_type))
+            if report.failure is None and report.error_code is None and report.variables:
+                results[report.key] = json.dumps(report.variables)
             row["updated_at"] = now
             changed[report.key] = row
         except (BrokerError, Rejected, NeedDefinition) as exc:
@@ -88,6 +94,8 @@ async def apply_reports(
             )
     if changed:
         await _write_back(tx, list(changed.values()))
+    if results:
+        await tx.execute(_results.SAVE_POSTGRES, [list(results), list(results.values())])
     for persisted, at in steps:
         await instances.write(tx, persisted, at)
     return outcomes

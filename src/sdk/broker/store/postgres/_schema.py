@@ -12,11 +12,20 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
-from .. import _clock, _instances, _messages, _scheduling, _start_timers, _user_tasks
+from .. import (
+    _clock,
+    _instances,
+    _messages,
+    _progress,
+    _results,
+    _scheduling,
+    _start_timers,
+    _user_tasks,
+)
 from .._rules import FIRST_KEY, StoreVersionError
 from . import _deployments, _idempotency, _limits, _schedules
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 SCHEMA_LOCK = 0x5D6B_0001
 """Advisory lock key held while the schema is checked or changed."""
 
@@ -67,6 +76,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     9: _messages.postgres_tables(),
     10: _scheduling.POSTGRES_MIGRATION + _limits.KEYED_COLUMNS,
     11: _schedules.TABLES,
+    12: (*_results.postgres_tables(), *_progress.postgres_tables()),
 }
 """Version → the statements that lead to it from the one before."""
 

@@ -29,7 +29,17 @@ from ....models import (
 )
 from ..._problems import JobInWrongState, JobNotFound
 from ...engine import Command, Rejected, UpdateJobRetries
-from .. import _clock, _instances, _messages, _scheduling, _search, _start_timers, _user_tasks
+from .. import (
+    _clock,
+    _instances,
+    _messages,
+    _progress,
+    _results,
+    _scheduling,
+    _search,
+    _start_timers,
+    _user_tasks,
+)
 from .._backend import Activation, Failure
 from .._deployments import (
     DeploymentRecord,
@@ -56,12 +66,13 @@ from .._search import STATE_COUNTS, Dialect
 from . import _deployments, _idempotency, _limits, _schedules
 from ._instances import SqliteInstances
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 TABLES_OF_2 = _idempotency.SCHEMA + _limits.SCHEMA
 TABLES_OF_3 = _deployments.SCHEMA
 TABLES_OF_4 = _instances.sqlite_tables()
 TABLES_OF_5 = _messages.sqlite_tables()
 TABLES_OF_7 = _schedules.SCHEMA
+TABLES_OF_8 = _results.sqlite_tables() + _progress.sqlite_tables()
 JOB_COLUMNS_OF_4 = "{job_columns}"
 """Replaced by the ``ALTER TABLE`` of each process column the file's jobs lack."""
 JOB_COLUMNS_OF_6 = "{scheduling_columns}"
@@ -73,6 +84,7 @@ MIGRATIONS = {
     4: f"BEGIN IMMEDIATE; {TABLES_OF_5} PRAGMA user_version = 5; COMMIT;",
     5: f"BEGIN IMMEDIATE; {JOB_COLUMNS_OF_6} PRAGMA user_version = 6; COMMIT;",
     6: f"BEGIN IMMEDIATE; {TABLES_OF_7} PRAGMA user_version = 7; COMMIT;",
+    7: f"BEGIN IMMEDIATE; {TABLES_OF_8} PRAGMA user_version = 8; COMMIT;",
 }
 """Version → the script that takes a file of that version to the next, in place, atomically."""
 SQL = Dialect("?", arrays=False)
@@ -146,6 +158,7 @@ _SCHEMA += _user_tasks.sqlite_tables()
 _SCHEMA += _start_timers.sqlite_tables()
 _SCHEMA += _scheduling.INDEX
 _SCHEMA += TABLES_OF_7
+_SCHEMA += TABLES_OF_8
 
 
 _MAX_KEYS = (
@@ -517,6 +530,8 @@ class SqliteJobs:
             check_activated(self._row(key), key, lease, now, verb)
             raise JobInWrongState(f"cannot {verb} job {key}: it is not held by this activation")
         job_type, worker = row
+        if event == "COMPLETED" and variables:  # the result, apart from the merged variables
+            self._db.execute(_results.SAVE_SQLITE, (key, json.dumps(variables)))
         self._event(key, job_type, now, event, worker=worker, **fields)
         return str(job_type)
 
