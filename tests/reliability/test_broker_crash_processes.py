@@ -1,10 +1,10 @@
 """The broker killed with SIGKILL while a worker process drives many process instances.
 
 A small process (service task → service task → parallel fork of two service tasks → join)
-runs on a broker subprocess over a SQLite file, worked by a real ``python -m sdk.worker``
-process. The broker dies under load (instances being created, jobs completed, instances
-advancing) and restarts on the same file and port. Zeebe's semantics must hold, read from
-what the broker stores, not from logs:
+runs on a broker subprocess over a SQLite file (or a PostgreSQL database), worked by a real
+``python -m sdk.worker`` process. The broker dies under load (instances being created, jobs
+completed, instances advancing) and restarts on the same store and port. Zeebe's semantics
+must hold, read from what the broker stores, not from logs:
 
 - every instance whose creation was acknowledged exists, and every instance ends COMPLETED;
 - each element of an instance completed exactly once (a command is one transaction: a crash
@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import textwrap
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -37,7 +39,14 @@ from sdk.models import (
 from sdk.testing import wait_until
 
 from _support.ports import free_port
-from _support.processes import broker_process, client_config, wait_reachable, worker_process
+from _support.processes import (
+    Process,
+    broker_process,
+    client_config,
+    replica_process,
+    wait_reachable,
+    worker_process,
+)
 
 PROCESS_ID = "crashy"
 LEASE_MS = 2_000
@@ -211,6 +220,21 @@ async def check_instance(client: AsyncClient, key: str, n: int | None) -> None:
     assert values == outputs(n), key
 
 
+BrokerStarter = Callable[[], AbstractContextManager[Process]]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def start_broker(request: pytest.FixtureRequest, project: Path) -> tuple[BrokerStarter, int]:
+    """How to start (and start again) the broker process on its store, and its port: a
+    SQLite file in the project, or a fresh PostgreSQL database (skipped, saying why, where no
+    server can be started)."""
+    port = free_port()
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        return partial(replica_process, url, port, project, "broker"), port
+    return partial(broker_process, project / "jobs.sqlite3", port), port
+
+
 class TestBrokerKilledWithProcesses:
     @pytest.mark.parametrize(
         "crashes",
@@ -219,13 +243,15 @@ class TestBrokerKilledWithProcesses:
             pytest.param(3, marks=[pytest.mark.slow, pytest.mark.timeout(400)]),
         ],
     )
-    async def test_every_instance_completes_exactly_once(self, project: Path, crashes: int) -> None:
-        db, port = project / "jobs.sqlite3", free_port()
+    async def test_every_instance_completes_exactly_once(
+        self, project: Path, start_broker: tuple[BrokerStarter, int], crashes: int
+    ) -> None:
+        start, port = start_broker
         config = client_config(f"http://127.0.0.1:{port}")
         ledger, broker, stop = Ledger(), Availability(), anyio.Event()
 
         with ExitStack() as processes:
-            process = processes.enter_context(broker_process(db, port))
+            process = processes.enter_context(start())
             async with AsyncClient(configuration=config) as client:
                 await wait_reachable(client, process)
                 await client.deploy_resources({"crashy.bpmn": MODEL})
@@ -252,7 +278,7 @@ class TestBrokerKilledWithProcesses:
                         assert active > 0  # instances were mid-way when the broker died
                         acknowledged = set(ledger.created)
 
-                        process = processes.enter_context(broker_process(db, port))
+                        process = processes.enter_context(start())
                         await wait_reachable(client, process)
                         broker.up()
                         assert acknowledged <= (await all_instances(client)).keys()
