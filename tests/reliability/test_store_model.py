@@ -539,7 +539,9 @@ TestMemoryStore = StoreMachine.TestCase
 TestMemoryStore.settings = SETTINGS
 TestFileStore = FileStoreMachine.TestCase
 TestFileStore.settings = SETTINGS
-TestPostgresStore = PostgresStoreMachine.TestCase
+# Each step is several round trips to PostgreSQL: on a busy machine the run nears the default
+# timeout, so it gets a wider one.
+TestPostgresStore = pytest.mark.timeout(180)(PostgresStoreMachine.TestCase)
 TestPostgresStore.settings = SETTINGS
 TestPostgresStore.needs_postgres = True  # type: ignore[attr-defined]
 

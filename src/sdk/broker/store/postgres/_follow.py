@@ -34,7 +34,7 @@ async def follow(url: str, origin: str, notifier: Notifier, on_change: Callable[
                 connect_timeout=CONNECT_TIMEOUT_S,
                 application_name="sdk-broker",
             )
-            async with conn:
+            try:
                 await conn.execute(f"LISTEN {JOBS_CHANNEL}".encode())
                 await conn.execute(f"LISTEN {EVENTS_CHANNEL}".encode())
                 pause = RECONNECT_S[0]
@@ -48,6 +48,12 @@ async def follow(url: str, origin: str, notifier: Notifier, on_change: Callable[
                         notifier.notify(job_type)
                     else:
                         on_change()
+            finally:
+                # Not ``async with conn``: its exit rolls back first, which may yield to a
+                # busy event loop and so be cancelled at shutdown before it closes the
+                # connection. Closing here, shielded, cannot be skipped.
+                with anyio.CancelScope(shield=True):
+                    await conn.close()
         except psycopg.OperationalError as exc:
             logger.warning(
                 "broker: not hearing other replicas ({}); listening again in {:.1f}s",
