@@ -156,6 +156,8 @@ def allowed_in_sql(node: ast.expr) -> bool:
         return True  # the dialect's parameter mark (``?`` or ``%s``)
     if isinstance(node, ast.Name):  # a clause built of literals; a column name; a constant
         return node.id in CLAUSE_NAMES or node.id.isupper()
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr.isupper()  # another store module's constant (``_scheduling.ORDER``)
     if isinstance(node, ast.Call) and ast.unparse(node.func) == "_checked_sync":
         return True  # one of a fixed set of pragma values, or ValueError
     return _is_placeholders(node) or _is_clause_join(node)

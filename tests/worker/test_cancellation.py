@@ -111,7 +111,13 @@ async def assert_nothing_reported(client: AsyncClient, worker: Worker, key: JobK
 
 
 def worker_for(grace_period_s: float = 30.0) -> Worker:
-    return Worker("w", request_timeout_ms=1_000, timeout_ms=LEASE_MS, grace_period_s=grace_period_s)
+    return Worker(
+        "w",
+        request_timeout_ms=1_000,
+        timeout_ms=LEASE_MS,
+        grace_period_s=grace_period_s,
+        lease_extension=LeaseExtension(cancel_check_ms=1_000),
+    )
 
 
 class TestEachStrategy:

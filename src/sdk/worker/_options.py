@@ -17,7 +17,7 @@ from ..errors import ConfigurationError
 from ._middleware import Middleware
 
 DEFAULT_AT_FRACTION = 0.5
-DEFAULT_CANCEL_CHECK_MS = 1_000
+DEFAULT_CANCEL_CHECK_MS = 5_000
 DEFAULT_MAX_JOBS = 32
 DEFAULT_TIMEOUT_MS = 300_000
 """Lease of an activated job: 5 minutes, the Camunda Java client's default."""
@@ -67,7 +67,7 @@ class LeaseExtension:
             being extended, and fail the job (retries - 1) saying so. ``None`` (default): no
             bound while the worker can extend; set it to catch handlers that hang.
         cancel_check_ms: Once a job has run this long, extend its lease at least this often
-            (default 1000): the server tells a worker that a job was cancelled only by
+            (default 5000): the server tells a worker that a job was cancelled only by
             answering 404 to the extension, so this bounds how long a cancelled job's handler
             runs on. It costs one request per job running longer than this, per interval;
             jobs that end sooner cost nothing. ``None``: extend only at ``at_fraction``.

@@ -409,9 +409,11 @@ class SqliteJobs:
             next_at = None
             if not rows:  # the same filter, so a poll only wakes for a job it could take
                 # (with a keyed limit, due jobs may wait for their key: a deadline frees it)
-                later_only = "" if allowed.keyed is None else f" AND available_at > {now:d}"
+                clause, after = (
+                    ("", ()) if allowed.keyed is None else (" AND available_at > ?", (now,))
+                )
                 (next_at,) = db.execute(
-                    f"SELECT MIN(available_at) FROM jobs WHERE {where}{later_only}", args
+                    f"SELECT MIN(available_at) FROM jobs WHERE {where}{clause}", (*args, *after)
                 ).fetchone()
         return jobs, next_at
 
