@@ -120,12 +120,21 @@ def _valid_wait(value: object) -> bool:
 
 def _clamp_long_polls(case: Case[Any]) -> None:
     """Answer at once where the broker would long-poll: an activation with no job waits
-    ``requestTimeout`` (10 s when absent), an event page ``waitMs``. Invalid values (too big,
-    not an int) are left alone: they are refused at once."""
+    ``requestTimeout`` (10 s when absent), an event page ``waitMs``, an awaited creation or a
+    job's result their timeouts. Invalid values (too big, not an int) are left alone: they are
+    refused at once."""
     if case.operation.path == "/v2/jobs/activation" and isinstance(case.body, dict):
         timeout = case.body.get("requestTimeout")
         if timeout is None or _valid_wait(timeout):
             case.body["requestTimeout"] = -1
+    if case.operation.path == "/v2/ext/jobs" and isinstance(case.body, dict):
+        timeout = case.body.get("requestTimeout")
+        if case.body.get("awaitCompletion") is True and (timeout is None or _valid_wait(timeout)):
+            case.body["requestTimeout"] = 1  # an awaited creation: 504 at once, no worker
+    if case.operation.path.endswith("/result") and isinstance(case.query, dict):
+        wait = case.query.get("timeout")
+        if wait is not None and _valid_wait(wait):
+            case.query["timeout"] = 0
     if case.operation.path == "/v2/ext/events" and isinstance(case.query, dict):
         wait = case.query.get("waitMs")
         if wait is not None and _valid_wait(wait):

@@ -401,11 +401,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Create a batch of jobs (durable before the answer). With an Idempotency-Key, the same"
         " key and body within the retention window answers the same job keys, creating"
         " nothing (and the header Idempotent-Replayed: true). A creation's answer carries"
-        " Committed-At: the commit's wall-clock time in epoch seconds, to the microsecond.",
+        " Committed-At: the commit's wall-clock time in epoch seconds, to the microsecond."
+        " With awaitCompletion, one job whose ending is awaited up to requestTimeout ms;"
+        " 504 while it goes on.",
         JobCreationRequest,
         response=JobCreationResult,
         status=201,
-        errors=(400, 413, 422),
+        errors=(400, 413, 422, 504),
         parameters=(
             Parameter(
                 "Idempotency-Key",
