@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 
 T = TypeVar("T")
 
@@ -55,7 +56,8 @@ class OwnerThread:
         thread, self._thread = self._thread, None
         if thread is not None:
             self._calls.put(None)
-            await anyio.to_thread.run_sync(thread.join)
+            with anyio.CancelScope(shield=True):  # the connection closes only after it
+                await anyio.to_thread.run_sync(thread.join)
 
     def _serve(self) -> None:
         while (item := self._calls.get()) is not None:
