@@ -37,6 +37,7 @@ from ...errors import ApiError, ConflictError, NotFoundError, SdkError
 from ...models import ActivatedJob
 from .._options import LeaseExtension
 from ._backoff import Backoff
+from ._clock import LoopClock
 
 COMPACT_AFTER = 1024
 """Ended jobs wait in the heap until their due time unless this many pile up (then: rebuild)."""
@@ -131,13 +132,14 @@ class LeaseKeeper:
         self._ended = 0
         self._order = itertools.count()
         self._wake = anyio.Event()
+        self._now = LoopClock()
 
     def track(
         self, job: ActivatedJob, scope: anyio.CancelScope, flag: threading.Event | None = None
     ) -> Lease:
         """Watch ``job``, whose handler runs in ``scope``, until ``release``; ``flag`` is set
         when the keeper stops it."""
-        now = anyio.current_time()
+        now = self._now()
         lease = Lease(
             job, scope, now + self._lease_s, now + self._every_s, now + self._max_run_s, flag
         )
@@ -161,14 +163,14 @@ class LeaseKeeper:
                 lease = self._pop_due()
                 if lease is None:
                     await self._sleep()
-                elif lease.next_due() <= anyio.current_time():
+                elif lease.next_due() <= self._now():
                     self._act(lease, tg)
                 else:
                     self._schedule(lease)
 
     def _pop_due(self) -> Lease | None:
         """The first lease due by now whose heap entry is its live one, else ``None``."""
-        due, now = self._due, anyio.current_time()
+        due, now = self._due, self._now()
         while due and due[0][0] <= now:
             at, _, lease = heapq.heappop(due)
             if lease.ended:
@@ -179,13 +181,13 @@ class LeaseKeeper:
         return None
 
     async def _sleep(self) -> None:
-        wait_s = self._due[0][0] - anyio.current_time() if self._due else math.inf
+        wait_s = self._due[0][0] - self._now() if self._due else math.inf
         self._wake = anyio.Event()
         with anyio.move_on_after(wait_s):
             await self._wake.wait()
 
     def _act(self, lease: Lease, tg: anyio.abc.TaskGroup) -> None:
-        now = anyio.current_time()
+        now = self._now()
         if now >= lease.stop_at:
             self._stop(lease, Stop.MAX_RUN)
         elif now >= lease.deadline:
@@ -212,7 +214,7 @@ class LeaseKeeper:
 
     async def _extend(self, lease: Lease) -> None:
         key = lease.job.job_key
-        sent_at, sent_at_ms = anyio.current_time(), int(time.time() * 1000)
+        sent_at, sent_at_ms = self._now(), int(time.time() * 1000)
         try:
             await self._client.update_job(
                 key, timeout_ms=self._timeout_ms, lease_token=lease.job.lease_token
@@ -267,5 +269,5 @@ class LeaseKeeper:
             self._log.bind(job_key=lease.job.job_key).warning(
                 "job {}: could not extend its lease ({}); retrying", lease.job.job_key, exc
             )
-        lease.extend_at = anyio.current_time() + lease.backoff.next_delay_s()
+        lease.extend_at = self._now() + lease.backoff.next_delay_s()
         self._schedule(lease)

@@ -43,6 +43,7 @@ from ...errors import (
 from ...models import ActivatedJob, JobReportResult, ProblemDetail
 from .._outcome import Fail
 from ._backoff import Backoff
+from ._clock import LoopClock
 from ._pending import PendingReport
 
 BATCH_EXTENSION = "jobs.report-batch"
@@ -74,6 +75,7 @@ class Reporter:
         self._idle: list[anyio.Event] = []
         """One event per sender waiting for work; a new report wakes one."""
         self._closing = False
+        self._now = LoopClock()
 
     def submit(self, report: PendingReport) -> None:
         """Queue ``report``; its owner hears how it went once the server answered."""
@@ -122,7 +124,7 @@ class Reporter:
                 await send(reports)
 
     def _take(self, size: int) -> list[PendingReport]:
-        later, now = self._later, anyio.current_time()
+        later, now = self._later, self._now()
         while later and (later[0][0] <= now or self._closing):
             self._ready.append(heapq.heappop(later)[2])
         ready = self._ready
@@ -131,7 +133,7 @@ class Reporter:
     async def _wait(self) -> None:
         wake = anyio.Event()
         self._idle.append(wake)
-        wait_s = self._later[0][0] - anyio.current_time() if self._later else math.inf
+        wait_s = self._later[0][0] - self._now() if self._later else math.inf
         try:
             with anyio.move_on_after(wait_s):
                 await wake.wait()
@@ -237,7 +239,7 @@ class Reporter:
             self._done(report, taken=False)
             return
         log.warning("job {}: report failed ({}), retrying", report.job.job_key, exc)
-        heapq.heappush(self._later, (anyio.current_time() + delay_s, next(self._order), report))
+        heapq.heappush(self._later, (self._now() + delay_s, next(self._order), report))
         if self._idle:
             self._idle.pop().set()  # a waiting sender wakes to wait for the new due time
 

@@ -1,12 +1,13 @@
 """The SQLite backend behind the asynchronous protocol: its owner thread and group commit.
 
-Every call of ``SqliteJobs`` runs in a worker thread, one at a time (a capacity limiter of
-one), so the event loop never waits on disk and the connection is never shared by two threads
-at once. Writes are group-committed (see ``ThreadedStore._write``).
+Every call of ``SqliteJobs`` runs in the connection's owner thread, one at a time, so the
+event loop never waits on disk and the connection is never shared by two threads at once.
+Writes are group-committed (see ``ThreadedStore._write``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -14,7 +15,6 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.lowlevel
-import anyio.to_thread
 
 from ....models import (
     ActivatedJob,
@@ -42,6 +42,7 @@ from .._notifier import Notifier
 from .._prefilter import Where
 from .._start_timers import DueStart
 from ._jobs import SqliteJobs
+from ._owner import OwnerThread
 
 T = TypeVar("T")
 
@@ -88,13 +89,16 @@ class ThreadedStore:
         self._jobs = jobs
         self.path = jobs.path
         self._signal_change = on_change
-        self._limiter = anyio.CapacityLimiter(1)
+        self._owner = OwnerThread(f"sqlite {jobs.path}")
         self._queue: list[_PendingWrite] = []
         self._writing = False
-        self._led = anyio.Event()
-        """Set (and replaced) when a leader is done with its group."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The leader's loop, looked up once per group rather than once per waiting write."""
+        self._waiters: list[asyncio.Future[None]] = []
+        """Writes waiting for the leader to be done with its group."""
 
     async def aclose(self) -> None:
+        await self._owner.stop()
         self._jobs.close()
 
     async def follow(self, notifier: Notifier) -> None:
@@ -104,7 +108,7 @@ class ThreadedStore:
         return self._jobs.slot_limited_types()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
+        return await self._owner.run(partial(func, *args))
 
     async def _write(self, func: Callable[..., T], *args: Any) -> T:
         """Run a write with group commit, then wake whoever follows the event stream.
@@ -118,7 +122,7 @@ class ThreadedStore:
         try:
             while op.outcome is None:
                 if self._writing:
-                    await self._led.wait()  # the leader is done: settled, or lead the next
+                    await self._led()  # the leader is done: settled, or lead the next
                 else:
                     await self._lead()
         finally:
@@ -138,8 +142,16 @@ class ThreadedStore:
             self._signal_change()
         return results
 
+    async def _led(self) -> None:
+        """Wait until the current leader is done with its group."""
+        assert self._loop is not None
+        waiter = self._loop.create_future()
+        self._waiters.append(waiter)
+        await waiter  # cancelled: the leader skips it
+
     async def _lead(self) -> None:
         self._writing = True
+        self._loop = asyncio.get_running_loop()
         try:
             # One turn of the event loop first: writes that tasks ready to run are about to
             # queue (e.g. the activation of a long poll this creation woke, see
@@ -153,8 +165,10 @@ class ThreadedStore:
         finally:
             self._writing = False
             self._signal_change()
-            self._led.set()  # one event per group, not one per write
-            self._led = anyio.Event()
+            waiters, self._waiters = self._waiters, []  # one wake-up round per group
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     # -- writes ------------------------------------------------------------------------------
 
