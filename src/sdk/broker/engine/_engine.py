@@ -61,6 +61,7 @@ class Engine:
         *,
         now: int,
         keys: Callable[[], int],
+        owned: bool = False,
     ) -> Step:
         """Apply one command.
 
@@ -69,6 +70,8 @@ class Engine:
             command: What happened.
             now: The broker's clock, epoch milliseconds.
             keys: Allocates a new unique key on each call.
+            owned: The caller gives ``state`` up (it read it for this command alone): it is
+                changed in place, even when the command is rejected, instead of copied.
 
         Returns:
             The new state and the effects to persist with it, in order.
@@ -84,7 +87,7 @@ class Engine:
             raise Rejected("no such instance")
         if state.state != "ACTIVE":
             raise Rejected(f"the instance is {state.state.lower()}")
-        run = Run(self.definition, copy.deepcopy(state), now, keys)
+        run = Run(self.definition, state if owned else copy.deepcopy(state), now, keys)
         _dispatch(run, command)
         run.drain()
         return Step(run.state, run.effects)

@@ -9,7 +9,7 @@ element states are stored by their value. ``loads(dumps(state)) == state`` for e
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 from ..engine import (
@@ -35,13 +35,14 @@ def dumps(state: InstanceState) -> str:
         "bpmnProcessId": state.bpmn_process_id,
         "version": state.version,
         "elements": [
-            {**asdict(element), "state": element.state.value} for element in state.elements.values()
+            {**_record(element), "state": element.state.value}
+            for element in state.elements.values()
         ],
         "variables": [[scope, values] for scope, values in state.variables.items()],
-        "jobs": [asdict(job) for job in state.jobs.values()],
-        "timers": [asdict(timer) for timer in state.timers.values()],
-        "subscriptions": [asdict(s) for s in state.subscriptions.values()],
-        "incidents": [asdict(incident) for incident in state.incidents.values()],
+        "jobs": [_record(job) for job in state.jobs.values()],
+        "timers": [_record(timer) for timer in state.timers.values()],
+        "subscriptions": [_record(s) for s in state.subscriptions.values()],
+        "incidents": [_record(incident) for incident in state.incidents.values()],
         "takenFlows": state.taken_flows,
         "parentElementInstanceKey": state.parent_element_instance_key,
         "parentProcessInstanceKey": state.parent_process_instance_key,
@@ -50,9 +51,25 @@ def dumps(state: InstanceState) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _record(item: Any) -> dict[str, Any]:
+    """A state record's fields, shallow: ``json.dumps`` copies nothing, so ``asdict``'s deep
+    copy of every nested value would be work thrown away on each command."""
+    return {name: getattr(item, name) for name in _names(type(item))}
+
+
 def _known(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     """The record's fields that ``cls`` has (a newer writer's extra fields are dropped)."""
-    names = {f.name for f in fields(cls)}
+    names = _names(cls)
     return {name: value for name, value in record.items() if name in names}
 
 

@@ -279,6 +279,21 @@ class Persisted:
     follow_ups: list[FollowUp] = field(default_factory=list)
 
 
+def prior(state: InstanceState) -> InstanceState:
+    """What ``persist`` reads of the state before a step (the open jobs' types, the open
+    incidents' elements, how many flows were taken), apart from ``state``: the engine may then
+    step ``state`` in place (``Engine.apply(owned=True)``) instead of deep-copying all of it."""
+    return InstanceState(
+        state.key,
+        state.process_definition_key,
+        state.bpmn_process_id,
+        state.version,
+        jobs=dict(state.jobs),
+        incidents=dict(state.incidents),
+        taken_flows=list(state.taken_flows),
+    )
+
+
 def persist(  # noqa: C901 (one branch per effect)
     before: InstanceState | None,
     step: Step,

@@ -273,12 +273,18 @@ class PostgresInstances:
         """How to compute ``command`` on the instance ``row`` (or on ``before``, its state
         after earlier steps of the same transaction)."""
         engine = self.engines.get(int(row["process_definition_key"]))
-        state = before if before is not None else _instance_json.loads(row["engine_state"])
+        text = row["engine_state"]
 
         def compute(keys: Callable[[], int]) -> tuple[Step, Persisted]:
-            step = engine.apply(state, command, now=now, keys=keys)
+            if before is None:  # read for this attempt alone: stepped in place
+                state = _instance_json.loads(text)
+                prior = _instances.prior(state)
+                step = engine.apply(state, command, now=now, keys=keys, owned=True)
+            else:  # an earlier step's state, kept should this one fail
+                prior = before
+                step = engine.apply(before, command, now=now, keys=keys)
             persisted = _instances.persist(
-                state, step, command, now=now, keys=keys, tenant_id=row["tenant_id"]
+                prior, step, command, now=now, keys=keys, tenant_id=row["tenant_id"]
             )
             return step, persisted
 

@@ -177,9 +177,10 @@ class SqliteInstances:
             row = self._db.execute(_instances.INSTANCE, (key,)).fetchone()
             if row is None:
                 raise Rejected(f"no process instance with key {key}")
-            before = _instance_json.loads(row["engine_state"])
+            state = _instance_json.loads(row["engine_state"])
             engine = self.engines.get(int(row["process_definition_key"]))
-            step = engine.apply(before, command, now=now, keys=self._new_key)
+            before = _instances.prior(state)  # read for this command alone: stepped in place
+            step = engine.apply(state, command, now=now, keys=self._new_key, owned=True)
             persisted = _instances.persist(
                 before, step, command, now=now, keys=self._new_key, tenant_id=row["tenant_id"]
             )
