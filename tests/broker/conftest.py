@@ -55,6 +55,19 @@ async def http(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP to the broker's root, for the dashboard (pages under ``/ui``, API under ``/v2``);
+    one connection per request, as ``http``."""
+    async with httpx.AsyncClient(
+        base_url=broker.url.removesuffix("/v2"),
+        timeout=HTTP_TIMEOUT_S,
+        verify=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    ) as client:
+        yield client
+
+
+@pytest.fixture
 async def api(broker: RunningBroker) -> AsyncIterator[AsyncClient]:
     """The project's own client of ``broker`` (for set-up steps that need no raw HTTP)."""
     async with client_for(broker) as client:
