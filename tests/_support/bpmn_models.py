@@ -123,3 +123,30 @@ def drawn_model(
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """.encode()
+
+
+NAMESPACES = (
+    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+    ' xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
+)
+NO_STOCK = '<bpmn:error id="err" errorCode="NO_STOCK"/>'
+"""A root error element, for the models whose error events refer to ``err``."""
+
+
+def definitions(process_id: str, body: str, roots: str = "") -> bytes:
+    """One executable process holding ``body``, then ``roots`` (errors, messages...)."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NAMESPACES} id="d">'
+        f'<bpmn:process id="{process_id}" isExecutable="true">{body}</bpmn:process>'
+        f"{roots}</bpmn:definitions>"
+    ).encode()
+
+
+def flow(flow_id: str, source: str, target: str, condition: str | None = None) -> str:
+    """A sequence flow, with a FEEL condition (``= ...``) when given."""
+    if condition is None:
+        return f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"/>'
+    return (
+        f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}">'
+        f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    )

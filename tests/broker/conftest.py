@@ -72,3 +72,13 @@ async def api(broker: RunningBroker) -> AsyncIterator[AsyncClient]:
     """The project's own client of ``broker`` (for set-up steps that need no raw HTTP)."""
     async with client_for(broker) as client:
         yield client
+
+
+@pytest.fixture
+async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
+    """Two replicas on one PostgreSQL database (skipped without one)."""
+    async with anyio.create_task_group() as tg:
+        one: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
+        two: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
+        yield one, two
+        tg.cancel_scope.cancel()
