@@ -15,9 +15,6 @@ import httpx
 
 from ..errors import ExtensionUnsupportedError
 
-MISSING_ROUTE = frozenset({404, 405})
-"""The statuses a server answers for a route or method it does not have."""
-
 
 @dataclass(frozen=True)
 class Extension:
