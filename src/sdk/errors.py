@@ -42,6 +42,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ExtensionUnsupportedError",
     "FeelSyntaxError",
     "ForbiddenError",
     "IdempotencyKeyReusedError",
@@ -221,6 +222,27 @@ class ProtocolError(SdkError):
 
 def _rebuild_protocol_error(message: str, status: int | None) -> ProtocolError:
     return ProtocolError(message, status=status)
+
+
+class ExtensionUnsupportedError(ProtocolError):
+    """The server lacks an extension of the sdk broker (a route under ``/v2/ext``).
+
+    A Camunda 8 cluster offers none of them; code that can run without one catches this.
+    ``extension`` is its name as ``GET /v2/ext/capabilities`` lists it (e.g. ``schedules``).
+    """
+
+    def __init__(self, extension: str, message: str, *, status: int | None = None) -> None:
+        self.extension = extension
+        super().__init__(message, status=status)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_extension_error, (self.extension, str(self), self.status))
+
+
+def _rebuild_extension_error(
+    extension: str, message: str, status: int | None
+) -> ExtensionUnsupportedError:
+    return ExtensionUnsupportedError(extension, message, status=status)
 
 
 class ServerUnreachableError(SdkError):

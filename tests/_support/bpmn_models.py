@@ -123,3 +123,58 @@ def drawn_model(
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """.encode()
+
+
+NAMESPACES = (
+    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+    ' xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
+)
+NO_STOCK = '<bpmn:error id="err" errorCode="NO_STOCK"/>'
+"""A root error element, for the models whose error events refer to ``err``."""
+
+
+def definitions(process_id: str, body: str, roots: str = "") -> bytes:
+    """One executable process holding ``body``, then ``roots`` (errors, messages...)."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NAMESPACES} id="defs">'
+        f'<bpmn:process id="{process_id}" isExecutable="true">{body}</bpmn:process>'
+        f"{roots}</bpmn:definitions>"
+    ).encode()
+
+
+def flow(flow_id: str, source: str, target: str, condition: str | None = None) -> str:
+    """A sequence flow, with a FEEL condition (``= ...``) when given."""
+    if condition is None:
+        return f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"/>'
+    return (
+        f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}">'
+        f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    )
+
+
+def service(element_id: str, job_type: str = "work", extra: str = "") -> str:
+    """A service task making jobs of ``job_type``, with more extension elements ``extra``."""
+    return (
+        f'<bpmn:serviceTask id="{element_id}"><bpmn:extensionElements>'
+        f'<zeebe:taskDefinition type="{job_type}"/>{extra}</bpmn:extensionElements>'
+        "</bpmn:serviceTask>"
+    )
+
+
+def fork_and_join(tasks: dict[str, str]) -> str:
+    """start → ``a`` → ``b`` → a parallel fork of ``c`` and ``d`` → join → end, where
+    ``tasks`` maps those four service task ids to their job types; flows ``f1``-``f8``."""
+    return (
+        '<bpmn:startEvent id="start"/>'
+        + "".join(service(element, job_type) for element, job_type in tasks.items())
+        + '<bpmn:parallelGateway id="fork"/><bpmn:parallelGateway id="join"/>'
+        '<bpmn:endEvent id="end"/>'
+        + flow("f1", "start", "a")
+        + flow("f2", "a", "b")
+        + flow("f3", "b", "fork")
+        + flow("f4", "fork", "c")
+        + flow("f5", "fork", "d")
+        + flow("f6", "c", "join")
+        + flow("f7", "d", "join")
+        + flow("f8", "join", "end")
+    )

@@ -7,6 +7,9 @@ from itertools import pairwise
 
 from sdk.bpmn import Problem, Process, read
 
+from _support.bpmn_models import flow
+from _support.bpmn_models import service as service  # the bpmn suite takes it from here
+
 NAMESPACES = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
     ' xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"'
@@ -30,19 +33,7 @@ def model(body: str, roots: str = "", *, executable: bool = True, process_id: st
 
 def flows(*ids: str, prefix: str = "f") -> str:
     """Sequence flows chaining ``ids`` in order (``f1`` from the first to the second...)."""
-    return "".join(
-        f'<bpmn:sequenceFlow id="{prefix}{i}" sourceRef="{a}" targetRef="{b}"/>'
-        for i, (a, b) in enumerate(pairwise(ids), start=1)
-    )
-
-
-def service(element_id: str, job_type: str = "work", extra: str = "") -> str:
-    """A service task with a job type."""
-    return (
-        f'<bpmn:serviceTask id="{element_id}"><bpmn:extensionElements>'
-        f'<zeebe:taskDefinition type="{job_type}"/>{extra}</bpmn:extensionElements>'
-        "</bpmn:serviceTask>"
-    )
+    return "".join(flow(f"{prefix}{i}", a, b) for i, (a, b) in enumerate(pairwise(ids), start=1))
 
 
 def straight(*middle: str) -> str:

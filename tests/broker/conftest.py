@@ -55,7 +55,30 @@ async def http(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP to the broker's root, for the dashboard (pages under ``/ui``, API under ``/v2``);
+    one connection per request, as ``http``."""
+    async with httpx.AsyncClient(
+        base_url=broker.url.removesuffix("/v2"),
+        timeout=HTTP_TIMEOUT_S,
+        verify=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    ) as client:
+        yield client
+
+
+@pytest.fixture
 async def api(broker: RunningBroker) -> AsyncIterator[AsyncClient]:
     """The project's own client of ``broker`` (for set-up steps that need no raw HTTP)."""
     async with client_for(broker) as client:
         yield client
+
+
+@pytest.fixture
+async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
+    """Two replicas on one PostgreSQL database (skipped without one)."""
+    async with anyio.create_task_group() as tg:
+        one: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
+        two: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
+        yield one, two
+        tg.cancel_scope.cancel()

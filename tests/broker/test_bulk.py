@@ -142,7 +142,9 @@ class TestRefusals:
             },
             transport=httpx.MockTransport(camunda),
         ) as api:
-            with pytest.raises(ProtocolError, match="no bulk job actions"):
+            with pytest.raises(
+                ProtocolError, match="bulk job actions are not supported by this server"
+            ):
                 await api.bulk_jobs("cancel", job_type="x")
 
 

@@ -3,18 +3,16 @@ against a real broker, and the client calls they use."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import anyio.to_thread
 import pytest
 
-from sdk._cli import main
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
 from sdk.errors import ApiError
 
 from .test_process_instances import ONE_TASK, bpmn, flow
+from _support.cli import isolate, run_cli
 
 pytestmark = pytest.mark.anyio
 
@@ -28,23 +26,9 @@ def store_path() -> str:
     return ":memory:"
 
 
-async def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = await anyio.to_thread.run_sync(main, list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.fixture
 def pointed(broker: RunningBroker, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("CAMUNDA_", "SDK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CAMUNDA_REST_ADDRESS", broker.url)
-    monkeypatch.setenv("SDK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
+    isolate(monkeypatch, tmp_path, broker.url)
     return tmp_path
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from sdk.broker import RunningBroker
 
-from .test_cli_run_later import Cli, cli, store_path
+from .test_cli_run_later import cli, store_path
+from _support.cli import Cli
 
 pytestmark = pytest.mark.anyio
 

@@ -4,13 +4,10 @@ client methods they call."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-import anyio.to_thread
 import pytest
 
-from sdk._cli import main
 from sdk._cli._messages import duration_ms
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
@@ -18,6 +15,7 @@ from sdk.errors import ConflictError, NotFoundError
 from sdk.testing import wait_until
 
 from .test_messages import CATCH, SIGNAL_CATCH
+from _support.cli import isolate, run_cli
 
 pytestmark = pytest.mark.anyio
 
@@ -27,23 +25,9 @@ def store_path() -> str:
     return ":memory:"
 
 
-async def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = await anyio.to_thread.run_sync(main, list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.fixture
 def pointed(broker: RunningBroker, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("CAMUNDA_", "SDK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CAMUNDA_REST_ADDRESS", broker.url)
-    monkeypatch.setenv("SDK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
+    isolate(monkeypatch, tmp_path, broker.url)
     return tmp_path
 
 

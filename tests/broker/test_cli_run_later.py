@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import anyio.to_thread
 import pytest
 
-from sdk._cli import main
 from sdk.broker import RunningBroker
+
+from _support.cli import Cli, isolate, runner
 
 pytestmark = pytest.mark.anyio
 
@@ -22,16 +19,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def store_path() -> str:
     return ":memory:"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Awaitable[Run]]
 
 
 @pytest.fixture
@@ -42,22 +29,8 @@ def cli(
     tmp_path: Path,
 ) -> Cli:
     """``python -m sdk`` (its ``main``, in a thread) pointed at ``broker`` and nothing else."""
-    for name in list(os.environ):
-        if name.startswith(("CAMUNDA_", "SDK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CAMUNDA_REST_ADDRESS", broker.url)
-    monkeypatch.setenv("SDK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
-
-    async def run(*argv: str) -> Run:
-        try:
-            code = await anyio.to_thread.run_sync(main, list(argv))
-        except SystemExit as exc:  # argparse refusing an option
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
+    isolate(monkeypatch, tmp_path, broker.url)
+    return runner(capsys)
 
 
 async def test_a_delayed_job_is_listed_as_scheduled_and_gets_its_run_at(

@@ -14,13 +14,13 @@ from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
 from sdk.testing import wait_until
 
-from .test_messages import MESSAGE_START, definitions, publish, variables
-from .test_process_instances import deploy, flow, search, task
+from .test_messages import MESSAGE_START, publish, variables
+from .test_process_instances import bpmn, deploy, flow, search, task
 
 pytestmark = pytest.mark.anyio
 
 HOUR_MS = 3_600_000
-MESSAGE_START_V2 = definitions(
+MESSAGE_START_V2 = bpmn(
     "by_message",
     '<bpmn:startEvent id="start_v2"><bpmn:messageEventDefinition messageRef="go"/>'
     "</bpmn:startEvent>"

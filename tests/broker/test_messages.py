@@ -4,14 +4,13 @@ live; broadcast signals; on every kind of store."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 
-from sdk.broker import RunningBroker, serve
+from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
 from sdk.testing import client_for, running, wait_until
 
@@ -28,24 +27,18 @@ from .test_process_instances import (
 pytestmark = pytest.mark.anyio
 
 
-def definitions(process_id: str, body: str, extra: str) -> bytes:
-    return bpmn(process_id, body).replace(
-        b"</bpmn:definitions>", extra.encode() + b"</bpmn:definitions>"
-    )
-
-
 MESSAGE = (
     '<bpmn:message id="paid" name="payment-received"><bpmn:extensionElements>'
     '<zeebe:subscription correlationKey="= orderId"/></bpmn:extensionElements></bpmn:message>'
 )
-CATCH = definitions(
+CATCH = bpmn(
     "wait_pay",
     '<bpmn:startEvent id="start"/><bpmn:intermediateCatchEvent id="pay">'
     '<bpmn:messageEventDefinition messageRef="paid"/></bpmn:intermediateCatchEvent>'
     '<bpmn:endEvent id="end"/>' + flow("f1", "start", "pay") + flow("f2", "pay", "end"),
     MESSAGE,
 )
-TASK_THEN_CATCH = definitions(
+TASK_THEN_CATCH = bpmn(
     "later_pay",
     '<bpmn:startEvent id="start"/>'
     + task("prepare", "prepare")
@@ -57,7 +50,7 @@ TASK_THEN_CATCH = definitions(
     + flow("f3", "pay", "end"),
     MESSAGE,
 )
-BOUNDARY = definitions(
+BOUNDARY = bpmn(
     "cancellable",
     '<bpmn:startEvent id="start"/>'
     + task("ship", "ship")
@@ -70,7 +63,7 @@ BOUNDARY = definitions(
     '<bpmn:message id="cancelled" name="order-cancelled"><bpmn:extensionElements>'
     '<zeebe:subscription correlationKey="= orderId"/></bpmn:extensionElements></bpmn:message>',
 )
-MESSAGE_START = definitions(
+MESSAGE_START = bpmn(
     "by_message",
     '<bpmn:startEvent id="start"><bpmn:messageEventDefinition messageRef="go"/>'
     "</bpmn:startEvent>"
@@ -81,14 +74,14 @@ MESSAGE_START = definitions(
     '<bpmn:message id="go" name="order-placed"/>',
 )
 SIGNAL = '<bpmn:signal id="stop" name="stop-all"/>'
-SIGNAL_CATCH = definitions(
+SIGNAL_CATCH = bpmn(
     "wait_signal",
     '<bpmn:startEvent id="start"/><bpmn:intermediateCatchEvent id="halt">'
     '<bpmn:signalEventDefinition signalRef="stop"/></bpmn:intermediateCatchEvent>'
     '<bpmn:endEvent id="end"/>' + flow("f1", "start", "halt") + flow("f2", "halt", "end"),
     SIGNAL,
 )
-SIGNAL_START = definitions(
+SIGNAL_START = bpmn(
     "by_signal",
     '<bpmn:startEvent id="start"><bpmn:signalEventDefinition signalRef="stop"/>'
     '</bpmn:startEvent><bpmn:endEvent id="end"/>' + flow("f1", "start", "end"),
@@ -309,7 +302,7 @@ class TestSignals:
     async def test_a_signal_throw_event_reaches_other_instances(
         self, api: AsyncClient, http: httpx.AsyncClient
     ) -> None:
-        thrower = definitions(
+        thrower = bpmn(
             "thrower",
             '<bpmn:startEvent id="start"/><bpmn:intermediateThrowEvent id="throw">'
             '<bpmn:signalEventDefinition signalRef="stop"/></bpmn:intermediateThrowEvent>'
@@ -328,7 +321,7 @@ class TestSignalLoops:
     async def test_a_signal_thrown_by_an_instance_it_started_is_handled_once(
         self, api: AsyncClient, http: httpx.AsyncClient
     ) -> None:
-        echo = definitions(
+        echo = bpmn(
             "echo",
             '<bpmn:startEvent id="start"><bpmn:signalEventDefinition signalRef="ping"/>'
             '</bpmn:startEvent><bpmn:endEvent id="end"><bpmn:signalEventDefinition'
@@ -346,7 +339,7 @@ class TestSignalLoops:
     async def test_a_signal_a_jobs_step_throws_starts_a_signal_start_process(
         self, api: AsyncClient, http: httpx.AsyncClient
     ) -> None:
-        thrower = definitions(
+        thrower = bpmn(
             "job_then_throw",
             '<bpmn:startEvent id="start"/>'
             + task("before", "before-throw")
@@ -363,15 +356,6 @@ class TestSignalLoops:
             http, "/process-instances/search", {"filter": {"processDefinitionId": "by_signal"}}
         )
         assert len(started) == 1
-
-
-@pytest.fixture
-async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
-    async with anyio.create_task_group() as tg:
-        one: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
-        two: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
-        yield one, two
-        tg.cancel_scope.cancel()
 
 
 class TestReplicas:

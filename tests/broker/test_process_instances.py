@@ -4,7 +4,6 @@ API answers them; on every kind of store."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +17,15 @@ from sdk.errors import ApiError
 from sdk.testing import client_for, running, wait_until
 from sdk.worker import JobContext, JobError, Worker
 
+from _support.bpmn_models import NO_STOCK, definitions
+from _support.bpmn_models import flow as flow  # the other process suites take it from here
+
 pytestmark = pytest.mark.anyio
 
-NS = (
-    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
-    ' xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
-)
 
-
-def bpmn(process_id: str, body: str) -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="d">'
-        f'<bpmn:process id="{process_id}" isExecutable="true">{body}</bpmn:process>'
-        '<bpmn:error id="err" errorCode="NO_STOCK"/></bpmn:definitions>'
-    ).encode()
-
-
-def flow(flow_id: str, source: str, target: str, condition: str | None = None) -> str:
-    if condition is None:
-        return f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"/>'
-    return (
-        f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}">'
-        f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>"
-    )
+def bpmn(process_id: str, body: str, roots: str = "") -> bytes:
+    """``definitions`` with the ``NO_STOCK`` error the error events refer to."""
+    return definitions(process_id, body, NO_STOCK + roots)
 
 
 def task(element_id: str, job_type: str, retries: int = 3) -> str:
@@ -556,15 +541,6 @@ class TestDurability:
             tg.cancel_scope.cancel()
         assert done["state"] == "COMPLETED"
         assert [e["elementId"] for e in elements].count("end") == 1
-
-
-@pytest.fixture
-async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
-    async with anyio.create_task_group() as tg:
-        one: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
-        two: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
-        yield one, two
-        tg.cancel_scope.cancel()
 
 
 class TestReplicas:

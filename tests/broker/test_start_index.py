@@ -4,23 +4,21 @@ or on another replica of the same PostgreSQL database, is seen by the next publi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 
-from sdk.broker import RunningBroker, serve
+from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
 from sdk.testing import client_for
 
-from .test_messages import MESSAGE_START, definitions, publish
-from .test_process_instances import deploy, flow, search
+from .test_messages import MESSAGE_START, publish
+from .test_process_instances import bpmn, deploy, flow, search
 
 pytestmark = pytest.mark.anyio
 
-OTHER_START = definitions(
+OTHER_START = bpmn(
     "also_by_message",
     '<bpmn:startEvent id="start"><bpmn:messageEventDefinition messageRef="go"/>'
     '</bpmn:startEvent><bpmn:endEvent id="end"/>' + flow("f1", "start", "end"),
@@ -89,15 +87,6 @@ class TestOneBroker:
             5,
             1,
         )
-
-
-@pytest.fixture
-async def two_brokers(postgres_url: str) -> AsyncIterator[tuple[RunningBroker, RunningBroker]]:
-    async with anyio.create_task_group() as tg:
-        one: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
-        two: RunningBroker = await tg.start(serve, postgres_url, "127.0.0.1", 0)
-        yield one, two
-        tg.cancel_scope.cancel()
 
 
 class TestReplicas:

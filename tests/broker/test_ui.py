@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -23,10 +22,10 @@ from pydantic import SecretStr
 from sdk.broker import BrokerAuth, BrokerUser, RunningBroker, serve
 from sdk.broker.ui._guard import CONTENT_SECURITY_POLICY
 
+from _support.dashboard import ESCAPED, HOSTILE
+
 pytestmark = pytest.mark.anyio
 
-HOSTILE = "<script>alert('x')</script>"
-ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
 
 
@@ -34,17 +33,6 @@ SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Content-Type": "application/jso
 def store_path() -> str:
     """The pages read through the same store API either way: one kind of store is enough."""
     return ":memory:"
-
-
-@pytest.fixture
-async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP to the broker's root (pages under ``/ui``, API under ``/v2``)."""
-    async with httpx.AsyncClient(
-        base_url=broker.url.removesuffix("/v2"),
-        timeout=30.0,
-        limits=httpx.Limits(max_keepalive_connections=0),
-    ) as client:
-        yield client
 
 
 async def create(web: httpx.AsyncClient, *specs: dict[str, Any]) -> list[str]:

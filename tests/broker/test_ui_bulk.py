@@ -5,12 +5,10 @@ chosen) and "cancel selected" (a box on each job not ended), each a confirmed ca
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
 from sdk.models import JobKey, JobState
 
@@ -22,12 +20,6 @@ SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 @pytest.fixture
 def store_path() -> str:
     return ":memory:"
-
-
-@pytest.fixture
-async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=broker.url.removesuffix("/v2"), timeout=30) as client:
-        yield client
 
 
 async def incident(api: AsyncClient, job_type: str) -> JobKey:

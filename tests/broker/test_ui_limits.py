@@ -3,7 +3,6 @@ the overview shows them, bad input is a 400 problem+json, and viewers may not po
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from functools import partial
 
 import anyio
@@ -21,12 +20,6 @@ FORM = {"Sec-Fetch-Site": "same-origin"}
 @pytest.fixture
 def store_path() -> str:
     return ":memory:"
-
-
-@pytest.fixture
-async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=broker.url.removesuffix("/v2"), timeout=30) as client:
-        yield client
 
 
 async def test_the_form_sets_limits_and_the_overview_shows_them(

@@ -9,38 +9,25 @@ complete), as a worker would.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from sdk.broker import RunningBroker
 from sdk.broker.ui._guard import CONTENT_SECURITY_POLICY
 from sdk.testing import wait_until
 
 from _support.bpmn_models import drawn_model, model
+from _support.dashboard import ESCAPED, HOSTILE
 
 pytestmark = pytest.mark.anyio
 
-HOSTILE = "<script>alert('x')</script>"
-ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
 
 
 @pytest.fixture
 def store_path() -> str:
     return ":memory:"
-
-
-@pytest.fixture
-async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=broker.url.removesuffix("/v2"),
-        timeout=30.0,
-        limits=httpx.Limits(max_keepalive_connections=0),
-    ) as client:
-        yield client
 
 
 async def deploy(web: httpx.AsyncClient, *models: bytes) -> None:

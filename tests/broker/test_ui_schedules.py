@@ -3,33 +3,19 @@ next run, paused ones marked, names escaped, and a hint when there are none."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import httpx
 import pytest
 
-from sdk.broker import RunningBroker
+from _support.dashboard import ESCAPED, HOSTILE
 
 pytestmark = pytest.mark.anyio
-
-HOSTILE = "<script>alert('x')</script>"
-ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
 
 
 @pytest.fixture
 def store_path() -> str:
     return ":memory:"
-
-
-@pytest.fixture
-async def web(broker: RunningBroker) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=broker.url.removesuffix("/v2"),
-        timeout=30.0,
-        limits=httpx.Limits(max_keepalive_connections=0),
-    ) as client:
-        yield client
 
 
 async def put(web: httpx.AsyncClient, name: str, **body: object) -> dict[str, object]:

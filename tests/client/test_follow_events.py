@@ -215,7 +215,9 @@ class TestScriptedServers:
         transport = httpx.MockTransport(camunda)
         async with AsyncClient(configuration=config("http://test"), transport=transport) as c:
             for mode in ("auto", "poll"):
-                with pytest.raises(ProtocolError, match="no job event log"):
+                with pytest.raises(
+                    ProtocolError, match="job events are not supported by this server"
+                ):
                     await anext(aiter(c.follow_job_events(mode=mode)))
 
 

@@ -11,8 +11,6 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -21,46 +19,25 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from sdk._cli import main
 from sdk._cli._profiles import _describe, _identify
 from sdk.client import Client, ProfileStore, Settings
 
 from .conftest import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, USER, VIEWER, VIEWER_PASSWORD
 from .conftest import SecuredBroker as Secured
+from _support.cli import Cli, Run, isolate, runner
 
 pytestmark = pytest.mark.anyio
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Awaitable[Run]]
-
-
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh config folder, and no ``CAMUNDA_*`` / ``SDK_*`` settings of the machine."""
-    for name in list(os.environ):
-        if name.startswith(("CAMUNDA_", "SDK_")):
-            monkeypatch.delenv(name)
-    folder = tmp_path / "config"
-    monkeypatch.setenv("SDK_CONFIG_DIR", str(folder))
-    monkeypatch.chdir(tmp_path)
-    yield folder
+    return isolate(monkeypatch, tmp_path)
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], config: Path) -> object:
-    async def run(*argv: str) -> Run:
-        code = await anyio.to_thread.run_sync(main, list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
+def cli(capsys: pytest.CaptureFixture[str], config: Path) -> Cli:
+    return runner(capsys)
 
 
 async def cli_process(config: Path, *argv: str, stdin: str = "", **env: str) -> Run:

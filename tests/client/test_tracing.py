@@ -80,10 +80,10 @@ async def test_an_error_answer_sets_error_status_and_type(recorder: Recorder) ->
         configuration=CONFIG, transport=recorder.answer(404), tracer_provider=recorder.provider
     ) as client:
         with pytest.raises(NotFoundError):
-            await client.get_job("1")
+            await client.complete_job("1")
 
     (span,) = recorder.spans()
-    assert span.name == "GET /v2/ext/jobs/{jobKey}"
+    assert span.name == "POST /v2/jobs/{jobKey}/completion"
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes is not None
     assert span.attributes["error.type"] == "404"

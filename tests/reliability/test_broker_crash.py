@@ -21,7 +21,6 @@ import anyio
 import pytest
 
 from sdk.client import AsyncClient
-from sdk.errors import SdkError
 from sdk.models import (
     MAX_SEARCH_LIMIT,
     Capabilities,
@@ -35,6 +34,7 @@ from sdk.models import (
 from sdk.testing import running, wait_until
 from sdk.worker import JobContext, Worker
 
+from ._availability import Availability
 from ._reporting import BOTH, Reporting
 from _support.ports import free_port
 from _support.processes import broker_process, client_config, wait_reachable
@@ -117,40 +117,15 @@ def make_worker(ledger: Ledger) -> Worker:
     return worker
 
 
-class Availability:
-    """Whether the broker is up; creators that hit a dead broker wait here for its return."""
-
-    def __init__(self) -> None:
-        self._up = anyio.Event()
-        self._up.set()
-
-    @property
-    def is_up(self) -> bool:
-        return self._up.is_set()
-
-    def down(self) -> None:
-        self._up = anyio.Event()
-
-    def up(self) -> None:
-        self._up.set()
-
-    async def wait_up(self) -> None:
-        await self._up.wait()
-
-
 async def create_jobs(
     client: AsyncClient, ledger: Ledger, stop: anyio.Event, broker: Availability
 ) -> None:
     """Create jobs one by one until ``stop``; while the broker is down, wait for its return."""
     n = 0
     while not stop.is_set():
-        try:
-            key = await client.create_job(JOB_TYPE, {"n": n})
-        except SdkError:
+        key = await broker.create(partial(client.create_job, JOB_TYPE, {"n": n}))
+        if key is None:
             ledger.failed_creations += 1
-            if broker.is_up:
-                raise  # while the broker is up, every creation must succeed
-            await broker.wait_up()
             continue
         ledger.created.add(key)
         n += 1

@@ -29,7 +29,6 @@ import anyio
 import pytest
 
 from sdk.client import AsyncClient
-from sdk.errors import SdkError
 from sdk.models import (
     ElementInstanceState,
     ElementInstanceType,
@@ -38,6 +37,8 @@ from sdk.models import (
 )
 from sdk.testing import wait_until
 
+from ._availability import Availability
+from _support.bpmn_models import definitions, fork_and_join
 from _support.ports import free_port
 from _support.processes import (
     Process,
@@ -59,34 +60,7 @@ WAIT_S = 60.0
 TASKS = {"a": "crash-a", "b": "crash-b", "c": "crash-c", "d": "crash-d"}
 """Service task id → job type."""
 
-MODEL = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs"
-    targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{PROCESS_ID}" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a" />
-    <bpmn:serviceTask id="a"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="crash-a" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="b" />
-    <bpmn:serviceTask id="b"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="crash-b" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="fork" />
-    <bpmn:parallelGateway id="fork" />
-    <bpmn:sequenceFlow id="f4" sourceRef="fork" targetRef="c" />
-    <bpmn:sequenceFlow id="f5" sourceRef="fork" targetRef="d" />
-    <bpmn:serviceTask id="c"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="crash-c" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:serviceTask id="d"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="crash-d" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f6" sourceRef="c" targetRef="join" />
-    <bpmn:sequenceFlow id="f7" sourceRef="d" targetRef="join" />
-    <bpmn:parallelGateway id="join" />
-    <bpmn:sequenceFlow id="f8" sourceRef="join" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>
-""".encode()
+MODEL = definitions(PROCESS_ID, fork_and_join(TASKS))
 
 ELEMENTS = ["a", "b", "c", "d", "end", "fork", "join", "start"]
 """Each completes once per instance (the process itself aside)."""
@@ -135,27 +109,6 @@ class Ledger:
     failed_creations: int = 0
 
 
-class Availability:
-    """Whether the broker is up; creators that hit a dead broker wait here for its return."""
-
-    def __init__(self) -> None:
-        self._up = anyio.Event()
-        self._up.set()
-
-    @property
-    def is_up(self) -> bool:
-        return self._up.is_set()
-
-    def down(self) -> None:
-        self._up = anyio.Event()
-
-    def up(self) -> None:
-        self._up.set()
-
-    async def wait_up(self) -> None:
-        await self._up.wait()
-
-
 async def create_instances(
     client: AsyncClient, ledger: Ledger, first: int, stop: anyio.Event, broker: Availability
 ) -> None:
@@ -163,15 +116,15 @@ async def create_instances(
     is down, wait for its return."""
     n = first
     while not stop.is_set():
-        try:
-            created = await client.create_process_instance(
-                process_definition_id=PROCESS_ID, variables={"n": n}
+        created = await broker.create(
+            partial(
+                client.create_process_instance,
+                process_definition_id=PROCESS_ID,
+                variables={"n": n},
             )
-        except SdkError:
+        )
+        if created is None:
             ledger.failed_creations += 1
-            if broker.is_up:
-                raise  # while the broker is up, every creation must succeed
-            await broker.wait_up()
             continue
         ledger.created[str(created.process_instance_key)] = n
         n += CREATORS

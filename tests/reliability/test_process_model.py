@@ -41,6 +41,8 @@ from sdk.broker._problems import JobNotFound
 from sdk.broker.store import Activation, Failure
 from sdk.models import JobState, ProcessInstanceCreationInstruction
 
+from _support.bpmn_models import definitions, flow, fork_and_join
+
 T = TypeVar("T")
 
 PROCESS_ID = "model"
@@ -50,39 +52,13 @@ ELEMENT_OF = {job_type: element for element, job_type in TYPES.items()}
 LEASE_MS = 600_000
 """Longer than any run: no activation expires while the machine runs."""
 
-MODEL = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="defs"
-    targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:error id="err" errorCode="E" />
-  <bpmn:process id="{PROCESS_ID}" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a" />
-    <bpmn:serviceTask id="a"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="pm-a" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="b" />
-    <bpmn:serviceTask id="b"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="pm-b" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:boundaryEvent id="caught" attachedToRef="b">
-      <bpmn:errorEventDefinition errorRef="err" /></bpmn:boundaryEvent>
-    <bpmn:sequenceFlow id="f3" sourceRef="caught" targetRef="handled" />
-    <bpmn:endEvent id="handled" />
-    <bpmn:sequenceFlow id="f4" sourceRef="b" targetRef="fork" />
-    <bpmn:parallelGateway id="fork" />
-    <bpmn:sequenceFlow id="f5" sourceRef="fork" targetRef="c" />
-    <bpmn:sequenceFlow id="f6" sourceRef="fork" targetRef="d" />
-    <bpmn:serviceTask id="c"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="pm-c" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:serviceTask id="d"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="pm-d" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f7" sourceRef="c" targetRef="join" />
-    <bpmn:sequenceFlow id="f8" sourceRef="d" targetRef="join" />
-    <bpmn:parallelGateway id="join" />
-    <bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>
-""".encode()
+MODEL = definitions(
+    PROCESS_ID,
+    fork_and_join(TYPES) + '<bpmn:boundaryEvent id="caught" attachedToRef="b">'
+    '<bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>'
+    '<bpmn:endEvent id="handled"/>' + flow("f9", "caught", "handled"),
+    '<bpmn:error id="err" errorCode="E"/>',
+)
 
 
 @dataclass

@@ -14,28 +14,17 @@ import pytest
 from sdk.client import AsyncClient
 from sdk.testing import assert_that, complete_jobs, increase_time, throw_error, wait_until
 
+from _support.bpmn_models import NO_STOCK, definitions, flow
+
 pytestmark = pytest.mark.anyio
 pytest_plugins = ["pytester"]
 
 FAIL_FAST_S = 0.3
 """The wait of a check that must fail: long enough for one read, short for the suite."""
 
-NS = (
-    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
-    ' xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
-)
-
 
 def bpmn(process_id: str, body: str, extra: str = "") -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="d">'
-        f'<bpmn:process id="{process_id}" isExecutable="true">{body}</bpmn:process>'
-        f'<bpmn:error id="err" errorCode="NO_STOCK"/>{extra}</bpmn:definitions>'
-    ).encode()
-
-
-def flow(flow_id: str, source: str, target: str) -> str:
-    return f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"/>'
+    return definitions(process_id, body, NO_STOCK + extra)
 
 
 def task(element_id: str, job_type: str, name: str = "", retries: int = 3) -> str:

@@ -26,6 +26,7 @@ from sdk.worker import JobContext, LeaseExtension, Worker
 
 from .cancel_handlers import STEP_S, quick, write_pid_and_hang
 from .test_lease import metric
+from _support.bpmn_models import definitions
 
 pytestmark = pytest.mark.anyio
 
@@ -35,25 +36,11 @@ LEASE_MS = 60_000
 """Long: only the cancellation check, never the lease's own extension, can notice."""
 REPORTS = {"COMPLETED", "FAILED", "ERROR_THROWN", "INCIDENT", "RETRIES_UPDATED"}
 
-NS = (
-    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
-    ' xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
-)
-
-
-def bpmn(process_id: str, body: str) -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="d">'
-        f'<bpmn:process id="{process_id}" isExecutable="true">{body}</bpmn:process>'
-        "</bpmn:definitions>"
-    ).encode()
-
-
 LATE_FLOW = '<bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="late_end"/>'
 
 
 def one_task(process_id: str, job_type: str, boundary: str = "") -> bytes:
-    return bpmn(
+    return definitions(
         process_id,
         '<bpmn:startEvent id="start"/>'
         f'<bpmn:serviceTask id="work"><bpmn:extensionElements>'

@@ -12,12 +12,8 @@ from enum import Enum
 from typing import Any
 
 from ..models import BulkAction, BulkJobsResult, JobKey, JobState
+from . import _extension as ext
 from ._calls import Call, _model
-
-NOT_SUPPORTED = (
-    "this server has no bulk job actions (POST /v2/ext/jobs/bulk is an extension of the"
-    " embedded broker; a Camunda cluster does not have it)"
-)
 
 
 def _value(value: Any) -> Any:
@@ -52,5 +48,5 @@ def bulk_jobs(
         "/ext/jobs/bulk",
         _model(BulkJobsResult),
         content=json.dumps(body).encode(),
-        unsupported={404: NOT_SUPPORTED, 405: NOT_SUPPORTED},
+        extension=ext.JOBS_BULK,
     )

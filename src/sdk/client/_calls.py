@@ -46,6 +46,7 @@ from ..models import (
     TopologyResponse,
     parse_job_key,
 )
+from . import _extension as ext
 from ._retry import parse_retry_after
 
 T = TypeVar("T")
@@ -88,6 +89,9 @@ class Call(Generic[T]):
     unsupported: Mapping[int, str] = field(default_factory=dict)
     """Statuses meaning "this server does not speak this API at all": ``ProtocolError`` with
     the explanation given here, instead of an ``ApiError``."""
+    extension: ext.Extension | None = None
+    """The sdk broker extension of a ``/ext`` route: a server without it raises
+    ``ExtensionUnsupportedError``."""
 
 
 def _nothing(_: httpx.Response) -> None:
@@ -194,7 +198,7 @@ def update_job(
 
 def report_jobs(reports: Sequence[JobReport]) -> Call[list[JobReportResult]]:
     body = JobReportBatch(reports=list(reports))
-    return Call("POST", "/ext/jobs/reports", _report_results, body)
+    return Call("POST", "/ext/jobs/reports", _report_results, body, extension=ext.JOBS_REPORT_BATCH)
 
 
 def report_jobs_json(reports: Sequence[bytes]) -> Call[list[JobReportResult]]:
@@ -203,7 +207,13 @@ def report_jobs_json(reports: Sequence[bytes]) -> Call[list[JobReportResult]]:
     if not reports or len(reports) > MAX_REPORT_BATCH:
         raise ValueError(f"a report batch holds 1 to {MAX_REPORT_BATCH} reports")
     content = b'{"reports":[' + b",".join(reports) + b"]}"
-    return Call("POST", "/ext/jobs/reports", _report_results, content=content)
+    return Call(
+        "POST",
+        "/ext/jobs/reports",
+        _report_results,
+        content=content,
+        extension=ext.JOBS_REPORT_BATCH,
+    )
 
 
 def _report_results(response: httpx.Response) -> list[JobReportResult]:
@@ -231,6 +241,7 @@ def create_jobs(jobs: Sequence[JobSpec], idempotency_key: str | None) -> Call[li
         body,
         idempotent=idempotency_key is not None,
         headers=None if idempotency_key is None else {IDEMPOTENCY_KEY: idempotency_key},
+        extension=ext.JOBS_CREATE,
     )
 
 
@@ -245,7 +256,13 @@ def _limits_path(job_type: str) -> str:
 
 
 def get_job_type_limits(job_type: str) -> Call[JobTypeLimits]:
-    return Call("GET", _limits_path(job_type), _model(JobTypeLimits), idempotent=True)
+    return Call(
+        "GET",
+        _limits_path(job_type),
+        _model(JobTypeLimits),
+        idempotent=True,
+        extension=ext.JOB_TYPE_LIMITS,
+    )
 
 
 def list_job_type_limits() -> Call[list[JobTypeLimits]]:
@@ -254,6 +271,7 @@ def list_job_type_limits() -> Call[list[JobTypeLimits]]:
         "/ext/job-types/limits",
         lambda r: JobTypeLimitsList.model_validate_json(r.content).items,
         idempotent=True,
+        extension=ext.JOB_TYPE_LIMITS,
     )
 
 
@@ -273,19 +291,32 @@ def set_job_type_limits(
         key_variable=key_variable,
         key_header=key_header,
     )
-    return Call("PUT", _limits_path(job_type), _model(JobTypeLimits), body, idempotent=True)
+    return Call(
+        "PUT",
+        _limits_path(job_type),
+        _model(JobTypeLimits),
+        body,
+        idempotent=True,
+        extension=ext.JOB_TYPE_LIMITS,
+    )
 
 
 def clear_job_type_limits(job_type: str) -> Call[None]:
-    return Call("DELETE", _limits_path(job_type), _nothing, idempotent=True)
+    return Call(
+        "DELETE", _limits_path(job_type), _nothing, idempotent=True, extension=ext.JOB_TYPE_LIMITS
+    )
 
 
 def get_job(job_key: JobKey | str | int) -> Call[Job]:
-    return Call("GET", f"/ext/jobs/{_key(job_key)}", _model(Job), idempotent=True)
+    return Call(
+        "GET", f"/ext/jobs/{_key(job_key)}", _model(Job), idempotent=True, extension=ext.JOBS_GET
+    )
 
 
 def cancel_job(job_key: JobKey | str | int) -> Call[None]:
-    return Call("POST", f"/ext/jobs/{_key(job_key)}/cancellation", _nothing)
+    return Call(
+        "POST", f"/ext/jobs/{_key(job_key)}/cancellation", _nothing, extension=ext.JOBS_CANCEL
+    )
 
 
 def search_jobs(
@@ -297,7 +328,14 @@ def search_jobs(
         limit=limit,
         after=after,
     )
-    return Call("POST", "/ext/jobs/search", _model(JobSearchResult), body, idempotent=True)
+    return Call(
+        "POST",
+        "/ext/jobs/search",
+        _model(JobSearchResult),
+        body,
+        idempotent=True,
+        extension=ext.JOBS_SEARCH,
+    )
 
 
 # -- sending, shared by both clients ----------------------------------------------------------
@@ -350,6 +388,8 @@ def read_response(call: Call[T], response: httpx.Response) -> T:
             raise unreadable(call, response, exc) from None
     if call.not_found_is_none and response.status_code == 404:
         return None  # type: ignore[return-value]  # only for Call[X | None]
+    if call.extension is not None and call.extension.missing(response.status_code):
+        raise call.extension.unsupported(response)
     explanation = call.unsupported.get(response.status_code)
     if explanation is not None:
         raise ProtocolError(

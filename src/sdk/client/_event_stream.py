@@ -13,8 +13,8 @@ from typing import Any, Literal
 import httpx
 from httpx_sse import ServerSentEvent
 
-from ..errors import ProtocolError
 from ..models import JobEventPage, JobEventRecord
+from . import _extension as ext
 from ._calls import LONG_POLL_MARGIN_S, Call, api_error
 
 EventMode = Literal["auto", "stream", "poll"]
@@ -24,10 +24,6 @@ EVENTS_PATH = "/ext/events"
 SSE = "text/event-stream"
 DEFAULT_HEARTBEAT_S = 15.0
 MAX_POLL_WAIT_S = 60.0
-NO_EVENT_LOG = (
-    "this server has no job event log (a Camunda cluster has none); follow_job_events needs"
-    " the sdk broker"
-)
 
 
 class StreamUnsupported(Exception):
@@ -101,7 +97,7 @@ def is_stream(response: httpx.Response) -> bool:
 def raise_for_stream(response: httpx.Response) -> None:
     """Why a (read) answer to the stream request is not a stream: always raises."""
     if response.status_code == 404:
-        raise ProtocolError(f"GET {response.request.url} answered 404: {NO_EVENT_LOG}", status=404)
+        raise ext.EVENTS.unsupported(response)
     if response.status_code == 406 or response.is_success:
         raise StreamUnsupported(response.headers.get("content-type", "no content type"))
     raise api_error("GET", response)
@@ -124,5 +120,5 @@ def poll_events(
         read_timeout_s=wait_s + LONG_POLL_MARGIN_S,
         idempotent=True,
         params=params,
-        unsupported={404: NO_EVENT_LOG},
+        extension=ext.EVENTS,
     )

@@ -28,16 +28,13 @@ from ..models import (
     JobState,
     parse_job_key,
 )
+from . import _extension as ext
 from ._calls import IDEMPOTENCY_KEY, LONG_POLL_MARGIN_S, Call, _model, _nothing
 
 MAX_WAIT_S = 60.0
 """Longest wait the broker grants one request."""
-RESULTS_EXTENSION = "jobs.result"
-PROGRESS_EXTENSION = "jobs.progress"
-NO_RESULTS = (
-    "this server cannot wait for a job's result (a Camunda cluster cannot); run_job and"
-    " wait_for_job need the sdk broker"
-)
+RESULTS_EXTENSION = ext.JOB_RESULT.name
+PROGRESS_EXTENSION = ext.JOB_PROGRESS.name
 TIMED_OUT_TITLE = "DEADLINE_EXCEEDED"
 _RESULT_PATH = re.compile(r"/v2/ext/jobs/([0-9]{1,19})/result$")
 
@@ -58,7 +55,7 @@ def run_job(spec: JobSpec, idempotency_key: str, wait_s: float) -> Call[JobResul
         body,
         read_timeout_s=min(max(wait_s, 0.0), MAX_WAIT_S) + LONG_POLL_MARGIN_S,
         headers={IDEMPOTENCY_KEY: idempotency_key},
-        unsupported=dict.fromkeys((404, 405), NO_RESULTS),
+        extension=ext.JOBS_AWAIT,
     )
 
 
@@ -70,12 +67,19 @@ def job_result(job_key: JobKey | str | int, wait_s: float) -> Call[JobResult]:
         _model(JobResult),
         read_timeout_s=min(max(wait_s, 0.0), MAX_WAIT_S) + LONG_POLL_MARGIN_S,
         params={"timeout": str(_wait_ms(wait_s))},
+        extension=ext.JOB_RESULT,
     )
 
 
 def report_progress(job_key: JobKey | str | int, fraction: float, message: str) -> Call[None]:
     body = JobProgressRequest(fraction=fraction, message=message)
-    return Call("POST", f"/ext/jobs/{parse_job_key(job_key)}/progress", _nothing, body)
+    return Call(
+        "POST",
+        f"/ext/jobs/{parse_job_key(job_key)}/progress",
+        _nothing,
+        body,
+        extension=ext.JOB_PROGRESS,
+    )
 
 
 def still_running(exc: ApiError) -> JobKey | None:

@@ -1,6 +1,5 @@
 """The calls of the broker's schedules (``/v2/ext/schedules``), an extension a real Camunda
-does not have: there the list and the upsert answer 404, which is raised as a
-``ProtocolError`` saying schedules are not supported by this server.
+does not have: there they raise ``ExtensionUnsupportedError`` (see ``_extension``).
 
 Every call here may be sent again after a lost answer: a PUT replaces the schedule with the
 same definition, pause and resume set a state, a DELETE of a deleted schedule answers 404.
@@ -8,21 +7,20 @@ same definition, pause and resume set a state, a DELETE of a deleted schedule an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel
 
 from ..models import Schedule, ScheduleList, ScheduleRequest
+from . import _extension as ext
 from ._calls import Call, _model, _nothing
 
-NOT_SUPPORTED = (
-    "schedules are not supported by this server (they are an extension of the sdk broker,"
-    " /v2/ext/schedules; a Camunda 8 cluster has none)"
-)
-_UNSUPPORTED = dict.fromkeys((404, 405), NOT_SUPPORTED)
-_ONE_UNSUPPORTED = {405: NOT_SUPPORTED}
-"""A 404 on one schedule's route is that schedule not being there."""
+_LIST = "/ext/schedules"
+T = TypeVar("T")
 
 
 def iso_interval(interval: timedelta | str) -> str:
@@ -39,17 +37,24 @@ def iso_interval(interval: timedelta | str) -> str:
 def _path(name: str) -> str:
     if not name:
         raise ValueError("name must not be empty")
-    return f"/ext/schedules/{quote(name, safe='')}"
+    return f"{_LIST}/{quote(name, safe='')}"
+
+
+def _call(
+    method: str, path: str, parse: Callable[[httpx.Response], T], body: BaseModel | None = None
+) -> Call[T]:
+    """A schedules call: all are idempotent; a 404 of one schedule's route other than the
+    upsert may be that schedule not being there, not the route missing."""
+    extension = ext.SCHEDULES if path == _LIST or method == "PUT" else ext.SCHEDULE
+    return Call(method, path, parse, body, idempotent=True, extension=extension)
 
 
 def put_schedule(name: str, body: ScheduleRequest) -> Call[Schedule]:
-    return Call(
-        "PUT", _path(name), _model(Schedule), body, idempotent=True, unsupported=_UNSUPPORTED
-    )
+    return _call("PUT", _path(name), _model(Schedule), body)
 
 
 def get_schedule(name: str) -> Call[Schedule]:
-    return Call("GET", _path(name), _model(Schedule), idempotent=True, unsupported=_ONE_UNSUPPORTED)
+    return _call("GET", _path(name), _model(Schedule))
 
 
 def _items(response: httpx.Response) -> list[Schedule]:
@@ -57,28 +62,16 @@ def _items(response: httpx.Response) -> list[Schedule]:
 
 
 def list_schedules() -> Call[list[Schedule]]:
-    return Call("GET", "/ext/schedules", _items, idempotent=True, unsupported=_UNSUPPORTED)
+    return _call("GET", _LIST, _items)
 
 
 def pause_schedule(name: str) -> Call[Schedule]:
-    return Call(
-        "POST",
-        _path(name) + "/pause",
-        _model(Schedule),
-        idempotent=True,
-        unsupported=_ONE_UNSUPPORTED,
-    )
+    return _call("POST", _path(name) + "/pause", _model(Schedule))
 
 
 def resume_schedule(name: str) -> Call[Schedule]:
-    return Call(
-        "POST",
-        _path(name) + "/resume",
-        _model(Schedule),
-        idempotent=True,
-        unsupported=_ONE_UNSUPPORTED,
-    )
+    return _call("POST", _path(name) + "/resume", _model(Schedule))
 
 
 def delete_schedule(name: str) -> Call[None]:
-    return Call("DELETE", _path(name), _nothing, idempotent=True, unsupported=_ONE_UNSUPPORTED)
+    return _call("DELETE", _path(name), _nothing)

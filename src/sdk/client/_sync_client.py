@@ -17,7 +17,6 @@ from loguru import logger
 from ..errors import (
     BackpressureError,
     JobWaitTimeoutError,
-    NotFoundError,
     ProtocolError,
     ServerError,
     ServerUnreachableError,
@@ -93,6 +92,7 @@ from . import _schedules as _schedule_calls
 from . import _user_tasks as _user_task_calls
 from ._auth import auth_for
 from ._event_stream import DEFAULT_HEARTBEAT_S, EventMode
+from ._extension import Extension
 from ._lane import Lane
 from ._retry import HttpRetryPolicy
 from ._retry import sync_sleep as _sleep
@@ -156,6 +156,8 @@ class Client:
         )
         self._lane = Lane.create(self._http, self._transport, auth)
         self._tracing = HttpTracing.create(tracer_provider)
+        self._offered: frozenset[str] | None = None
+        """The server's extensions, asked once when a 404 leaves it open (see ``_extension``)."""
 
     @property
     def base_url(self) -> str:
@@ -190,6 +192,8 @@ class Client:
             else:
                 delay_s = self.retry.after_response(attempt, response, call.idempotent)
                 if delay_s is None:
+                    if call.extension is not None and call.extension.item_route:
+                        self._require_extension(call.extension, response)
                     return _calls.read_response(call, response)
                 reason = f"{response.status_code} {response.reason_phrase}"
             attempt += 1
@@ -704,6 +708,18 @@ class Client:
         """The server's extensions, or ``None`` for a server without them (a real Camunda)."""
         return self._send(_calls.capabilities())
 
+    def _require_extension(self, extension: Extension, response: httpx.Response) -> None:
+        """``ExtensionUnsupportedError`` for a 404 of a server without ``extension`` (its
+        capabilities are asked the first time only); a 404 of one that has it is the
+        ``NotFoundError`` of the thing the route names."""
+        if response.status_code != 404:
+            return
+        if self._offered is None:
+            capabilities = self.capabilities()
+            self._offered = frozenset(capabilities.extensions if capabilities else ())
+        if extension.name not in self._offered:
+            raise extension.unsupported(response)
+
     def report_jobs(self, reports: Sequence[JobReport]) -> list[JobReportResult]:
         """Report many job outcomes in one request (extension ``jobs.report-batch``).
 
@@ -830,14 +846,6 @@ class Client:
             left_s = max(deadline_s - time.monotonic(), 0.0)
             try:
                 result = self._send(_results.job_result(job_key, left_s))
-            except NotFoundError:
-                capabilities = self.capabilities()
-                if (
-                    capabilities is None
-                    or _results.RESULTS_EXTENSION not in capabilities.extensions
-                ):
-                    raise ProtocolError(_results.NO_RESULTS, status=404) from None
-                raise
             except ServerError as exc:
                 if _results.still_running(exc) is None:
                     raise

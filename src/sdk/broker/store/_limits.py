@@ -15,7 +15,9 @@ transaction; the bucket's arithmetic, the same for both, is here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from ...models import JobTypeLimits
 from ._keyed import KeyedLimit
 
 BURST_S = 0.1
@@ -46,3 +48,51 @@ def refilled(rate: float, tokens: float, refilled_at: int, now: int) -> float:
 def next_token_at(rate: float, available: float, now: int) -> int:
     """When a bucket holding ``available`` (< 1) tokens next holds one."""
     return now + max(1, int((1.0 - available) / rate * 1000) + 1)
+
+
+LIMIT_COLUMNS = "type, max_active, rate, updated_at, max_active_per_key, key_variable, key_header"
+"""The columns ``limits_of`` reads, in its order."""
+UPSERT = (
+    "INSERT INTO job_type_limits (type, max_active, rate, tokens, refilled_at, updated_at,"
+    " max_active_per_key, key_variable, key_header)"
+    " VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (type) DO UPDATE SET"
+    " max_active = excluded.max_active, rate = excluded.rate, tokens = excluded.tokens,"
+    " refilled_at = excluded.refilled_at, updated_at = excluded.updated_at,"
+    " max_active_per_key = excluded.max_active_per_key,"
+    " key_variable = excluded.key_variable, key_header = excluded.key_header"
+)
+"""Sets a type's limits (``{p}``: the backend's placeholder) with ``replacement``'s values."""
+
+
+def replacement(
+    job_type: str,
+    max_active: int | None,
+    rate: float | None,
+    now: int,
+    keyed: KeyedLimit | None,
+) -> tuple[tuple[Any, ...] | None, JobTypeLimits]:
+    """What setting limits does: the ``UPSERT`` values (``None``: all limits ``None``, so the
+    backend clears them instead) and the limits then kept. A new rate starts with a full
+    bucket."""
+    if max_active is None and rate is None and keyed is None:
+        return None, JobTypeLimits(type=job_type, updated_at=now)
+    tokens = 0.0 if rate is None else capacity(rate)
+    per_key = None if keyed is None else keyed.per_key
+    variable = None if keyed is None else keyed.variable
+    header = None if keyed is None else keyed.header
+    values = (job_type, max_active, rate, tokens, now, now, per_key, variable, header)
+    return values, limits_of(job_type, max_active, rate, now, per_key, variable, header)
+
+
+def limits_of(*values: Any) -> JobTypeLimits:
+    """The limits of a row of ``LIMIT_COLUMNS`` (its values in that order)."""
+    job_type, max_active, rate, updated_at, per_key, variable, header = values
+    return JobTypeLimits(
+        type=job_type,
+        max_active=max_active,
+        rate=rate,
+        updated_at=int(updated_at),
+        max_active_per_key=per_key,
+        key_variable=variable,
+        key_header=header,
+    )

@@ -15,7 +15,15 @@ from psycopg.rows import DictRow
 
 from ....models import JobTypeLimits
 from .._keyed import ACTIVE_BY_KEY, COLUMNS, JOB_COLUMN, KeyedLimit, pick
-from .._limits import Allowance, capacity, next_token_at, refilled
+from .._limits import (
+    LIMIT_COLUMNS,
+    UPSERT,
+    Allowance,
+    limits_of,
+    next_token_at,
+    refilled,
+    replacement,
+)
 from ._tx import Tx
 
 TABLES = (
@@ -92,33 +100,13 @@ async def set_limits(
     now: int,
     keyed: KeyedLimit | None = None,
 ) -> JobTypeLimits:
-    """As on SQLite: all ``None`` clears; a new rate starts with a full bucket."""
-    if max_active is None and rate is None and keyed is None:
+    """As on SQLite (``replacement``): all ``None`` clears."""
+    values, limits = replacement(job_type, max_active, rate, now, keyed)
+    if values is None:
         await clear_limits(tx, job_type)
-        return JobTypeLimits(type=job_type, updated_at=now)
-    tokens = 0.0 if rate is None else capacity(rate)
-    per_key = None if keyed is None else keyed.per_key
-    variable = None if keyed is None else keyed.variable
-    header = None if keyed is None else keyed.header
-    await tx.execute(
-        "INSERT INTO job_type_limits (type, max_active, rate, tokens, refilled_at, updated_at,"
-        " max_active_per_key, key_variable, key_header)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (type) DO UPDATE SET"
-        " max_active = excluded.max_active, rate = excluded.rate, tokens = excluded.tokens,"
-        " refilled_at = excluded.refilled_at, updated_at = excluded.updated_at,"
-        " max_active_per_key = excluded.max_active_per_key,"
-        " key_variable = excluded.key_variable, key_header = excluded.key_header",
-        (job_type, max_active, rate, tokens, now, now, per_key, variable, header),
-    )
-    return JobTypeLimits(
-        type=job_type,
-        max_active=max_active,
-        rate=rate,
-        updated_at=now,
-        max_active_per_key=per_key,
-        key_variable=variable,
-        key_header=header,
-    )
+    else:
+        await tx.execute(_UPSERT, values)
+    return limits
 
 
 async def keyed_picks(
@@ -151,26 +139,14 @@ async def clear_limits(tx: Tx, job_type: str) -> bool:
     return bool(gone)
 
 
-_COLUMNS = "type, max_active, rate, updated_at, max_active_per_key, key_variable, key_header"
+_UPSERT = UPSERT.format(p="%s")
 
 
 async def get_limits(tx: Tx, job_type: str) -> JobTypeLimits | None:
-    row = await tx.one(f"SELECT {_COLUMNS} FROM job_type_limits WHERE type = %s", (job_type,))
-    return None if row is None else _limits(row)
+    row = await tx.one(f"SELECT {LIMIT_COLUMNS} FROM job_type_limits WHERE type = %s", (job_type,))
+    return None if row is None else limits_of(*row.values())
 
 
 async def all_limits(tx: Tx) -> list[JobTypeLimits]:
-    rows = await tx.all(f"SELECT {_COLUMNS} FROM job_type_limits ORDER BY type")
-    return [_limits(row) for row in rows]
-
-
-def _limits(row: DictRow) -> JobTypeLimits:
-    return JobTypeLimits(
-        type=row["type"],
-        max_active=row["max_active"],
-        rate=row["rate"],
-        updated_at=int(row["updated_at"]),
-        max_active_per_key=row["max_active_per_key"],
-        key_variable=row["key_variable"],
-        key_header=row["key_header"],
-    )
+    rows = await tx.all(f"SELECT {LIMIT_COLUMNS} FROM job_type_limits ORDER BY type")
+    return [limits_of(*row.values()) for row in rows]

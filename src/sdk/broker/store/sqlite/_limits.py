@@ -10,7 +10,15 @@ from typing import Any
 
 from ....models import JobTypeLimits
 from .._keyed import ACTIVE_BY_KEY, COLUMNS, KeyedLimit, pick
-from .._limits import Allowance, capacity, next_token_at, refilled
+from .._limits import (
+    LIMIT_COLUMNS,
+    UPSERT,
+    Allowance,
+    limits_of,
+    next_token_at,
+    refilled,
+    replacement,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS job_type_limits (
@@ -44,34 +52,13 @@ def set_limits(
     now: int,
     keyed: KeyedLimit | None = None,
 ) -> JobTypeLimits:
-    """Set (replace) the limits of ``job_type``; all ``None`` clears them. A new rate
-    starts with a full bucket."""
-    if max_active is None and rate is None and keyed is None:
+    """Set (replace) the limits of ``job_type`` (``replacement``); all ``None`` clears them."""
+    values, limits = replacement(job_type, max_active, rate, now, keyed)
+    if values is None:
         clear_limits(db, job_type)
-        return JobTypeLimits(type=job_type, updated_at=now)
-    tokens = 0.0 if rate is None else capacity(rate)
-    per_key = None if keyed is None else keyed.per_key
-    variable = None if keyed is None else keyed.variable
-    header = None if keyed is None else keyed.header
-    db.execute(
-        "INSERT INTO job_type_limits (type, max_active, rate, tokens, refilled_at, updated_at,"
-        " max_active_per_key, key_variable, key_header)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (type) DO UPDATE SET"
-        " max_active = excluded.max_active, rate = excluded.rate, tokens = excluded.tokens,"
-        " refilled_at = excluded.refilled_at, updated_at = excluded.updated_at,"
-        " max_active_per_key = excluded.max_active_per_key,"
-        " key_variable = excluded.key_variable, key_header = excluded.key_header",
-        (job_type, max_active, rate, tokens, now, now, per_key, variable, header),
-    )
-    return JobTypeLimits(
-        type=job_type,
-        max_active=max_active,
-        rate=rate,
-        updated_at=now,
-        max_active_per_key=per_key,
-        key_variable=variable,
-        key_header=header,
-    )
+    else:
+        db.execute(_UPSERT, values)
+    return limits
 
 
 def clear_limits(db: sqlite3.Connection, job_type: str) -> bool:
@@ -79,20 +66,20 @@ def clear_limits(db: sqlite3.Connection, job_type: str) -> bool:
     return db.execute("DELETE FROM job_type_limits WHERE type = ?", (job_type,)).rowcount > 0
 
 
-_COLUMNS = "type, max_active, rate, updated_at, max_active_per_key, key_variable, key_header"
+_UPSERT = UPSERT.format(p="?")
 
 
 def get_limits(db: sqlite3.Connection, job_type: str) -> JobTypeLimits | None:
     row = db.execute(
-        f"SELECT {_COLUMNS} FROM job_type_limits WHERE type = ?",
+        f"SELECT {LIMIT_COLUMNS} FROM job_type_limits WHERE type = ?",
         (job_type,),
     ).fetchone()
-    return None if row is None else _limits(row)
+    return None if row is None else limits_of(*row)
 
 
 def all_limits(db: sqlite3.Connection) -> list[JobTypeLimits]:
-    rows = db.execute(f"SELECT {_COLUMNS} FROM job_type_limits ORDER BY type").fetchall()
-    return [_limits(row) for row in rows]
+    rows = db.execute(f"SELECT {LIMIT_COLUMNS} FROM job_type_limits ORDER BY type").fetchall()
+    return [limits_of(*row) for row in rows]
 
 
 def slot_limited_types(db: sqlite3.Connection) -> set[str]:
@@ -146,18 +133,6 @@ def consume(db: sqlite3.Connection, job_type: str, taken: int, now: int) -> None
     db.execute(
         "UPDATE job_type_limits SET tokens = ?, refilled_at = ? WHERE type = ?",
         (left, now, job_type),
-    )
-
-
-def _limits(row: sqlite3.Row) -> JobTypeLimits:
-    return JobTypeLimits(
-        type=row[0],
-        max_active=row[1],
-        rate=row[2],
-        updated_at=row[3],
-        max_active_per_key=row[4],
-        key_variable=row[5],
-        key_header=row[6],
     )
 
 
