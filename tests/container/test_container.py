@@ -483,6 +483,11 @@ async def job_completes_on(url: str) -> tuple[str | None, Any]:
         return job.worker, job.variables["greeting"]
 
 
+def _log_tail(name: str) -> str:
+    """The end of a container's log: why it did not stop cleanly."""
+    return podman("logs", "--tail", "30", name, check=False)
+
+
 def stops_cleanly(stack: Stack, *profile: str) -> None:
     """``stop`` (SIGTERM, then the stop_grace_period): every container exits 0; then
     ``down`` leaves nothing behind. Every container still runs before."""
@@ -490,7 +495,9 @@ def stops_cleanly(stack: Stack, *profile: str) -> None:
     assert set(states.values()) == {"running"}, states
     stack.compose(*profile, "stop")
     states = {name: (c["State"], c["ExitCode"]) for name, c in stack.containers().items()}
-    assert set(states.values()) == {("exited", 0)}, states
+    unclean = {name: state for name, state in states.items() if state != ("exited", 0)}
+    logs = {name: _log_tail(name) for name in unclean}
+    assert not unclean, (unclean, logs)
     stack.compose(*profile, "down", "--volumes")
     assert stack.containers() == {}
 

@@ -49,6 +49,10 @@ POOL_TIMEOUT_S = 5.0
 RECONNECT_TIMEOUT_S = 5.0
 """How long the pool retries a lost connection in the background; after that it connects
 again when a request asks for one, so the broker recovers however long the database was away."""
+CLOSE_TIMEOUT_S = 1.0
+"""Longest wait at shutdown for the pool's background connection attempts: when the database
+is going away too (a whole stack stopping), they would otherwise hold the exit past the
+container's stop grace period."""
 LOCK_TIMEOUT_MS = 2_000
 """Longest wait for a row lock; past it the transaction is retried (as a deadlock is)."""
 ATTEMPTS = 5
@@ -135,7 +139,7 @@ class Database:
 
     async def aclose(self) -> None:
         self._opened = True  # a closed pool is not opened again
-        await self._pool.close()
+        await self._pool.close(timeout=CLOSE_TIMEOUT_S)
 
     def unavailable(self, exc: BaseException, what: str = "unavailable") -> StoreUnavailable:
         """A 503 for a database error, with the password kept out of the message."""
