@@ -39,6 +39,38 @@ class Allowance:
     """The type's keyed limit, which the activation applies job by job (``_keyed``)."""
 
 
+READ_LIMITS = (
+    "SELECT max_active, rate, tokens, refilled_at, max_active_per_key, key_variable,"
+    " key_header FROM job_type_limits WHERE type = {p}"
+)
+"""The limits row an activation reads (``{p}``: the backend's parameter mark)."""
+COUNT_ACTIVE = (
+    "SELECT COUNT(*) AS n, MIN(available_at) AS soonest FROM jobs"
+    " WHERE type = {p} AND state = 'ACTIVATED' AND available_at > {p}"
+)
+"""A type's ACTIVATED jobs whose lease still runs, and the soonest of their deadlines."""
+
+
+def allowed(wanted: int, now: int, row: Any, active: int, soonest: int | None) -> Allowance:
+    """How many of ``wanted`` jobs the limits ``row`` (``READ_LIMITS``) allow at ``now``, with
+    ``active`` jobs ACTIVATED, the soonest deadline among them ``soonest`` (``COUNT_ACTIVE``,
+    read only when the row has a ``max_active``). Each backend reads both in the activation's
+    transaction; the rule is the same for both."""
+    keyed = KeyedLimit.of(row)
+    jobs = wanted
+    if row["max_active"] is not None:
+        jobs = min(jobs, max(int(row["max_active"]) - active, 0))
+        if jobs == 0:  # a completion wakes the type; a timed-out activation frees a slot too
+            return Allowance(0, soonest, keyed)
+    if row["rate"] is not None:
+        rate = float(row["rate"])
+        available = refilled(rate, float(row["tokens"]), int(row["refilled_at"]), now)
+        jobs = min(jobs, int(available))
+        if jobs == 0:
+            return Allowance(0, next_token_at(rate, available, now), keyed)
+    return Allowance(jobs, None, keyed)
+
+
 def refilled(rate: float, tokens: float, refilled_at: int, now: int) -> float:
     """The bucket's tokens at ``now``: refilled at ``rate`` a second, up to its capacity."""
     elapsed_s = max(now - refilled_at, 0) / 1000

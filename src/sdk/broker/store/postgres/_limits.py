@@ -16,11 +16,13 @@ from psycopg.rows import DictRow
 from ....models import JobTypeLimits
 from .._keyed import ACTIVE_BY_KEY, COLUMNS, JOB_COLUMN, KeyedLimit, pick
 from .._limits import (
+    COUNT_ACTIVE,
     LIMIT_COLUMNS,
+    READ_LIMITS,
     UPSERT,
     Allowance,
+    allowed,
     limits_of,
-    next_token_at,
     refilled,
     replacement,
 )
@@ -51,34 +53,18 @@ async def allowance(
 ) -> tuple[Allowance, DictRow | None]:
     """How many of ``wanted`` jobs may be activated now, and the type's rate bucket if it has
     one (for ``consume``); locks the limits row till commit."""
-    row = await tx.one(
-        "SELECT max_active, rate, tokens, refilled_at, max_active_per_key, key_variable,"
-        " key_header FROM job_type_limits WHERE type = %s FOR UPDATE",
-        (job_type,),
-    )
+    row = await tx.one(READ_LIMITS.format(p="%s") + " FOR UPDATE", (job_type,))
     if row is None:
         return Allowance(wanted), None
     bucket = None if row["rate"] is None else row
-    keyed = KeyedLimit.of(row)
-    jobs = wanted
+    active, soonest = 0, None
     if row["max_active"] is not None:
-        counted = await tx.one(  # a fresh snapshot, taken after the lock: other replicas' commits
-            "SELECT COUNT(*) AS n, MIN(available_at) AS soonest FROM jobs"
-            " WHERE type = %s AND state = 'ACTIVATED' AND available_at > %s",
-            (job_type, now),
-        )
+        # a fresh snapshot, taken after the lock: other replicas' commits count
+        counted = await tx.one(COUNT_ACTIVE.format(p="%s"), (job_type, now))
         assert counted is not None
-        jobs = min(jobs, max(int(row["max_active"]) - int(counted["n"]), 0))
-        if jobs == 0:
-            soonest = counted["soonest"]
-            return Allowance(0, None if soonest is None else int(soonest), keyed), bucket
-    if row["rate"] is not None:
-        rate = float(row["rate"])
-        available = refilled(rate, float(row["tokens"]), int(row["refilled_at"]), now)
-        jobs = min(jobs, int(available))
-        if jobs == 0:
-            return Allowance(0, next_token_at(rate, available, now), keyed), bucket
-    return Allowance(jobs, None, keyed), bucket
+        active = int(counted["n"])
+        soonest = None if counted["soonest"] is None else int(counted["soonest"])
+    return allowed(wanted, now, row, active, soonest), bucket
 
 
 async def consume(tx: Tx, job_type: str, bucket: DictRow, taken: int, now: int) -> None:

@@ -11,11 +11,13 @@ from typing import Any
 from ....models import JobTypeLimits
 from .._keyed import ACTIVE_BY_KEY, COLUMNS, KeyedLimit, pick
 from .._limits import (
+    COUNT_ACTIVE,
     LIMIT_COLUMNS,
+    READ_LIMITS,
     UPSERT,
     Allowance,
+    allowed,
     limits_of,
-    next_token_at,
     refilled,
     replacement,
 )
@@ -93,31 +95,13 @@ def slot_limited_types(db: sqlite3.Connection) -> set[str]:
 
 def allowance(db: sqlite3.Connection, job_type: str, wanted: int, now: int) -> Allowance:
     """How many of ``wanted`` jobs of ``job_type`` may be activated at ``now``."""
-    row = db.execute(
-        "SELECT max_active, rate, tokens, refilled_at, max_active_per_key, key_variable,"
-        " key_header FROM job_type_limits WHERE type = ?",
-        (job_type,),
-    ).fetchone()
+    row = db.execute(READ_LIMITS.format(p="?"), (job_type,)).fetchone()
     if row is None:
         return Allowance(wanted)
-    max_active, rate, tokens, refilled_at = row[:4]
-    keyed = KeyedLimit.of(row)
-    jobs = wanted
-    if max_active is not None:
-        active, soonest_deadline = db.execute(
-            "SELECT COUNT(*), MIN(available_at) FROM jobs"
-            " WHERE type = ? AND state = 'ACTIVATED' AND available_at > ?",
-            (job_type, now),
-        ).fetchone()
-        jobs = min(jobs, max(max_active - active, 0))
-        if jobs == 0:  # a completion wakes the type; a timed-out activation frees a slot too
-            return Allowance(0, soonest_deadline, keyed)
-    if rate is not None:
-        available = refilled(rate, tokens, refilled_at, now)
-        jobs = min(jobs, int(available))
-        if jobs == 0:
-            return Allowance(0, next_token_at(rate, available, now), keyed)
-    return Allowance(jobs, None, keyed)
+    active, soonest = 0, None
+    if row["max_active"] is not None:
+        active, soonest = db.execute(COUNT_ACTIVE.format(p="?"), (job_type, now)).fetchone()
+    return allowed(wanted, now, row, active, soonest)
 
 
 def consume(db: sqlite3.Connection, job_type: str, taken: int, now: int) -> None:
