@@ -484,8 +484,15 @@ async def job_completes_on(url: str) -> tuple[str | None, Any]:
 
 
 def _log_tail(name: str) -> str:
-    """The end of a container's log: why it did not stop cleanly."""
-    return podman("logs", "--tail", "30", name, check=False)
+    """The end of a container's log (its stdout and stderr): why it did not stop cleanly."""
+    done = subprocess.run(
+        ["podman", "logs", "--tail", "40", name],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.stdout + done.stderr
 
 
 def stops_cleanly(stack: Stack, *profile: str) -> None:

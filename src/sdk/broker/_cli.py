@@ -12,6 +12,7 @@ from pathlib import Path
 import anyio
 from loguru import logger
 
+from .. import _service
 from ..errors import ConfigurationError
 from ._defaults import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ._redact import redact
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             oauth_clients=args.oauth_client,
         )
         args.sock = bind(args.host, args.port)
-        anyio.run(_run, args, backend_options=loop_options())
+        _service.run(_run, args, backend_options=loop_options())
     except (BrokerStartError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

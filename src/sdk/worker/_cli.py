@@ -10,11 +10,9 @@ one hands back at once. Exit code 0 after either, 2 for a start-up error.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import socket
 import sys
-import threading
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -25,7 +23,7 @@ from loguru import logger
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .. import _logging, broker
+from .. import _logging, _service, broker
 from ..broker import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ApiError, ConfigurationError, SdkError
@@ -35,8 +33,6 @@ from .group import require_watchfiles, stop_when_orphaned, supervisor_pid, watch
 from .observe import DEFAULT_HTTP_HOST, bind_http
 
 EXIT_CONFIG = 2
-THREAD_EXIT_WAIT_S = 0.5
-"""How long idle worker threads get to end after shutdown before the process exits anyway."""
 
 
 class WorkerSettings(BaseSettings):
@@ -324,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load()
         modules = args.modules or worker_settings.workers.split(",")
         if args.processes != 1 or args.reload:
-            return _run_group(args, modules, settings)
+            return _leave_abandoned_threads(_run_group(args, modules, settings))
         worker = Worker(args.name, grace_period_s=args.grace_period, job_log=args.job_log)
         loaded = load_handlers(modules, worker)
         logger.info("loaded handlers from {}: {}", ", ".join(loaded), ", ".join(worker.tasks))
@@ -334,12 +330,11 @@ def main(argv: list[str] | None = None) -> int:
         args.http_sock = None
         if args.http_port is not None and supervisor_pid() is None:
             args.http_sock = bind_http(args.http_host, args.http_port)
-        anyio.run(_serve_until_signalled, worker, settings, args)
+        _service.run(_serve_until_signalled, worker, settings, args)
     except (ConfigurationError, broker.BrokerStartError) as exc:  # evaluated only on an error
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    _leave_abandoned_threads()
-    return 0
+    return _leave_abandoned_threads(0)
 
 
 def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings) -> int:
@@ -366,7 +361,7 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
     store = _open_embedded_store(settings, args)
     start_broker = partial(_start_embedded_broker, store=store, args=args)
     log = logger.bind(worker="supervisor")
-    code: int = anyio.run(run_group, config, start_broker, settings, log)
+    code: int = _service.run(run_group, config, start_broker, settings, log)
     return code
 
 
@@ -413,18 +408,11 @@ def _configure_logging(level: str, fmt: str) -> None:
         raise ConfigurationError(f"invalid log setting: {exc}") from None
 
 
-def _leave_abandoned_threads() -> None:
-    """Exit without joining handler threads still running (abandoned at a timeout or
-    shutdown): Python would otherwise wait for them at exit, however long they take."""
-    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
-    for thread in others:
-        thread.join(THREAD_EXIT_WAIT_S / max(len(others), 1))  # idle pool threads end now
-    stuck = [t for t in others if t.is_alive() and not t.daemon]
-    if stuck:
-        logger.warning(
-            "{} handler thread(s) still running; exiting without waiting for them", len(stuck)
-        )
-        logger.complete()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+def _leave_abandoned_threads(code: int) -> int:
+    """``code``; but exit with it at once, without joining threads still running (handlers
+    abandoned at a timeout or shutdown, name lookups), which Python would otherwise wait for
+    at exit however long they take."""
+    if stuck := _service.stuck_threads():
+        logger.warning("{} thread(s) still running; exiting without waiting for them", len(stuck))
+        _service.exit_now(code)
+    return code
