@@ -104,7 +104,7 @@ class TestSignals:
         assert events(job)[-2:] == [("ACTIVATED", "rescuer"), ("COMPLETED", "rescuer")]
         log = proc.output()
         assert "grace period of 1s over, handing back 1 job(s)" in log
-        assert "handler thread(s) still running; exiting without waiting" in log
+        assert "thread(s) still running; exiting without waiting" in log
 
     async def test_a_second_signal_hands_back_at_once(
         self, project: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
