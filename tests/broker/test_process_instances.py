@@ -124,6 +124,18 @@ CALLER = bpmn(
     + flow("f3", "after", "end"),
 )
 
+TASK_THEN_CALL = bpmn(
+    "task-then-call",
+    '<bpmn:startEvent id="start"/>'
+    + task("first", "first")
+    + '<bpmn:callActivity id="call"><bpmn:extensionElements>'
+    '<zeebe:calledElement processId="order"/></bpmn:extensionElements></bpmn:callActivity>'
+    + '<bpmn:endEvent id="end"/>'
+    + flow("f1", "start", "first")
+    + flow("f2", "first", "call")
+    + flow("f3", "call", "end"),
+)
+
 
 async def deploy(api: AsyncClient, *models: bytes) -> None:
     await api.deploy_resources({f"m{i}.bpmn": m for i, m in enumerate(models)})
@@ -519,6 +531,40 @@ class TestDurability:
                     done = await ended(http, created.process_instance_key)
             tg.cancel_scope.cancel()
         assert done is not None and done["state"] == "COMPLETED"
+
+    async def test_a_step_undone_for_a_definition_to_load_is_not_kept_in_memory(
+        self, tmp_path: Path
+    ) -> None:
+        """After a restart no definition is loaded: completing the first job steps the caller
+        into its call activity, whose child's definition must then be loaded, so the command
+        is undone and run again. The second run must start from the stored state, not from
+        the caller's state as the undone step left it."""
+        path = str(tmp_path / "jobs.sqlite3")
+        async with anyio.create_task_group() as tg:
+            first: RunningBroker = await tg.start(serve, path, "127.0.0.1", 0)
+            async with client_for(first) as api:
+                await deploy(api, TWO_TASKS, TASK_THEN_CALL)
+                created = await api.create_process_instance(process_definition_id="task-then-call")
+            tg.cancel_scope.cancel()
+        key = created.process_instance_key
+        async with anyio.create_task_group() as tg:
+            second: RunningBroker = await tg.start(serve, path, "127.0.0.1", 0)
+            async with client_for(second) as api, httpx.AsyncClient(base_url=second.url) as http:
+                (job,) = await api.activate_jobs(
+                    "first", max_jobs=1, timeout_ms=60_000, request_timeout_ms=5_000
+                )
+                await api.complete_job(job.job_key)
+                (child,) = await search(
+                    http, "/process-instances/search", {"filter": {"parentProcessInstanceKey": key}}
+                )
+                (reserve,) = await api.activate_jobs(
+                    "reserve", max_jobs=1, timeout_ms=60_000, request_timeout_ms=5_000
+                )
+                caller = await instance(http, key)
+            tg.cancel_scope.cancel()
+        assert child["processDefinitionId"] == "order" and child["state"] == "ACTIVE"
+        assert reserve.process_instance_key == child["processInstanceKey"]
+        assert caller["state"] == "ACTIVE"
 
     async def test_a_timer_survives_a_restart_and_fires_once(self, tmp_path: Path) -> None:
         path = str(tmp_path / "jobs.sqlite3")

@@ -163,6 +163,7 @@ async def _run_model(
         process_id = deployment.processes[0].process_definition_id
         await _start(client, process_id, instances)
         done = _completed_instances(broker.db, process_id)
+        jobs_done = _run._completed_counter(broker.db)
         worker = Worker(
             "bench",
             request_timeout_ms=5_000,
@@ -177,9 +178,17 @@ async def _run_model(
             seen = [0]
             tg.start_soon(_run._progress, lambda: seen[0], instances, config.progress)
             with anyio.fail_after(max(600, jobs / 10)):
-                while seen[0] < instances or worker.in_flight:
+                # a job's completion commits with its instance's step, so once every job is
+                # durably completed so is every instance; the jobs are counted from an index,
+                # the instances (whose rows hold their state) once at the end
+                while True:
                     await anyio.sleep(0.01)
-                    seen[0] = await anyio.to_thread.run_sync(done)
+                    finished = await anyio.to_thread.run_sync(jobs_done)
+                    seen[0] = finished // TASKS
+                    if finished < jobs or worker.in_flight:
+                        continue
+                    if await anyio.to_thread.run_sync(done) >= instances:
+                        break
             elapsed = time.perf_counter() - started
             worker.stop()
         cpu1, broker_cpu1 = _procstat.cpu_seconds(), _run._broker_cpu(broker)

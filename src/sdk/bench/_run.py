@@ -84,7 +84,8 @@ async def _broker(config: BenchConfig) -> AsyncIterator[_Broker]:
             await _wait_reachable(url, proc)
             yield _Broker(url=url, pid=proc.pid, db=db)
         finally:
-            proc.terminate()
+            if proc.returncode is None:  # one that exited at start keeps its own error
+                proc.terminate()
             await proc.wait()
 
 

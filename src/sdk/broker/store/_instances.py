@@ -277,6 +277,8 @@ class Persisted:
     timers: bool = False
     """A timer was scheduled: the broker's timer loop looks again."""
     follow_ups: list[FollowUp] = field(default_factory=list)
+    document_size: int = 0
+    """The length of the instance's stored state document."""
 
 
 def prior(state: InstanceState) -> InstanceState:
@@ -310,6 +312,7 @@ def persist(  # noqa: C901 (one branch per effect)
     add = out.statements.append
     ended_at = now if state.state != "ACTIVE" else None
     document = _instance_json.dumps(state)
+    out.document_size = len(document)
     if before is None:
         assert new is not None
         add(

@@ -17,6 +17,7 @@ from .. import _instance_json, _instances, _messages
 from .._instances import Engines, FollowUp, NewInstance, Persisted
 from .._prefilter import Where
 from .._start_timers import DueStart
+from ._state_cache import Cached, StateCache
 
 
 class SqliteInstances:
@@ -35,6 +36,11 @@ class SqliteInstances:
         self._event = event
         self.engines = Engines()
         self._broadcasts: _messages.Broadcasts | None = None
+        self._states = StateCache()
+
+    def forget(self) -> None:
+        """The connection rolled back: states kept from its steps may be undone."""
+        self._states.forget()
 
     def process_of_job(self, job_key: int) -> int | None:
         """The instance of a process job (``None``: a plain job, or none with that key);
@@ -49,9 +55,11 @@ class SqliteInstances:
         self.engines.get(int(row[1]))
         return int(row[0])
 
-    def _write(self, persisted: Persisted, now: int) -> None:
+    def _write(self, persisted: Persisted, now: int, kept: Cached) -> None:
         for sql, args in persisted.statements:
             self._db.execute(sql, args)
+        if kept.state.state == "ACTIVE":  # before the follow-ups, which may step it again
+            self._states.put(kept.state.key, kept)
         for key, job_type, event, fields in persisted.events:
             self._event(key, job_type, now, event, **fields)
         self.engines.woken.extend(persisted.woken)
@@ -156,6 +164,8 @@ class SqliteInstances:
     def create(
         self, engine: Engine, command: CreateInstance, new: NewInstance, now: int
     ) -> tuple[InstanceState, Persisted]:
+        """Create an instance in the caller's transaction (or one of its own). The state
+        returned is the one later commands step: read only its key, process and version."""
         with self._tx():
             step = engine.apply(None, command, now=now, keys=self._new_key)
             persisted = _instances.persist(
@@ -167,25 +177,33 @@ class SqliteInstances:
                 tenant_id=new.tenant_id,
                 new=new,
             )
-            self._write(persisted, now)
+            definition_key, size = step.state.process_definition_key, persisted.document_size
+            kept = Cached(step.state, definition_key, new.tenant_id, size)
+            self._write(persisted, now, kept)
         return step.state, persisted
 
     def advance(self, key: int, command: Command, now: int) -> tuple[InstanceState, Persisted]:
         """Apply ``command`` to the instance ``key`` in the caller's transaction (or one of
-        its own). Raises ``Rejected`` (nothing written) or ``NeedDefinition``."""
+        its own). Raises ``Rejected`` (nothing written) or ``NeedDefinition``. The state
+        returned is the one later commands step: read only its key, process and version."""
         with self._tx():
-            row = self._db.execute(_instances.INSTANCE, (key,)).fetchone()
-            if row is None:
-                raise Rejected(f"no process instance with key {key}")
-            state = _instance_json.loads(row["engine_state"])
-            engine = self.engines.get(int(row["process_definition_key"]))
-            before = _instances.prior(state)  # read for this command alone: stepped in place
-            step = engine.apply(state, command, now=now, keys=self._new_key, owned=True)
+            kept = self._states.take(key) or self._read(key)
+            engine = self.engines.get(kept.definition_key)
+            before = _instances.prior(kept.state)  # the store's own: stepped in place
+            step = engine.apply(kept.state, command, now=now, keys=self._new_key, owned=True)
             persisted = _instances.persist(
-                before, step, command, now=now, keys=self._new_key, tenant_id=row["tenant_id"]
+                before, step, command, now=now, keys=self._new_key, tenant_id=kept.tenant_id
             )
-            self._write(persisted, now)
+            kept.state, kept.size = step.state, persisted.document_size
+            self._write(persisted, now, kept)
         return step.state, persisted
+
+    def _read(self, key: int) -> Cached:
+        row = self._db.execute(_instances.INSTANCE, (key,)).fetchone()
+        if row is None:
+            raise Rejected(f"no process instance with key {key}")
+        state = _instance_json.loads(row["engine_state"])
+        return Cached(state, int(row["process_definition_key"]), row["tenant_id"], 0)
 
     def definition_of(self, key: int) -> int | None:
         row = self._db.execute(

@@ -254,6 +254,7 @@ class SqliteJobs:
                 yield self._db
             except BaseException:
                 del self._history[mark:]
+                self.instances.forget()
                 self._db.execute("ROLLBACK TO op")
                 self._db.execute("RELEASE op")
                 raise
@@ -299,6 +300,7 @@ class SqliteJobs:
 
     def _rollback(self) -> None:
         self._history.clear()
+        self.instances.forget()
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 
