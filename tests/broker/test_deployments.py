@@ -206,6 +206,35 @@ async def test_deleting_a_resource_stops_it_being_the_latest(
     assert v3.process_definition_version == 3
 
 
+async def test_an_instance_by_process_id_starts_the_latest_live_version_or_the_one_named(
+    api: AsyncClient, http: httpx.AsyncClient
+) -> None:
+    v1 = (await api.deploy_resources({"order.bpmn": model()})).processes[0]
+    v2 = (await api.deploy_resources({"order.bpmn": model(name="Two")})).processes[0]
+    await api.deploy_resources({"order.bpmn": model(name="Theirs")}, tenant_id="theirs")
+
+    latest = await api.create_process_instance(process_definition_id="order")
+    assert latest.process_definition_key == v2.process_definition_key
+    named = await api.create_process_instance(process_definition_id="order", version=1)
+    assert (named.process_definition_key, named.process_definition_version) == (
+        v1.process_definition_key,
+        1,
+    )
+    await api.delete_resource(v2.process_definition_key)
+    after = await api.create_process_instance(process_definition_id="order")
+    assert after.process_definition_key == v1.process_definition_key
+    for version in (2, 3):  # deleted, never deployed
+        body = {"processDefinitionId": "order", "processDefinitionVersion": version}
+        missing = await http.post("/process-instances", json=body)
+        assert missing.status_code == 404, missing.text
+        assert f"process ID 'order' and version '{version}'" in missing.json()["detail"]
+    unknown = await http.post("/process-instances", json={"processDefinitionId": "nope"})
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == (
+        "Expected to find process definition with process ID 'nope', but none found"
+    )
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -564,6 +564,11 @@ LATEST_DEFINITION = (
     " AND deleted_at IS NULL ORDER BY version DESC LIMIT 1"
 )
 """The definition a call activity starts: the latest live version of the called process."""
+DEFINITION_VERSION = (
+    "SELECT key FROM process_definitions WHERE bpmn_process_id = ? AND tenant_id = ?"
+    " AND deleted_at IS NULL AND version = ?"
+)
+"""A live definition by process id and version."""
 CHILD_OF = (
     "SELECT key FROM process_instances WHERE parent_element_instance_key = ? AND state = 'ACTIVE'"
 )

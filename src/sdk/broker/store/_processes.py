@@ -165,20 +165,22 @@ class Processes:
             return int(body.process_definition_key)
         process_id = body.process_definition_id
         version = body.process_definition_version
-        candidates = [
-            d
-            for d in await self._store.process_definitions()
-            if d.bpmn_process_id == process_id and d.tenant_id == tenant and not d.deleted
-        ]
-        if version is not None and version >= 0:
-            candidates = [d for d in candidates if d.version == version]
-        if not candidates:
-            at = f" and version '{version}'" if version is not None and version >= 0 else ""
+        named = version is not None and version >= 0
+        # one indexed row, however many versions were deployed
+        found = await self._backend.query(
+            *(
+                (_instances.DEFINITION_VERSION, (process_id, tenant, version))
+                if named
+                else (_instances.LATEST_DEFINITION, (process_id, tenant))
+            )
+        )
+        if not found:
+            at = f" and version '{version}'" if named else ""
             raise NotFound(
                 f"Expected to find process definition with process ID '{process_id}'{at},"
                 " but none found"
             )
-        return max(candidates, key=lambda d: d.version).key
+        return int(found[0]["key"])
 
     async def create(self, body: ProcessInstanceCreationInstruction) -> CreateProcessInstanceResult:
         tenant = body.tenant_id or DEFAULT_TENANT
