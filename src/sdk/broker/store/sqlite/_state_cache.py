@@ -2,7 +2,8 @@
 
 An instance's next command would otherwise read its row and parse its JSON state again,
 which is most of what a process job's report costs beyond a plain job's. Only the owner
-thread writes the file, so a state it committed is the row's state until it writes again:
+thread writes the file (a SQLite store is one broker's, as its key counter in memory already
+assumes), so a state it committed is the row's state until it writes again:
 an entry is taken out while a command steps it and put back once the command's statements
 ran, and every rollback forgets them all (a step undone by an outer rollback must not
 survive in memory). Bounded in entries and in the size of their JSON documents, least
