@@ -167,13 +167,11 @@ class Processes:
         version = body.process_definition_version
         named = version is not None and version >= 0
         # one indexed row, however many versions were deployed
-        found = await self._backend.query(
-            *(
-                (_instances.DEFINITION_VERSION, (process_id, tenant, version))
-                if named
-                else (_instances.LATEST_DEFINITION, (process_id, tenant))
-            )
-        )
+        if named:
+            at_version = (process_id, tenant, version)
+            found = await self._backend.query(_instances.DEFINITION_VERSION, at_version)
+        else:
+            found = await self._backend.query(_instances.LATEST_DEFINITION, (process_id, tenant))
         if not found:
             at = f" and version '{version}'" if named else ""
             raise NotFound(
