@@ -12,15 +12,24 @@ import pytest
 from sdk.client import AsyncClient
 from sdk.testing import wait_until
 
-from .test_process_instances import TWO_TASKS, bpmn, deploy, ended, flow, instance, search, task
+from .test_process_instances import (
+    TWO_TASKS,
+    bpmn,
+    call,
+    deploy,
+    ended,
+    flow,
+    instance,
+    search,
+    task,
+)
 
 pytestmark = pytest.mark.anyio
 
 CALLS_ORDER = bpmn(
     "calls",
-    '<bpmn:startEvent id="start"/><bpmn:callActivity id="call"><bpmn:extensionElements>'
-    '<zeebe:calledElement processId="order" propagateAllChildVariables="true"/>'
-    "</bpmn:extensionElements></bpmn:callActivity>"
+    '<bpmn:startEvent id="start"/>'
+    + call("call", "order", propagate="true")
     + task("after", "after")
     + '<bpmn:endEvent id="end"/>'
     + flow("f1", "start", "call")

@@ -36,6 +36,16 @@ def task(element_id: str, job_type: str, retries: int = 3) -> str:
     )
 
 
+def call(element_id: str, process_id: str, propagate: str | None = None) -> str:
+    """A call activity of ``process_id`` (``propagate``: its propagateAllChildVariables)."""
+    also = "" if propagate is None else f' propagateAllChildVariables="{propagate}"'
+    return (
+        f'<bpmn:callActivity id="{element_id}"><bpmn:extensionElements>'
+        f'<zeebe:calledElement processId="{process_id}"{also}/>'
+        "</bpmn:extensionElements></bpmn:callActivity>"
+    )
+
+
 TWO_TASKS = bpmn(
     "order",
     '<bpmn:startEvent id="start"/>'
@@ -114,9 +124,8 @@ TIMER_BOUNDARY = bpmn(
 
 CALLER = bpmn(
     "caller",
-    '<bpmn:startEvent id="start"/><bpmn:callActivity id="call"><bpmn:extensionElements>'
-    '<zeebe:calledElement processId="order" propagateAllChildVariables="true"/>'
-    "</bpmn:extensionElements></bpmn:callActivity>"
+    '<bpmn:startEvent id="start"/>'
+    + call("call", "order", propagate="true")
     + task("after", "after")
     + '<bpmn:endEvent id="end"/>'
     + flow("f1", "start", "call")
@@ -128,8 +137,7 @@ TASK_THEN_CALL = bpmn(
     "task-then-call",
     '<bpmn:startEvent id="start"/>'
     + task("first", "first")
-    + '<bpmn:callActivity id="call"><bpmn:extensionElements>'
-    '<zeebe:calledElement processId="order"/></bpmn:extensionElements></bpmn:callActivity>'
+    + call("call", "order")
     + '<bpmn:endEvent id="end"/>'
     + flow("f1", "start", "first")
     + flow("f2", "first", "call")
