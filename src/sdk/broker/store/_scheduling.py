@@ -44,6 +44,15 @@ POSTGRES_MIGRATION = (
 )
 """The PostgreSQL statements that add both columns and their index."""
 
+POSTGRES_KEYED_INDEX = (
+    "DROP INDEX jobs_ready",
+    "CREATE INDEX jobs_ready ON jobs (type, priority DESC, available_at, key)"
+    " WHERE state IN ('ACTIVATABLE', 'ACTIVATED')",
+)
+"""The index again, ending in ``ORDER``'s last column: without it, jobs created in the same
+millisecond (a bulk creation) are all read and sorted by key to take the first few. SQLite's
+index ends in the row id already."""
+
 
 def run_at_ms(spec: JobSpec) -> int | None:
     """The spec's ``run_at`` in epoch milliseconds (``None``: at once)."""

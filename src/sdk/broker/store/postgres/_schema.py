@@ -25,7 +25,7 @@ from .. import (
 from .._rules import FIRST_KEY, StoreVersionError
 from . import _deployments, _idempotency, _limits, _schedules
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 SCHEMA_LOCK = 0x5D6B_0001
 """Advisory lock key held while the schema is checked or changed."""
 
@@ -77,6 +77,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     10: _scheduling.POSTGRES_MIGRATION + _limits.KEYED_COLUMNS,
     11: _schedules.TABLES,
     12: (*_results.postgres_tables(), *_progress.postgres_tables()),
+    13: _scheduling.POSTGRES_KEYED_INDEX,
 }
 """Version → the statements that lead to it from the one before."""
 

@@ -72,6 +72,12 @@ from ._schema import ensure_schema
 from ._tx import CONNECT_TIMEOUT_S, Database, Tx
 
 SQL = Dialect("%s", arrays=True)
+PICK = (
+    "SELECT key, state AS was, worker AS had, available_at AS due FROM jobs WHERE {where}"
+    f" AND available_at <= %s ORDER BY {_scheduling.ORDER} LIMIT %s FOR UPDATE SKIP LOCKED"
+)
+"""The jobs an activation takes (``{where}``: ``SQL.candidates``; then the time and the limit),
+read in ``jobs_ready``'s order."""
 
 
 class PostgresStore:
@@ -198,9 +204,7 @@ class PostgresStore:
             return [], allowed.retry_at
         if allowed.keyed is None:
             rows = await tx.all(
-                "WITH picked AS (SELECT key, state AS was, worker AS had, available_at AS due"
-                f" FROM jobs WHERE {where} AND available_at <= %s"
-                f" ORDER BY {_scheduling.ORDER} LIMIT %s FOR UPDATE SKIP LOCKED)"
+                f"WITH picked AS ({PICK.format(where=where)})"
                 " UPDATE jobs SET state = 'ACTIVATED', worker = %s, deadline = %s,"
                 " available_at = %s, lease = jobs.lease + 1, leased = %s, updated_at = %s"
                 " FROM picked WHERE jobs.key = picked.key"
