@@ -1,4 +1,5 @@
-"""The async client behaves the same over httpx's own pool and over aiohttp."""
+"""The async client behaves the same over httpx's own pool and over aiohttp (with its plain
+JSON calls on the transport's own connections, or, without httptools, on aiohttp's)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ import pytest
 
 from sdk.broker import RunningBroker
 from sdk.client import AsyncClient
+from sdk.client import _aiohttp as aiohttp_transport
 from sdk.errors import NotFoundError, ServerUnreachableError
 from sdk.models import JobState
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["httpx", "aiohttp"])
-def transport(request: pytest.FixtureRequest) -> str:
+@pytest.fixture(params=["httpx", "aiohttp", "aiohttp-without-httptools"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "aiohttp-without-httptools":
+        monkeypatch.setattr(aiohttp_transport, "Http1Connections", None)
+        return "aiohttp"
     return str(request.param)
 
 

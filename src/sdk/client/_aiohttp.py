@@ -1,5 +1,6 @@
 """aiohttp behind httpx's transport API (the ``auto`` transport when ``httpx-aiohttp`` is
-installed), with a short way for plain JSON calls that skips ``httpx.Request`` (see ``_lane``).
+installed), with a short way for plain JSON calls that skips ``httpx.Request`` (see ``_lane``):
+those go over connections of the transport's own (``_http1``) when httptools is installed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from httpx_aiohttp import AiohttpTransport
 from httpx_aiohttp.transport import map_aiohttp_exceptions
 
 from ._transport import LARGE_BODY_BYTES, body_size
+
+try:
+    from ._http1 import Http1Connections
+except ImportError:  # no httptools: plain JSON calls go through aiohttp too
+    Http1Connections = None  # type: ignore[assignment,misc]
 
 
 @contextmanager
@@ -39,6 +45,13 @@ class AiohttpJsonTransport(AiohttpTransport):
         self._large: httpx.AsyncHTTPTransport | None = None
         """Made on the first large body: its TLS context alone holds ~1 MB."""
         self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
+        self._http1 = (
+            None
+            if Http1Connections is None
+            else Http1Connections(
+                max_connections=limits.max_connections, ssl_context=self.ssl_context
+            )
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if body_size(request) > LARGE_BODY_BYTES:
@@ -57,6 +70,8 @@ class AiohttpJsonTransport(AiohttpTransport):
         timeout: Mapping[str, Any],
     ) -> httpx.Response:
         """One plain JSON call, its answer read whole (``content`` under 1 MiB)."""
+        if self._http1 is not None and method != "HEAD":  # a HEAD answer has no body to read
+            return await self._http1.send(method, url, headers, content, timeout)
         if not isinstance(self.client, aiohttp.ClientSession):
             self.client = self.get_client()
         with _mapped():
@@ -74,6 +89,8 @@ class AiohttpJsonTransport(AiohttpTransport):
         return httpx.Response(response.status, headers=response.raw_headers, content=body)
 
     async def aclose(self) -> None:
+        if self._http1 is not None:
+            await self._http1.aclose()
         if self._large is not None:
             await self._large.aclose()
         await super().aclose()

@@ -6,7 +6,7 @@ of that changes a plain JSON call (activate, complete, fail, throw an error, ext
 report a batch: a worker's every request) when the client owns its transport and has no auth
 flow (strategy NONE, or the fixed header of BASIC and BEARER): the URL prefix, the headers and
 the timeout are built here once, the body is bytes, and the request goes to the transport
-directly, ~100 µs of CPU less a call. Anything else (files, query parameters, extra headers,
+directly. Anything else (files, query parameters, extra headers,
 a traced request, OAuth, a cookie the server set, event hooks on the httpx client) takes
 httpx's own way.
 """

@@ -2,8 +2,9 @@
 
 httpx's own pool gets slower as concurrent requests grow (encode/httpx#3215: every request
 walks every pooled connection); a worker reporting many jobs at once pays for it. With the
-optional ``httpx-aiohttp`` package installed, ``auto`` sends through aiohttp instead, measured
-at about 4x the jobs/s of plain httpx with 64 concurrent jobs (see docs/performance.md).
+optional ``httpx-aiohttp`` package installed, ``auto`` sends through aiohttp instead, and the
+plain JSON calls through connections of its own when httptools is installed too (``_http1``);
+see docs/performance.md.
 """
 
 from __future__ import annotations
