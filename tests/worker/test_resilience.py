@@ -119,3 +119,41 @@ class TestBackoff:
         backoff.reset()
         assert not backoff.failing
         assert backoff.next_delay_s() <= 0.1
+
+
+class TestSilentServer:
+    async def test_stop_during_start_up_returns_at_once(self) -> None:
+        """A server that takes connections and never answers (hung, or a black-holing
+        balancer) must not hold a stopping worker for its start-up calls' timeouts."""
+        asked = anyio.Event()
+
+        async def silent(stream: anyio.abc.SocketStream) -> None:
+            async with stream:
+                await stream.receive()  # the start-up call's request; never answered
+                asked.set()
+                await anyio.sleep_forever()
+
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        config = {
+            "CAMUNDA_REST_ADDRESS": f"http://127.0.0.1:{port}/v2",
+            "CAMUNDA_AUTH_STRATEGY": "NONE",
+            "SDK_HTTP_TIMEOUT_S": 60,
+        }
+        worker = Worker("silent-server")
+
+        @worker.task("never")
+        async def never(job: object) -> None:
+            raise AssertionError("no job can come from a silent server")
+
+        async with listener, anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, silent)
+            async with AsyncClient(configuration=config) as client:
+                with anyio.fail_after(10):
+                    async with anyio.create_task_group() as run:
+                        run.start_soon(worker.run, client)
+                        await asked.wait()
+                        started = anyio.current_time()
+                        worker.stop()
+                assert anyio.current_time() - started < 2
+            tg.cancel_scope.cancel()

@@ -47,6 +47,8 @@ class WorkerRun:
         self._log = runtime.log
         self._link = runtime.link
         self._stop = anyio.Event()
+        self._starting: anyio.CancelScope | None = None
+        """Open while start-up asks the server things; ``stop`` cancels it."""
         self._report_batching = report_batching
         self._reporter = runtime.reporter
         self._job_log = runtime.job_log
@@ -60,6 +62,8 @@ class WorkerRun:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._starting is not None:
+            self._starting.cancel()  # a start-up call may wait long on a server that is away
 
     async def run(self, http: tuple[App, socket.socket] | None = None) -> None:
         drained = anyio.Event()
@@ -78,8 +82,15 @@ class WorkerRun:
             "worker {} starting: {} job type(s) on {}", self.name, remaining, self._client.base_url
         )
         async with anyio.create_task_group() as reports:
-            self._reporter.batching = await self._batching_wanted()
-            await upsert_schedules(self._client, self._scheduled, self._log)
+            with anyio.CancelScope() as self._starting:
+                if self._stop.is_set():
+                    self._starting.cancel()
+                self._reporter.batching = await self._batching_wanted()
+                await upsert_schedules(self._client, self._scheduled, self._log)
+            self._starting = None
+            if self._stop.is_set():
+                self._log.info("worker {} stopped before it started polling", self.name)
+                return
             reports.start_soon(self._reporter.run)
             reports.start_soon(self._job_log.run)
             if self._progress is not None:
