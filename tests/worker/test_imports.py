@@ -9,12 +9,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
+from anyio.abc import Process
 from prometheus_client.parser import text_string_to_metric_families
 
 from sdk.broker import RunningBroker
@@ -62,12 +64,12 @@ def completed_counts(metrics: str) -> dict[str, float]:
     }
 
 
-@contextmanager
-def remote_worker(
+@asynccontextmanager
+async def remote_worker(
     tmp_path: Path, broker: RunningBroker, *args: str, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> AsyncIterator[Process]:
     (tmp_path / "module_list.py").write_text(HANDLERS)
-    proc = subprocess.Popen(
+    proc = await anyio.open_process(
         [sys.executable, "-m", "sdk.worker", "module_list", *args],
         cwd=tmp_path,
         env=clean_env(
@@ -83,7 +85,14 @@ def remote_worker(
         yield proc
     finally:
         proc.terminate()  # a group's supervisor stops its children on SIGTERM
-        proc.wait(timeout=30)
+        # waited for without blocking the event loop: the broker on it must go on answering
+        # the worker (a child still starting asks it for its capabilities before it stops)
+        try:
+            with anyio.fail_after(30):
+                await proc.wait()
+        except TimeoutError:
+            proc.kill()
+            raise
 
 
 async def loaded_modules(client: AsyncClient) -> list[str]:
@@ -102,7 +111,7 @@ class TestRemoteWorkerImports:
     async def test_loads_no_broker_web_or_metrics_code(
         self, tmp_path: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
-        with remote_worker(tmp_path, sdk_broker):
+        async with remote_worker(tmp_path, sdk_broker):
             modules = await loaded_modules(sdk_client)
 
         assert "sdk.worker.runtime._poller" in modules  # the list is the worker's own
@@ -112,7 +121,7 @@ class TestRemoteWorkerImports:
         self, tmp_path: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         port = free_port()
-        with remote_worker(tmp_path, sdk_broker, SDK_HTTP_PORT=str(port)):
+        async with remote_worker(tmp_path, sdk_broker, SDK_HTTP_PORT=str(port)):
             modules = await loaded_modules(sdk_client)
             counts = await scraped_counts(port, {"modules": 1.0})
 
@@ -123,7 +132,7 @@ class TestRemoteWorkerImports:
         self, tmp_path: Path, sdk_broker: RunningBroker, sdk_client: AsyncClient
     ) -> None:
         port = free_port()
-        with remote_worker(tmp_path, sdk_broker, "--processes", "2", SDK_HTTP_PORT=str(port)):
+        async with remote_worker(tmp_path, sdk_broker, "--processes", "2", SDK_HTTP_PORT=str(port)):
             for _ in range(4):
                 await loaded_modules(sdk_client)
             counts = await scraped_counts(port, {"modules": 4.0})
