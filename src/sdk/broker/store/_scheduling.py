@@ -44,7 +44,7 @@ POSTGRES_MIGRATION = (
 )
 """The PostgreSQL statements that add both columns and their index."""
 
-POSTGRES_KEYED_INDEX = (
+POSTGRES_READY_BY_KEY = (
     "DROP INDEX jobs_ready",
     "CREATE INDEX jobs_ready ON jobs (type, priority DESC, available_at, key)"
     " WHERE state IN ('ACTIVATABLE', 'ACTIVATED')",

@@ -77,7 +77,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     10: _scheduling.POSTGRES_MIGRATION + _limits.KEYED_COLUMNS,
     11: _schedules.TABLES,
     12: (*_results.postgres_tables(), *_progress.postgres_tables()),
-    13: _scheduling.POSTGRES_KEYED_INDEX,
+    13: _scheduling.POSTGRES_READY_BY_KEY,
 }
 """Version → the statements that lead to it from the one before."""
 
