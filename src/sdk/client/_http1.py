@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,7 +132,7 @@ class _Connection(asyncio.Protocol):
             if timer is not None:
                 timer.cancel()
         self.usable = not self._transport.is_closing()
-        self.idle_since = loop.time()
+        self.idle_since = time.monotonic()
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         return httpx.Response(self._status, headers=self._headers, content=body)
 
@@ -229,7 +230,7 @@ class Http1Connections:
         """A live idle connection to ``origin`` (reused: ``True``), or a new one."""
         idle = self._idle.get(origin)
         if idle:
-            now = asyncio.get_running_loop().time()
+            now = time.monotonic()  # the loop's clock, without finding the loop (a getpid)
             while idle:
                 conn = idle.pop()
                 if conn.usable and now - conn.idle_since < KEEPALIVE_S:

@@ -60,6 +60,8 @@ class JobPoller:
             on_freed=self._freed,
         )
         self._activated = metrics.activated.labels(task.job_type)
+        self._task_name = f"job {task.job_type}"
+        """Each job's task's name, given rather than derived from the callable per job."""
         self._capacity = anyio.Event()
         """Set when a slot or a report's place frees, while the loop waits for one."""
         self._stopping = anyio.Event()
@@ -97,7 +99,7 @@ class JobPoller:
                         batch = await self._poll()
                         runner.in_flight += len(batch)
                         for job in batch:
-                            jobs.start_soon(runner.run, job)
+                            jobs.start_soon(runner.run, job, name=self._task_name)
                         # the jobs just started reach their handlers before the next poll is
                         # built: ~0.2 ms of pickup latency (docs/performance.md)
                         await anyio.lowlevel.checkpoint()

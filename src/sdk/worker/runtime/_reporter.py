@@ -120,8 +120,14 @@ class Reporter:
             if not reports:
                 await self._wait()
                 continue
-            with anyio.CancelScope(shield=True):  # a request in flight gets its answers
-                await send(reports)
+            # A request in flight gets its answer: cancellation waits until what is ready has
+            # gone (each send is bounded by its timeouts; retries wait in the heap, outside).
+            # One scope for a run of sends rather than one per send: entering and leaving a
+            # scope looks the current task up each time.
+            with anyio.CancelScope(shield=True):
+                while reports:
+                    await send(reports)
+                    reports = self._take(size)
 
     def _take(self, size: int) -> list[PendingReport]:
         later, now = self._later, self._now()
