@@ -8,7 +8,8 @@ Shutdown, in order (one log line per phase):
    async handlers are cancelled, thread handlers' results discarded, process children killed;
    reports still queued get one last attempt (``FINAL_FLUSH_S``);
 4. return (the client is the caller's to close).
-A cancellation from outside (a second signal) skips step 2.
+A cancellation from outside (a second signal) skips step 2. A stop during start-up (the
+extension discovery, a task's schedule) cancels those calls and returns: no job was taken.
 """
 
 from __future__ import annotations
