@@ -110,6 +110,18 @@ async def test_a_call_is_one_request_with_its_headers_and_body(server: Server) -
     await pool.aclose()
 
 
+async def test_a_target_is_percent_encoded_and_a_header_may_not_break_lines(
+    server: Server,
+) -> None:
+    pool = Http1Connections(max_connections=4)
+    await pool.send("GET", url(server, "/v2/ext/schedules/ä b"), JSON, None, TIMEOUT)
+    assert server.requests[0].startswith(b"GET /v2/ext/schedules/%C3%A4%20b HTTP/1.1\r\n")
+    with pytest.raises(httpx.LocalProtocolError):
+        await pool.send("GET", url(server), {"x-token": "a\r\nx-evil: 1"}, None, TIMEOUT)
+    assert len(server.requests) == 1
+    await pool.aclose()
+
+
 async def test_sequential_calls_share_one_connection(server: Server) -> None:
     pool = Http1Connections(max_connections=4)
     for _ in range(5):

@@ -24,7 +24,7 @@ import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httptools
 import httpx
@@ -33,6 +33,9 @@ KEEPALIVE_S = 4.0
 """Idle connections older than this are closed rather than reused."""
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_BREAKS = frozenset("\r\n")
+_TARGET_SAFE = "/%?=&:@!$'()*+,;~"
+"""Characters of a request target kept as they are (the rest is percent-encoded)."""
 _FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 _MAX_HEADS = 64
 """Header sets kept ready as bytes (a bound: callers may pass a new set each time)."""
@@ -274,8 +277,12 @@ class Http1Connections:
             if len(self._heads) >= _MAX_HEADS:
                 self._heads.clear()
             host = self._origins[origin][3]
+            if any(_BREAKS & set(k + v) for k, v in headers.items()):
+                raise httpx.LocalProtocolError("a header name or value holds a line break")
             lines = b"".join(f"{k}: {v}\r\n".encode("latin-1") for k, v in headers.items())
             fixed = self._heads[key] = b"host: " + host + b"\r\n" + lines
+        if not target.isascii() or " " in target:  # as httpx would send it
+            target = quote(target, safe=_TARGET_SAFE)
         line = f"{method} {target} HTTP/1.1\r\n".encode()
         if content is None:
             if method in _BODY_METHODS:
