@@ -50,9 +50,7 @@ class StateCache:
         return entry
 
     def put(self, key: int, entry: Cached) -> None:
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._chars -= old.size
+        self.take(key)  # a replaced entry's size leaves with it
         if entry.size > self._max_chars:
             return
         self._entries[key] = entry
