@@ -22,6 +22,7 @@ from ._backoff import Backoff
 from ._job import JobRunner
 from ._lease import LeaseKeeper
 from ._runtime import Runtime
+from ._slots import JobTasks
 
 POLL_BACKOFF_BASE_S = 0.1
 POLL_BACKOFF_CAP_S = 30.0
@@ -61,7 +62,7 @@ class JobPoller:
         )
         self._activated = metrics.activated.labels(task.job_type)
         self._task_name = f"job {task.job_type}"
-        """Each job's task's name, given rather than derived from the callable per job."""
+        """The job tasks' name, given rather than derived from the callable."""
         self._capacity = anyio.Event()
         """Set when a slot or a report's place frees, while the loop waits for one."""
         self._stopping = anyio.Event()
@@ -93,16 +94,20 @@ class JobPoller:
         try:
             async with anyio.create_task_group() as keeper:
                 keeper.start_soon(self._keeper.run)
-                async with anyio.create_task_group() as jobs:
-                    while not self._stopping.is_set():
-                        await self._wait_for_capacity()
-                        batch = await self._poll()
-                        runner.in_flight += len(batch)
-                        for job in batch:
-                            jobs.start_soon(runner.run, job, name=self._task_name)
-                        # the jobs just started reach their handlers before the next poll is
-                        # built: ~0.2 ms of pickup latency (docs/performance.md)
-                        await anyio.lowlevel.checkpoint()
+                async with anyio.create_task_group() as group:
+                    jobs = JobTasks(group, runner.run, name=self._task_name)
+                    try:
+                        while not self._stopping.is_set():
+                            await self._wait_for_capacity()
+                            batch = await self._poll()
+                            runner.in_flight += len(batch)
+                            for job in batch:
+                                jobs.start(job)
+                            # the jobs just started reach their handlers before the next poll
+                            # is built: ~0.2 ms of pickup latency (docs/performance.md)
+                            await anyio.lowlevel.checkpoint()
+                    finally:
+                        jobs.close()
                 keeper.cancel_scope.cancel()  # every handler has ended
             await runner.all_reported()  # the drain ends with the last answer
         finally:
