@@ -15,6 +15,7 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from httpx_aiohttp.transport import map_aiohttp_exceptions
 
+from ._answer import whole_answer
 from ._transport import LARGE_BODY_BYTES, body_size
 
 try:
@@ -86,7 +87,7 @@ class AiohttpJsonTransport(AiohttpTransport):
                 timeout=self._timeout(timeout),
             ) as response:
                 body = await response.read()
-        return httpx.Response(response.status, headers=response.raw_headers, content=body)
+        return whole_answer(response.status, response.raw_headers, body)
 
     async def aclose(self) -> None:
         if self._http1 is not None:

@@ -29,6 +29,8 @@ from urllib.parse import quote, urlsplit
 import httptools
 import httpx
 
+from ._answer import whole_answer
+
 KEEPALIVE_S = 4.0
 """Idle connections older than this are closed rather than reused."""
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -116,7 +118,7 @@ class _Connection(asyncio.Protocol):
     # -- use ----------------------------------------------------------------------------------
 
     async def exchange(self, request: bytes, read_s: float | None) -> httpx.Response:
-        """Send ``request``, return its whole answer (body as sent: httpx decodes it)."""
+        """Send ``request``, return its whole answer (an encoded body is decoded by httpx)."""
         assert self._transport is not None
         loop = self._loop
         self.usable = False
@@ -137,7 +139,7 @@ class _Connection(asyncio.Protocol):
         self.usable = not self._transport.is_closing()
         self.idle_since = time.monotonic()
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
-        return httpx.Response(self._status, headers=self._headers, content=body)
+        return whole_answer(self._status, self._headers, body)
 
     def close(self) -> None:
         self.usable = False
