@@ -9,7 +9,6 @@ coming from another origin. Clients that are not browsers (workers, curl, the SD
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -42,20 +41,31 @@ PAGE_HEADERS = {
 
 
 def cross_site_reason(scope: Scope) -> str | None:
-    """Why a state-changing request must be refused as cross-site, or ``None`` to let it pass."""
-    headers = Headers(scope=scope)
-    site = headers.get("sec-fetch-site")
+    """Why a state-changing request must be refused as cross-site, or ``None`` to let it pass.
+
+    One pass over the raw headers (lower-case names in ASGI; the first of a repeated one
+    counts): every API request comes through here, and most carry neither header.
+    """
+    site = origin = host = None
+    for name, value in scope["headers"]:
+        if name == b"sec-fetch-site":
+            site = value if site is None else site
+        elif name == b"origin":
+            origin = value if origin is None else origin
+        elif name == b"host":
+            host = value if host is None else host
     if site is not None:  # set by every current browser, and not forgeable by a page
-        if site.lower() in _SAME_SITE_VALUES:
+        text = site.decode("latin-1")
+        if text.lower() in _SAME_SITE_VALUES:
             return None
-        return f"cross-site request refused (Sec-Fetch-Site: {site}): use the API from this origin"
-    origin = headers.get("origin")
+        return f"cross-site request refused (Sec-Fetch-Site: {text}): use the API from this origin"
     if origin is None:  # not a browser, or an older browser's same-origin form
         return None
-    own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-    if origin.lower() == own.lower():
+    seen = origin.decode("latin-1")
+    own = f"{scope.get('scheme', 'http')}://{(host or b'').decode('latin-1')}"
+    if seen.lower() == own.lower():
         return None
-    return f"cross-origin request from {origin} refused: use the API from this origin"
+    return f"cross-origin request from {seen} refused: use the API from this origin"
 
 
 class CrossSiteGuard:
