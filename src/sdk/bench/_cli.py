@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 
+from .._collector import settle_after_start_up
 from ._flows import TASKS
 from ._run import BenchConfig, run
 from ._scenarios import SCENARIOS
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         broker_args=("--synchronous", args.broker_synchronous),
         progress=not args.no_progress and sys.stderr.isatty(),
     )
+    settle_after_start_up()  # the worker runs in this process, set as ``python -m sdk.worker``
     try:
         result = anyio.run(run, config)
     except ValueError as exc:

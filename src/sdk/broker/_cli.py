@@ -13,6 +13,7 @@ import anyio
 from loguru import logger
 
 from .. import _service
+from .._collector import settle_after_start_up
 from ..errors import ConfigurationError
 from ._defaults import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ._redact import redact
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             oauth_clients=args.oauth_client,
         )
         args.sock = bind(args.host, args.port)
+        settle_after_start_up()
         _service.run(_run, args, backend_options=loop_options())
     except (BrokerStartError, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)

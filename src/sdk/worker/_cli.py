@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import _logging, _service, broker
+from .._collector import settle_after_start_up
 from ..broker import DEFAULT_HOST, DEFAULT_POOL_SIZE, DEFAULT_PORT, default_db_path
 from ..client import AsyncClient, Settings
 from ..errors import ApiError, ConfigurationError, SdkError
@@ -330,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         args.http_sock = None
         if args.http_port is not None and supervisor_pid() is None:
             args.http_sock = bind_http(args.http_host, args.http_port)
+        settle_after_start_up()
         _service.run(_serve_until_signalled, worker, settings, args)
     except (ConfigurationError, broker.BrokerStartError) as exc:  # evaluated only on an error
         print(f"error: {exc}", file=sys.stderr)
@@ -361,6 +363,7 @@ def _run_group(args: argparse.Namespace, modules: list[str], settings: Settings)
     store = _open_embedded_store(settings, args)
     start_broker = partial(_start_embedded_broker, store=store, args=args)
     log = logger.bind(worker="supervisor")
+    settle_after_start_up()
     code: int = _service.run(run_group, config, start_broker, settings, log)
     return code
 
