@@ -57,6 +57,7 @@ from table import (
     with_ratios,
 )
 
+from sdk._collector import settle_after_start_up
 from sdk.bench import BenchConfig, _procstat, run
 from sdk.bench._run import _broker, _client, _completed_counter, _create
 from sdk.bench._scenarios import JOB_TYPE
@@ -270,6 +271,7 @@ def main() -> int:
         for key, value in QUICK.items():
             setattr(args, key, value)
     machine = describe()
+    settle_after_start_up()  # ours runs in this process: set as `python -m sdk.worker` sets it
     rows = anyio.run(compare, args)
     found = targets(rows)
     args.out.mkdir(parents=True, exist_ok=True)
