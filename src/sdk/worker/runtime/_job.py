@@ -90,7 +90,7 @@ class JobRunner:
         self._progress = runtime.progress
 
     async def run(self, job: ActivatedJob) -> None:
-        """Run ``job``'s handler (in the job's own task) and queue its report."""
+        """Run ``job``'s handler (in a job task of the poller's) and queue its report."""
         tracing = self._tracing
         trace = None
         if tracing is not None and tracing.traces(job):
