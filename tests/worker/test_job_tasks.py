@@ -13,7 +13,7 @@ from sdk.client import AsyncClient
 from sdk.models import JobKey, JobState
 from sdk.testing import running, wait_until
 from sdk.worker import JobContext, Worker
-from sdk.worker.runtime._slots import JobTasks
+from sdk.worker.runtime._job_tasks import JobTasks
 
 pytestmark = pytest.mark.anyio
 

@@ -20,9 +20,9 @@ from .._task import TaskSpec
 from ..strategies import ExecutionStrategy, strategy_for
 from ._backoff import Backoff
 from ._job import JobRunner
+from ._job_tasks import JobTasks
 from ._lease import LeaseKeeper
 from ._runtime import Runtime
-from ._slots import JobTasks
 
 POLL_BACKOFF_BASE_S = 0.1
 POLL_BACKOFF_CAP_S = 30.0
