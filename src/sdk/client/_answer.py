@@ -13,13 +13,15 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 import httpx
 
 _ENCODING = b"content-encoding"
+_READ = httpx.ByteStream(b"")
+"""The stream of every whole answer: already read (its bytes are the content)."""
 
 
 class _WholeAnswer(httpx.Response):
     """An answer whose body is its content as it arrived."""
 
     def __init__(self, status: int, headers: Sequence[tuple[bytes, bytes]], body: bytes) -> None:
-        super().__init__(status, headers=headers, stream=httpx.ByteStream(b""))
+        super().__init__(status, headers=headers, stream=_READ)
         self._whole = body
         self.is_stream_consumed = True
         self.is_closed = True
