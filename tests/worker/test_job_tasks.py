@@ -8,6 +8,7 @@ from functools import partial
 
 import anyio
 import pytest
+from anyio.abc import TaskGroup
 
 from sdk.client import AsyncClient
 from sdk.models import JobKey, JobState
@@ -51,6 +52,18 @@ def done(recorder: Recorder, count: int) -> bool:
 
 def started(recorder: Recorder, count: int) -> bool:
     return len(recorder.tasks) >= count
+
+
+async def one_idle_two_busy(group: TaskGroup, recorder: Recorder) -> JobTasks[int]:
+    """Job 1 run and its task idle, then jobs 2 and 3 held in two more."""
+    tasks = JobTasks(group, recorder, name="job t")
+    tasks.start(1)
+    await wait_until(partial(done, recorder, 1))
+    recorder.hold = True
+    tasks.start(2)
+    tasks.start(3)
+    await wait_until(partial(started, recorder, 3))
+    return tasks
 
 
 class TestJobTasks:
@@ -109,13 +122,7 @@ class TestJobTasks:
         recorder = Recorder()
         with anyio.fail_after(5):
             async with anyio.create_task_group() as group:
-                tasks = JobTasks(group, recorder, name="job t")
-                tasks.start(1)
-                await wait_until(partial(done, recorder, 1))
-                recorder.hold = True
-                tasks.start(2)
-                tasks.start(3)
-                await wait_until(partial(started, recorder, 3))
+                tasks = await one_idle_two_busy(group, recorder)
                 tasks.close()
                 assert tasks.idle == 0
                 recorder.release.set()
@@ -125,13 +132,7 @@ class TestJobTasks:
         recorder = Recorder()
         with anyio.fail_after(5):
             async with anyio.create_task_group() as group:
-                tasks = JobTasks(group, recorder, name="job t")
-                tasks.start(1)
-                await wait_until(partial(done, recorder, 1))
-                recorder.hold = True
-                tasks.start(2)
-                tasks.start(3)
-                await wait_until(partial(started, recorder, 3))
+                await one_idle_two_busy(group, recorder)
                 group.cancel_scope.cancel()
         assert recorder.done == 1
 
