@@ -80,6 +80,7 @@ async def official(jobs: int, max_concurrent_jobs: int) -> dict[str, Any]:
     async with _broker(BenchConfig()) as broker:
         async with _client(broker.url) as client:
             await _create(client, jobs)
+        assert broker.db is not None  # the embedded broker
         done = _completed_counter(broker.db)
         config: Any = {"CAMUNDA_REST_ADDRESS": broker.url, "CAMUNDA_AUTH_STRATEGY": "NONE"}
         async with CamundaAsyncClient(configuration=config, logger=NullLogger()) as camunda:

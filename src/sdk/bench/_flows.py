@@ -179,8 +179,8 @@ async def _run_model(
             tg.start_soon(_run._progress, lambda: seen[0], instances, config.progress)
             with anyio.fail_after(max(600, jobs / 10)):
                 # a job's completion commits with its instance's step, so once every job is
-                # durably completed so is every instance; the jobs are counted from an index,
-                # the instances (whose rows hold their state) once at the end
+                # durably completed so is every instance; the jobs are counted from the
+                # history, the instances (whose rows hold their state) once at the end
                 while True:
                     await anyio.sleep(0.01)
                     finished = await anyio.to_thread.run_sync(jobs_done)

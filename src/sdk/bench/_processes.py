@@ -70,6 +70,7 @@ async def run_processes(config: BenchConfig) -> dict[str, Any]:
         config = dataclasses.replace(config, jobs=scenario.jobs)
     assert config.jobs is not None
     async with _run._broker(config) as broker, _run._client(broker.url) as client:
+        assert broker.db is not None  # check: the embedded broker
         await _run._create(client, config.jobs)
         with tempfile.TemporaryDirectory(prefix="sdk-bench-gate-") as folder:
             gate = Path(folder)
