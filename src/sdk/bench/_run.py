@@ -255,6 +255,8 @@ async def run(config: BenchConfig) -> dict[str, Any]:
             report_batching=config.mode == "batch",
         )
         worker.task(JOB_TYPE, strategy=strategy, max_jobs=concurrency)(scenario.handler)
+        # made before the clock starts (the worker's metrics registry is made on first use)
+        done = _reported_counter(worker) if broker.db is None else _completed_counter(broker.db)
         cpu0, broker_cpu0 = _procstat.cpu_seconds(), _broker_cpu(broker)
         started = time.perf_counter()
         committed: dict[str, float] = {}
@@ -262,7 +264,6 @@ async def run(config: BenchConfig) -> dict[str, Any]:
             tg.start_soon(worker.run, client)
             if scenario.live:
                 tg.start_soon(_offer, worker, broker.url, config.rate_per_s, jobs, committed)
-            done = _reported_counter(worker) if broker.db is None else _completed_counter(broker.db)
             seen = [0]
             tg.start_soon(_progress, lambda: seen[0], jobs, config.progress)
             with anyio.fail_after(max(600, jobs / 10)):
