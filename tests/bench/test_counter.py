@@ -62,10 +62,14 @@ async def test_a_remote_servers_completions_are_counted_from_the_workers_answers
             async def work() -> None: ...
 
             count = _reported_counter(worker)
-            assert count() == 0
+
+            async def all_counted() -> bool:
+                return await count() >= 7
+
+            assert await count() == 0
             async with running(worker, client):
-                await wait_until(lambda: count() >= 7, message="seven completions counted")
+                await wait_until(all_counted, message="seven completions counted")
             # every counted completion is one the server holds
             completed = await client.search_jobs(job_type=JOB_TYPE, state="COMPLETED")
-            assert count() == len(completed.items) == 7
+            assert await count() == len(completed.items) == 7
         tg.cancel_scope.cancel()

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -158,13 +158,14 @@ def _completed_counter(db: Path) -> Callable[[], int]:
     return count
 
 
-def _reported_counter(worker: Worker) -> Callable[[], int]:
+def _reported_counter(worker: Worker) -> Callable[[], Awaitable[int]]:
     """Counts the completions a remote server confirmed, from the worker's own metrics (its
-    store is out of reach): the run ends with the last answer, not the last handler."""
+    store is out of reach): the run ends with the last answer, not the last handler. Read on
+    the event loop, which changes those metrics (a thread could find a series being added)."""
     registry = worker.metrics_registry
     labels = {"job_type": JOB_TYPE}
 
-    def count() -> int:
+    async def count() -> int:
         return int(registry.get_sample_value("sdk_worker_jobs_completed_total", labels) or 0)
 
     return count
@@ -256,7 +257,11 @@ async def run(config: BenchConfig) -> dict[str, Any]:
         )
         worker.task(JOB_TYPE, strategy=strategy, max_jobs=concurrency)(scenario.handler)
         # made before the clock starts (the worker's metrics registry is made on first use)
-        done = _reported_counter(worker) if broker.db is None else _completed_counter(broker.db)
+        done: Callable[[], Awaitable[int]] = (
+            _reported_counter(worker)
+            if broker.db is None
+            else partial(anyio.to_thread.run_sync, _completed_counter(broker.db))
+        )
         cpu0, broker_cpu0 = _procstat.cpu_seconds(), _broker_cpu(broker)
         started = time.perf_counter()
         committed: dict[str, float] = {}
@@ -269,7 +274,7 @@ async def run(config: BenchConfig) -> dict[str, Any]:
             with anyio.fail_after(max(600, jobs / 10)):
                 while seen[0] < jobs or worker.in_flight:
                     await anyio.sleep(0.01)
-                    seen[0] = await anyio.to_thread.run_sync(done)
+                    seen[0] = await done()
             elapsed = time.perf_counter() - started
             worker.stop()
         cpu1, broker_cpu1 = _procstat.cpu_seconds(), _broker_cpu(broker)
